@@ -7,6 +7,7 @@
 pub mod response;
 pub mod survey;
 pub mod text;
+pub mod wire;
 
 pub use response::{Answer, AnswerError, FlagReason, Response, ResponseStatus, SyncState};
 pub use survey::{
