@@ -87,7 +87,11 @@ pub enum AnswerError {
     #[error("question `{0}` takes options, not text")]
     OptionsExpected(String),
     #[error("the answer to `{question}` is {len} characters long; at most {max} are accepted")]
-    TextTooLong { question: String, len: usize, max: u32 },
+    TextTooLong {
+        question: String,
+        len: usize,
+        max: u32,
+    },
     #[error("required question `{0}` was not answered")]
     MissingRequired(String),
     #[error("question `{0}` was answered but is not shown for the earlier answers")]
