@@ -14,6 +14,7 @@ pub mod response;
 pub mod survey;
 pub mod text;
 mod validate;
+pub mod wire;
 
 pub use answers::Completeness;
 pub use response::{Answer, AnswerError, FlagReason, Response, ResponseStatus, SyncState};
