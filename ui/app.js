@@ -1,0 +1,365 @@
+// Entry point: kiosk state machine (attract -> question* -> thanks | error) and screens.
+import { h, mount } from './dom.js';
+import { t, pick, LANGUAGES } from './i18n.js';
+import * as ipc from './ipc.js';
+import { visibleQuestions, pruneAnswers, canContinue, isSingle, answersPayload } from './survey.js';
+import { renderAnswers } from './questions.js';
+import { face, tapIcon, infoIcon, thanksIcon } from './faces.js';
+import { createIdle } from './idle.js';
+import { installGuards, installStaffCorner } from './guards.js';
+
+const AUTO_ADVANCE_MS = 350; // long enough to see the choice light up, short enough to feel instant
+const BOOT_RETRY_MS = 10000;
+
+const app = document.getElementById('app');
+const overlay = document.getElementById('overlay');
+
+const state = {
+  config: null, // kiosk_bootstrap result
+  lang: 'es',
+  screen: 'loading',
+  errorKind: 'submit', // 'boot' | 'start' | 'submit'
+  responseId: null,
+  qid: null,
+  answers: new Map(),
+  busy: false, // single guard: one transition or invoke at a time
+  submitted: new Set(), // responseIds already sent: never submit twice
+  timer: null, // pending auto-advance / thanks / error timer
+};
+
+const idle = createIdle({
+  onPrompt: (n) => showIdlePrompt(n),
+  onTick: (n) => updateIdlePrompt(n),
+  onTimeout: () => abandonAndReset(),
+});
+
+// ---------- helpers ----------
+
+const survey = () => state.config.survey;
+const visible = () => visibleQuestions(survey(), state.answers);
+const currentQuestion = () => visible().find((q) => q.id === state.qid);
+
+function setTimer(fn, ms) {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(() => { state.timer = null; fn(); }, ms);
+}
+
+/** Run an async step under the busy guard; extra taps meanwhile are ignored. */
+async function guarded(fn) {
+  if (state.busy) return;
+  state.busy = true;
+  try { await fn(); } finally { state.busy = false; }
+}
+
+function langSwitch() {
+  return h('div', { class: 'lang-switch', role: 'group', 'aria-label': t(state.lang, 'langGroup') },
+    LANGUAGES.map((l) => h('button', {
+      type: 'button',
+      class: `lang${l === state.lang ? ' is-current' : ''}`,
+      dataset: { testid: `lang-${l}` },
+      lang: l === 'es' ? 'es-MX' : 'en',
+      'aria-pressed': String(l === state.lang),
+      onclick: () => { if (!state.busy && state.lang !== l) { state.lang = l; render(); } },
+    }, t(l, l === 'es' ? 'langEs' : 'langEn'))));
+}
+
+// ---------- screens ----------
+
+function render() {
+  document.documentElement.lang = t(state.lang, 'htmlLang');
+  document.body.dataset.screen = state.screen;
+  if (state.screen === 'question') document.body.dataset.question = state.qid;
+  else delete document.body.dataset.question;
+  const screens = { loading: loadingScreen, attract: attractScreen, question: questionScreen, thanks: thanksScreen, error: errorScreen };
+  mount(app, screens[state.screen]());
+  if (idle.prompting) showIdlePrompt(null); // re-translate an open prompt
+}
+
+function loadingScreen() {
+  return h('section', { class: 'screen center-screen' }, h('p', { class: 'lead' }, t(state.lang, 'loading')));
+}
+
+function attractScreen() {
+  const { lang, config } = state;
+  const unit = [config.unitName, config.serviceArea].filter(Boolean).join(' · ');
+  return h('section', { class: 'screen attract' },
+    // The whole screen is the start button; the language switch sits on top of it.
+    h('button', {
+      type: 'button', class: 'start', dataset: { testid: 'start' },
+      'aria-labelledby': 'att-title att-tap', 'aria-describedby': 'att-privacy',
+      onclick: startSurvey,
+    },
+      h('span', { class: 'brand' }, pick(survey().title, lang)),
+      h('span', { class: 'welcome', id: 'att-title' }, t(lang, 'welcome')),
+      h('span', { class: 'subtitle' }, t(lang, 'subtitle')),
+      h('span', { class: 'faces-strip', 'aria-hidden': 'true' }, ['1', '2', '3', '4', '5'].map(face)),
+      h('span', { class: 'tap-cta', id: 'att-tap' }, tapIcon(), h('span', {}, t(lang, 'tapToStart'))),
+      h('span', { class: 'privacy', id: 'att-privacy' }, t(lang, 'privacy')),
+      unit ? h('span', { class: 'unit' }, unit) : null,
+      config.demo ? h('span', { class: 'demo-badge' }, t(lang, 'demo')) : null),
+    h('div', { class: 'attract-lang' }, langSwitch()));
+}
+
+function questionScreen() {
+  const q = currentQuestion();
+  const list = visible();
+  const index = list.indexOf(q);
+  const isLast = index === list.length - 1;
+  const { lang } = state;
+
+  const fill = h('div', { class: 'bar-fill' });
+  fill.style.width = `${((index + 1) / list.length) * 100}%`;
+  const progress = h('div', {
+    class: 'progress', dataset: { testid: 'progress' }, role: 'progressbar',
+    'aria-valuemin': '1', 'aria-valuemax': String(list.length), 'aria-valuenow': String(index + 1),
+    'aria-valuetext': t(lang, 'progress', { n: index + 1, total: list.length }),
+  }, h('span', { class: 'progress-text' }, t(lang, 'progress', { n: index + 1, total: list.length })),
+  h('div', { class: 'bar' }, fill));
+
+  const hint = q.kind === 'multiple_choice' ? t(lang, 'chooseMany') : !q.required ? t(lang, 'optional') : null;
+
+  const back = h('button', {
+    type: 'button', class: 'nav-btn back', dataset: { testid: 'back' },
+    disabled: index === 0, onclick: goBack,
+  }, h('span', { class: 'arrow', 'aria-hidden': 'true' }, '←'), t(lang, 'back'));
+  const forward = isLast
+    ? h('button', { type: 'button', class: 'nav-btn primary submit', dataset: { testid: 'submit' }, onclick: submit },
+      t(lang, 'submit'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '✓'))
+    : h('button', { type: 'button', class: 'nav-btn primary next', dataset: { testid: 'next' }, onclick: goNext },
+      t(lang, 'next'), h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'));
+  forward.disabled = !canContinue(q, state.answers);
+
+  const answers = renderAnswers(q, {
+    lang,
+    answers: state.answers,
+    onPick: (code) => pickOne(q, code),
+    onToggle: (code) => toggle(q, code),
+    onText: (text) => { // typed in place: only the forward button needs refreshing
+      if (text.length) state.answers.set(q.id, { text }); else state.answers.delete(q.id);
+      forward.disabled = !canContinue(q, state.answers);
+    },
+  });
+
+  return h('section', { class: `screen question kind-${q.kind}`, 'aria-labelledby': 'prompt' },
+    h('header', { class: 'topbar' }, progress, langSwitch()),
+    h('div', { class: 'prompt-wrap' },
+      h('h1', { class: 'prompt', id: 'prompt', tabindex: '-1' }, pick(q.prompt, lang)),
+      hint ? h('p', { class: 'hint' }, hint) : null),
+    h('div', { class: 'answer-area' }, answers),
+    h('footer', { class: 'nav' }, back, forward));
+}
+
+function thanksScreen() {
+  return h('section', { class: 'screen center-screen thanks', dataset: { testid: 'thanks' } },
+    thanksIcon(),
+    h('h1', { class: 'big-title' }, t(state.lang, 'thanksTitle')),
+    h('p', { class: 'lead' }, t(state.lang, 'thanksBody')));
+}
+
+function errorScreen() {
+  const body = state.errorKind === 'submit' ? 'errorBody' : 'errorStart';
+  return h('section', { class: 'screen center-screen error', dataset: { testid: 'error' }, role: 'alert' },
+    infoIcon(),
+    h('h1', { class: 'big-title' }, t(state.lang, 'errorTitle')),
+    h('p', { class: 'lead' }, t(state.lang, body)),
+    h('button', { type: 'button', class: 'nav-btn primary wide', dataset: { testid: 'error-home' }, onclick: errorHome },
+      t(state.lang, 'errorHome')));
+}
+
+// ---------- idle overlay ----------
+
+function showIdlePrompt(n) {
+  const count = n ?? overlay.dataset.left;
+  overlay.dataset.left = count;
+  mount(overlay, h('div', { class: 'idle-backdrop', dataset: { testid: 'idle-prompt' }, role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'idle-title', onclick: continueSurvey },
+    h('div', { class: 'idle-card' },
+      h('h2', { class: 'big-title', id: 'idle-title' }, t(state.lang, 'idleTitle')),
+      h('p', { class: 'lead idle-count' }, t(state.lang, 'idleBody', { n: count })),
+      h('button', { type: 'button', class: 'nav-btn primary wide', dataset: { testid: 'idle-continue' }, onclick: continueSurvey },
+        t(state.lang, 'idleContinue')))));
+  overlay.querySelector('[data-testid="idle-continue"]').focus();
+}
+
+function updateIdlePrompt(n) {
+  overlay.dataset.left = n;
+  const p = overlay.querySelector('.idle-count');
+  if (p) p.textContent = t(state.lang, 'idleBody', { n });
+}
+
+function hideIdlePrompt() { overlay.replaceChildren(); }
+
+function continueSurvey(e) {
+  if (e) e.stopPropagation(); // one tap, one dismissal (button sits inside the backdrop)
+  hideIdlePrompt();
+  idle.dismiss();
+}
+
+// ---------- flow ----------
+
+function startSurvey() {
+  return guarded(async () => {
+    try {
+      const { responseId } = await ipc.startSurvey(state.lang);
+      state.responseId = responseId;
+      state.answers = new Map();
+      state.qid = visible()[0].id;
+      state.screen = 'question';
+      render();
+      idle.arm();
+    } catch (err) {
+      console.error('start_survey failed', err);
+      showError('start');
+    }
+  });
+}
+
+/** Single-answer tap: record, show it lit, then move on once (busy blocks repeats). */
+function pickOne(q, code) {
+  if (state.busy) return;
+  state.answers.set(q.id, { codes: [code] });
+  pruneAnswers(survey(), state.answers);
+  render();
+  const list = visible();
+  if (list[list.length - 1].id === q.id) return; // last question: patient taps Enviar
+  state.busy = true;
+  setTimer(() => {
+    state.busy = false;
+    if (state.screen === 'question' && state.qid === q.id) advanceFrom(q.id);
+  }, AUTO_ADVANCE_MS);
+}
+
+function toggle(q, code) {
+  if (state.busy) return;
+  const codes = new Set((state.answers.get(q.id) || { codes: [] }).codes);
+  if (codes.has(code)) codes.delete(code); else codes.add(code);
+  // Keep the survey's option order, whatever the tapping order was.
+  const ordered = (q.options || []).map((o) => o.code).filter((c) => codes.has(c));
+  if (ordered.length) state.answers.set(q.id, { codes: ordered }); else state.answers.delete(q.id);
+  pruneAnswers(survey(), state.answers);
+  render();
+}
+
+function advanceFrom(qid) {
+  const list = visible();
+  const i = list.findIndex((q) => q.id === qid);
+  if (i >= 0 && i < list.length - 1) {
+    state.qid = list[i + 1].id;
+    render();
+    app.querySelector('#prompt')?.focus({ preventScroll: true });
+  }
+}
+
+function goNext() {
+  const q = currentQuestion();
+  if (state.busy || !q || !canContinue(q, state.answers)) return;
+  advanceFrom(q.id);
+}
+
+function goBack() {
+  if (state.busy) return;
+  const list = visible();
+  const i = list.findIndex((q) => q.id === state.qid);
+  if (i > 0) {
+    state.qid = list[i - 1].id;
+    render();
+  }
+}
+
+function submit() {
+  const q = currentQuestion();
+  const id = state.responseId;
+  if (!q || !id || state.submitted.has(id) || !canContinue(q, state.answers)) return;
+  return guarded(async () => {
+    if (state.submitted.has(id)) return;
+    state.submitted.add(id);
+    idle.disarm(); // no idle reset while Rust is storing the response
+    try {
+      await ipc.submitResponse(id, state.lang, answersPayload(survey(), state.answers));
+      clearSurvey();
+      state.screen = 'thanks';
+      render();
+      setTimer(resetToAttract, state.config.thanksSeconds * 1000);
+    } catch (err) {
+      console.error('submit_response failed', err);
+      showError('submit');
+    }
+  });
+}
+
+async function abandonAndReset() {
+  hideIdlePrompt();
+  clearTimeout(state.timer);
+  const id = state.responseId;
+  const lang = state.lang;
+  const answers = state.config ? answersPayload(survey(), state.answers) : [];
+  clearSurvey(); // wipe the screen first: the next person must not see these answers
+  state.screen = 'attract';
+  state.lang = 'es';
+  state.busy = true;
+  render();
+  try {
+    if (id && !state.submitted.has(id)) await ipc.abandonResponse(id, lang, answers);
+  } catch (err) {
+    console.error('abandon_response failed', err);
+  } finally {
+    state.busy = false;
+  }
+}
+
+function showError(kind) {
+  clearSurvey();
+  idle.disarm();
+  state.errorKind = kind;
+  state.screen = 'error';
+  render();
+  // Unattended, the kiosk returns to the start by itself.
+  const seconds = state.config ? state.config.idleSeconds + state.config.idlePromptSeconds : 30;
+  setTimer(errorHome, kind === 'boot' ? BOOT_RETRY_MS : seconds * 1000);
+}
+
+function errorHome() {
+  if (state.busy) return;
+  if (state.errorKind === 'boot') return boot();
+  resetToAttract();
+}
+
+function clearSurvey() {
+  state.responseId = null;
+  state.qid = null;
+  state.answers = new Map();
+}
+
+function resetToAttract() {
+  clearTimeout(state.timer);
+  idle.disarm();
+  hideIdlePrompt();
+  clearSurvey();
+  state.lang = 'es'; // the next patient starts in Spanish
+  state.screen = 'attract';
+  render();
+}
+
+function boot() {
+  return guarded(async () => {
+    try {
+      state.config = await ipc.bootstrap();
+      idle.configure(state.config.idleSeconds, state.config.idlePromptSeconds);
+      state.screen = 'attract';
+      render();
+    } catch (err) {
+      console.error('kiosk_bootstrap failed', err);
+      state.busy = false;
+      showError('boot');
+    }
+  });
+}
+
+// ---------- wiring ----------
+
+installGuards();
+installStaffCorner(document.getElementById('staff-corner'));
+for (const type of ['pointerdown', 'keydown', 'touchstart']) {
+  document.addEventListener(type, () => idle.activity(), { capture: true, passive: true });
+}
+render();
+boot();

@@ -1,0 +1,34 @@
+// The only module that talks to the Rust side. Errors are normalised to {code, message}.
+
+function core() {
+  const c = window.__TAURI__ && window.__TAURI__.core;
+  if (!c || typeof c.invoke !== 'function') {
+    throw { code: 'no_backend', message: 'Tauri IPC is not available' };
+  }
+  return c;
+}
+
+async function call(cmd, args) {
+  try {
+    return await core().invoke(cmd, args);
+  } catch (err) {
+    throw normalise(err);
+  }
+}
+
+function normalise(err) {
+  if (err && typeof err === 'object' && 'code' in err) {
+    return { code: String(err.code), message: String(err.message ?? '') };
+  }
+  return { code: 'unknown', message: String(err && err.message ? err.message : err) };
+}
+
+export const bootstrap = () => call('kiosk_bootstrap');
+
+export const startSurvey = (language) => call('start_survey', { language });
+
+export const submitResponse = (responseId, language, answers) =>
+  call('submit_response', { responseId, language, answers });
+
+export const abandonResponse = (responseId, language, answers) =>
+  call('abandon_response', { responseId, language, answers });
