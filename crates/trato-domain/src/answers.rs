@@ -58,23 +58,17 @@ impl SurveyDefinition {
             }
         }
 
-        let mut ordered = Vec::with_capacity(normalised.len());
-        let mut shown: Vec<&str> = Vec::with_capacity(self.questions.len());
+        // `ordered` holds the accepted answers to shown questions so far, so a
+        // condition on a hidden question is never met (hiding is transitive).
+        let mut ordered: Vec<Answer> = Vec::with_capacity(normalised.len());
         for question in &self.questions {
-            let visible = match &question.show_if {
-                None => true,
-                Some(cond) => {
-                    shown.contains(&cond.question.as_str())
-                        && normalised
-                            .get(cond.question.as_str())
-                            .is_some_and(|a| a.codes.iter().any(|c| cond.any_of.contains(c)))
-                }
-            };
-            let answer = normalised.remove(question.id.as_str());
-            if visible {
-                shown.push(question.id.as_str());
-            }
-            match (visible, answer) {
+            let visible = question.show_if.as_ref().is_none_or(|cond| {
+                ordered
+                    .iter()
+                    .find(|a| a.question == cond.question)
+                    .is_some_and(|a| a.codes.iter().any(|c| cond.any_of.contains(c)))
+            });
+            match (visible, normalised.remove(question.id.as_str())) {
                 (false, Some(_)) => return Err(AnswerError::NotShown(question.id.clone())),
                 (true, Some(a)) => ordered.push(a),
                 (true, None) if question.required && completeness == Completeness::Complete => {

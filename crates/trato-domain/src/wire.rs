@@ -68,7 +68,10 @@ pub enum Outcome {
     /// Already stored with identical content: accepted again, nothing changed.
     Duplicate,
     /// Refused; the kiosk keeps it, marked with the reason, for staff to see.
-    Rejected { reason: RejectReason, detail: String },
+    Rejected {
+        reason: RejectReason,
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
