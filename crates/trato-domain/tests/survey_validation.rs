@@ -598,3 +598,16 @@ fn effective_codes() {
     assert_eq!(s.headline_question().map(|q| q.id.as_str()), Some("trato"));
     assert_eq!(s.default_language(), Some("es"));
 }
+
+#[test]
+fn documented_example_is_valid() {
+    let doc = include_str!("../../../docs/survey-format.md");
+    let start = doc
+        .rfind("```json\n")
+        .expect("the format doc ends with a JSON example")
+        + "```json\n".len();
+    let end = start + doc[start..].find("```").expect("closed code block");
+    let survey = SurveyDefinition::from_json(&doc[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(survey.id, "ejemplo");
+    assert_eq!(survey.questions.len(), 4);
+}
