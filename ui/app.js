@@ -142,10 +142,12 @@ function questionScreen() {
 
   return h('section', { class: `screen question kind-${q.kind}`, 'aria-labelledby': 'prompt' },
     h('header', { class: 'topbar' }, progress, langSwitch()),
-    h('div', { class: 'prompt-wrap' },
-      h('h1', { class: 'prompt', id: 'prompt', tabindex: '-1' }, pick(q.prompt, lang)),
-      hint ? h('p', { class: 'hint' }, hint) : null),
-    h('div', { class: 'answer-area' }, answers),
+    // Prompt and answers travel together so the eye never has to jump across empty space.
+    h('div', { class: 'content' },
+      h('div', { class: 'prompt-wrap' },
+        h('h1', { class: 'prompt', id: 'prompt', tabindex: '-1' }, pick(q.prompt, lang)),
+        hint ? h('p', { class: 'hint' }, hint) : null),
+      h('div', { class: 'answer-area' }, answers)),
     h('footer', { class: 'nav' }, back, forward));
 }
 
@@ -207,7 +209,7 @@ function startSurvey() {
       render();
       idle.arm();
     } catch (err) {
-      console.error('start_survey failed', err);
+      console.error('start_survey failed', err.code, err.message);
       showError('start');
     }
   });
@@ -280,7 +282,7 @@ function submit() {
       render();
       setTimer(resetToAttract, state.config.thanksSeconds * 1000);
     } catch (err) {
-      console.error('submit_response failed', err);
+      console.error('submit_response failed', err.code, err.message);
       showError('submit');
     }
   });
@@ -300,7 +302,7 @@ async function abandonAndReset() {
   try {
     if (id && !state.submitted.has(id)) await ipc.abandonResponse(id, lang, answers);
   } catch (err) {
-    console.error('abandon_response failed', err);
+    console.error('abandon_response failed', err.code, err.message);
   } finally {
     state.busy = false;
   }
@@ -347,7 +349,7 @@ function boot() {
       state.screen = 'attract';
       render();
     } catch (err) {
-      console.error('kiosk_bootstrap failed', err);
+      console.error('kiosk_bootstrap failed', err.code, err.message);
       state.busy = false;
       showError('boot');
     }
