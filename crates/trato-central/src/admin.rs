@@ -1,0 +1,133 @@
+//! Administrative operations behind the CLI (`kiosk add|list|revoke`,
+//! `survey publish`), callable from tests against the same store.
+
+use chrono::Utc;
+use trato_domain::SurveyDefinition;
+
+use crate::clues::validate_clues;
+use crate::error::{AdminError, StoreError};
+use crate::store::{KioskRecord, NewKiosk, PublishTarget, PutSurvey, Store};
+use crate::surveys::{default_survey, survey_hash};
+use crate::token::{generate_token, hash_token};
+
+/// A kiosk just issued. `token` exists only here: the centre keeps its hash.
+#[derive(Debug, Clone)]
+pub struct IssuedKiosk {
+    pub id: String,
+    pub unit_clues: String,
+    pub name: String,
+    pub token: String,
+}
+
+pub async fn add_kiosk(
+    store: &dyn Store,
+    unit: &str,
+    name: &str,
+) -> Result<IssuedKiosk, AdminError> {
+    validate_clues(unit)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AdminError::BadName);
+    }
+    let token = generate_token().map_err(|e| AdminError::Random(e.to_string()))?;
+    let id = uuid::Uuid::now_v7().to_string();
+    store
+        .add_kiosk(NewKiosk {
+            id: id.clone(),
+            unit_clues: unit.to_owned(),
+            name: name.to_owned(),
+            token_hash: hash_token(&token),
+            created_at: Utc::now(),
+        })
+        .await?;
+    tracing::info!(kiosk = %id, unit, "kiosk added");
+    Ok(IssuedKiosk {
+        id,
+        unit_clues: unit.to_owned(),
+        name: name.to_owned(),
+        token,
+    })
+}
+
+pub async fn list_kiosks(store: &dyn Store) -> Result<Vec<KioskRecord>, AdminError> {
+    Ok(store.list_kiosks().await?)
+}
+
+/// Revokes at once: the next request with that token gets 401.
+pub async fn revoke_kiosk(store: &dyn Store, id: &str) -> Result<(), AdminError> {
+    if store.revoke_kiosk(id, Utc::now()).await? {
+        tracing::info!(kiosk = %id, "kiosk revoked");
+        Ok(())
+    } else {
+        Err(AdminError::NoSuchKiosk(id.to_owned()))
+    }
+}
+
+/// Validates a survey document and publishes it for one unit or all.
+/// Republishing an identical version is allowed (it becomes the newest
+/// publication again); changing a stored version is not.
+pub async fn publish_survey(
+    store: &dyn Store,
+    json: &str,
+    target: PublishTarget,
+) -> Result<SurveyDefinition, AdminError> {
+    if let PublishTarget::Unit(u) = &target {
+        validate_clues(u)?;
+    }
+    let def = SurveyDefinition::from_json(json)?;
+    put(store, &def, Some(target)).await?;
+    Ok(def)
+}
+
+/// Makes the embedded default survey known to the store (not published: it is
+/// the fallback when nothing is). Called whenever a store is opened.
+pub async fn ensure_default_survey(store: &dyn Store) -> Result<(), StoreError> {
+    let Some(def) = default_survey() else {
+        return Ok(());
+    };
+    let json = serde_json::to_string(&def).unwrap_or_default();
+    let outcome = store
+        .put_survey(
+            &def.id,
+            def.version,
+            &json,
+            &survey_hash(&def),
+            None,
+            Utc::now(),
+        )
+        .await?;
+    if outcome == PutSurvey::Different {
+        // Keep what responses were checked against; say so loudly.
+        tracing::warn!(
+            "the stored {} v{} differs from the embedded default; keeping the stored one",
+            def.id,
+            def.version
+        );
+    }
+    Ok(())
+}
+
+async fn put(
+    store: &dyn Store,
+    def: &SurveyDefinition,
+    target: Option<PublishTarget>,
+) -> Result<(), AdminError> {
+    let json = serde_json::to_string(def).map_err(trato_domain::SurveyError::Json)?;
+    match store
+        .put_survey(
+            &def.id,
+            def.version,
+            &json,
+            &survey_hash(def),
+            target,
+            Utc::now(),
+        )
+        .await?
+    {
+        PutSurvey::Inserted | PutSurvey::AlreadyThere => Ok(()),
+        PutSurvey::Different => Err(AdminError::SurveyVersionChanged {
+            id: def.id.clone(),
+            version: def.version,
+        }),
+    }
+}

@@ -1,0 +1,258 @@
+//! HTTP routes. The protocol is specified in `docs/protocol.md`.
+
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{SecondsFormat, Utc};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use trato_domain::wire::{
+    ActiveSurveyReply, BatchReply, ACTIVE_SURVEY_PATH, BATCHES_PATH, HEALTH_PATH,
+    MAX_BATCH_COMPRESSED_BYTES, SERVER_TIME_HEADER,
+};
+
+use crate::clues::validate_clues;
+use crate::error::ApiError;
+use crate::ingest::{self, DecodeError};
+use crate::store::KioskAuth;
+use crate::token::hash_token;
+use crate::AppState;
+
+pub fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn router(state: AppState) -> Router {
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route(BATCHES_PATH, post(post_batch))
+        .route(ACTIVE_SURVEY_PATH, get(active_survey))
+        .route(HEALTH_PATH, get(health))
+        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
+        // Refuses a declared Content-Length over the cap before the handler
+        // runs, and cuts an undeclared (chunked) body at the cap.
+        .layer(RequestBodyLimitLayer::new(MAX_BATCH_COMPRESSED_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        // Outermost: every reply, including those made by the layers above.
+        .layer(middleware::from_fn(server_time))
+        .with_state(state)
+}
+
+/// Adds the server clock to every reply, and an [`ErrorBody`] to error
+/// replies that the layers produced without one.
+///
+/// [`ErrorBody`]: trato_domain::wire::ErrorBody
+async fn server_time(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let status = resp.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !resp.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+        resp = ApiError::from_status(status).into_response();
+        if let Some(v) = retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&now_rfc3339()) {
+        resp.headers_mut().insert(SERVER_TIME_HEADER, v);
+    }
+    resp
+}
+
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    backend: &'static str,
+    server_time: chrono::DateTime<Utc>,
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.store.ping().await.map_err(|e| {
+        tracing::error!("health check: database unreachable: {e}");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the centre cannot reach its database",
+        )
+    })?;
+    Ok(Json(Health {
+        status: "ok",
+        backend: state.store.backend(),
+        server_time: Utc::now(),
+    }))
+}
+
+/// The kiosk behind the `Authorization: Bearer` token, rate limit applied.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KioskAuth, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer token"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header is not a Bearer token"))?;
+    let auth = state
+        .store
+        .authenticate(&hash_token(token))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))?;
+    if let Err(secs) = state.limiter.check(&auth.kiosk_id) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests from this kiosk; retry in {secs} s"),
+        );
+        e.retry_after = Some(secs);
+        return Err(e);
+    }
+    Ok(auth)
+}
+
+async fn post_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<BatchReply>, ApiError> {
+    let received_at = Utc::now();
+    let auth = authenticate(&state, &headers).await?;
+
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+    if !gzip {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "gzip_required",
+            "a batch must be sent with Content-Encoding: gzip",
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a batch body may be at most {MAX_BATCH_COMPRESSED_BYTES} bytes compressed; send fewer responses per batch"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BATCH_COMPRESSED_BYTES as u64) {
+        return Err(too_large());
+    }
+    // Read at most the cap, whatever the headers said.
+    let bytes = match Limited::new(body, MAX_BATCH_COMPRESSED_BYTES)
+        .collect()
+        .await
+    {
+        Ok(c) => c.to_bytes(),
+        Err(e) if is_length_limit(e.as_ref()) => return Err(too_large()),
+        Err(e) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                format!("the request body could not be read: {e}"),
+            ))
+        }
+    };
+
+    // Inflating and parsing up to 16 MiB is CPU work: keep it off the
+    // async workers.
+    let batch = tokio::task::spawn_blocking(move || ingest::decode_batch(&bytes))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| {
+            let (status, code) = match &e {
+                DecodeError::Gzip(_) => (StatusCode::BAD_REQUEST, "bad_gzip"),
+                DecodeError::DecompressedTooLarge => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "decompressed_too_large")
+                }
+                DecodeError::JsonSyntax(_) => (StatusCode::BAD_REQUEST, "bad_json"),
+                DecodeError::JsonShape(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_batch"),
+                DecodeError::TooManyResponses(_) => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "too_many_responses")
+                }
+                DecodeError::SeqOutOfRange(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_batch")
+                }
+            };
+            ApiError::new(status, code, e.to_string())
+        })?;
+
+    ingest::check_sender(&auth, &batch).map_err(ApiError::forbidden)?;
+
+    let n = batch.responses.len();
+    let reply = ingest::apply(&state, &auth, batch, received_at).await?;
+    tracing::info!(
+        kiosk = %auth.kiosk_id,
+        unit = %auth.unit_clues,
+        responses = n,
+        stored = reply.results.iter().filter(|r| matches!(r.outcome, trato_domain::wire::Outcome::Stored)).count(),
+        "batch applied"
+    );
+    Ok(Json(reply))
+}
+
+fn is_length_limit(mut e: &(dyn std::error::Error + 'static)) -> bool {
+    loop {
+        if e.is::<LengthLimitError>() {
+            return true;
+        }
+        match e.source() {
+            Some(s) => e = s,
+            None => return false,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ActiveQuery {
+    unit: Option<String>,
+}
+
+async fn active_survey(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ActiveQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ActiveSurveyReply>, ApiError> {
+    let auth = authenticate(&state, &headers).await?;
+    let unit = match query {
+        Ok(Query(q)) => q.unit.unwrap_or_else(|| auth.unit_clues.clone()),
+        Err(e) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                e.body_text(),
+            ))
+        }
+    };
+    validate_clues(&unit)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_clues", e.to_string()))?;
+    if unit != auth.unit_clues {
+        return Err(ApiError::forbidden(format!(
+            "this kiosk's token is for unit {}, not {unit}",
+            auth.unit_clues
+        )));
+    }
+    let survey = state.surveys.active(&unit).await?;
+    Ok(Json(ActiveSurveyReply {
+        server_time: Utc::now(),
+        survey,
+    }))
+}

@@ -1,0 +1,137 @@
+//! Error types: storage, administration, and the HTTP error reply.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use trato_domain::wire::{ErrorBody, SERVER_TIME_HEADER};
+
+use crate::clues::CluesError;
+
+/// A storage backend failed. Never caused by a kiosk's input: those are
+/// answered before anything reaches the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("PostgreSQL connection pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("PostgreSQL connection pool setup: {0}")]
+    PoolBuild(#[from] deadpool_postgres::BuildError),
+    #[error("the database schema is version {found}, newer than this program knows ({known}); upgrade trato-central")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("the database holds a value this program cannot read: {0}")]
+    Corrupt(String),
+    #[error("a database task stopped unexpectedly: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("cannot open the database `{0}`: {1}")]
+    Open(String, String),
+}
+
+/// An administrative command (CLI or test) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Clues(#[from] CluesError),
+    #[error("the kiosk name must be 1 to 200 characters")]
+    BadName,
+    #[error("no kiosk has the id `{0}`")]
+    NoSuchKiosk(String),
+    #[error(transparent)]
+    Survey(#[from] trato_domain::SurveyError),
+    #[error("survey `{id}` version {version} is already stored with different content; a published version is never edited, publish it as a new version")]
+    SurveyVersionChanged { id: String, version: u32 },
+    #[error("cannot draw random bytes for a token: {0}")]
+    Random(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A non-2xx reply: status plus an [`ErrorBody`] with a machine-readable code.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds before retrying (429 only).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn internal(err: &dyn std::fmt::Display) -> Self {
+        // The detail goes to the log, not to the client.
+        tracing::error!("internal error: {err}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the centre could not process the request; retry later",
+        )
+    }
+
+    /// Maps a status produced outside the handlers (timeouts, limits, routing)
+    /// to a code, so every error reply has the same shape.
+    pub fn from_status(status: StatusCode) -> Self {
+        let (code, message) = match status {
+            StatusCode::NOT_FOUND => ("not_found", "no such endpoint"),
+            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed here"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large"),
+            StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+            StatusCode::BAD_REQUEST => ("bad_request", "the request is malformed"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported_media_type", "unsupported media type")
+            }
+            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests"),
+            s if s.is_server_error() => ("internal", "the centre could not process the request"),
+            _ => ("error", "the request failed"),
+        };
+        Self::new(status, code, message)
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code.to_owned(),
+            message: self.message.clone(),
+            server_time: Utc::now(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        // The server-time middleware also sets it; set here too so an error
+        // built outside the router carries it.
+        if let Ok(v) = HeaderValue::from_str(&crate::api::now_rfc3339()) {
+            resp.headers_mut().insert(SERVER_TIME_HEADER, v);
+        }
+        resp
+    }
+}

@@ -1,0 +1,229 @@
+//! A batch from bytes on the wire to outcomes: decode (gzip, capped), check,
+//! hash, then one store transaction.
+
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use sha2::{Digest, Sha256};
+use trato_domain::wire::{
+    BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, MAX_BATCH_DECOMPRESSED_BYTES,
+    MAX_BATCH_RESPONSES,
+};
+use trato_domain::Response;
+
+use crate::error::StoreError;
+use crate::store::{BatchMeta, InsertOutcome, KioskAuth, PreparedResponse};
+use crate::surveys::check_response;
+use crate::token::hex;
+use crate::AppState;
+
+/// Why a batch body could not be read. Nothing is stored for any of these.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("the body is not valid gzip: {0}")]
+    Gzip(std::io::Error),
+    #[error("the body decompresses to more than {MAX_BATCH_DECOMPRESSED_BYTES} bytes")]
+    DecompressedTooLarge,
+    #[error("the body is not valid JSON: {0}")]
+    JsonSyntax(serde_json::Error),
+    #[error("the JSON is not a batch: {0}")]
+    JsonShape(serde_json::Error),
+    #[error("the batch has {0} responses; at most {MAX_BATCH_RESPONSES} are accepted")]
+    TooManyResponses(usize),
+    #[error("response {0} has a sequence number above 2^63-1")]
+    SeqOutOfRange(uuid::Uuid),
+}
+
+/// gzip-compressed JSON of a batch, as a kiosk sends it.
+pub fn encode_batch(batch: &BatchRequest) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let json = serde_json::to_vec(batch)?;
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(json.len() / 4),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&json)?;
+    enc.finish()
+}
+
+/// Reads a gzip body, never inflating more than the cap (gzip bombs).
+pub fn decode_batch(gz: &[u8]) -> Result<BatchRequest, DecodeError> {
+    let cap = MAX_BATCH_DECOMPRESSED_BYTES as u64;
+    let mut json = Vec::new();
+    GzDecoder::new(gz)
+        .take(cap + 1)
+        .read_to_end(&mut json)
+        .map_err(DecodeError::Gzip)?;
+    if json.len() as u64 > cap {
+        return Err(DecodeError::DecompressedTooLarge);
+    }
+    let batch: BatchRequest = serde_json::from_slice(&json).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => DecodeError::JsonShape(e),
+        _ => DecodeError::JsonSyntax(e),
+    })?;
+    if batch.responses.len() > MAX_BATCH_RESPONSES {
+        return Err(DecodeError::TooManyResponses(batch.responses.len()));
+    }
+    if let Some(w) = batch
+        .responses
+        .iter()
+        .find(|w| i64::try_from(w.seq).is_err())
+    {
+        return Err(DecodeError::SeqOutOfRange(w.response.id));
+    }
+    Ok(batch)
+}
+
+/// The identity of a response's content: hex SHA-256 of its JSON as serde
+/// writes it (field order fixed by the type, so independent of how the kiosk
+/// spaced or ordered its JSON). `seq` is left out: it describes the sending.
+pub fn content_hash(r: &Response) -> (String, String) {
+    let json = serde_json::to_string(r).unwrap_or_default();
+    let hash = hex(&Sha256::digest(json.as_bytes()));
+    (json, hash)
+}
+
+/// Why a batch is refused as a whole for who sent it (403).
+pub fn check_sender(auth: &KioskAuth, batch: &BatchRequest) -> Result<(), String> {
+    if batch.unit_clues != auth.unit_clues {
+        return Err(format!(
+            "this kiosk's token is for unit {}, not {}",
+            auth.unit_clues, batch.unit_clues
+        ));
+    }
+    if batch.kiosk_id != auth.kiosk_id {
+        return Err("the batch names another kiosk than this token's".to_owned());
+    }
+    for w in &batch.responses {
+        let r = &w.response;
+        if r.unit_clues != auth.unit_clues {
+            return Err(format!(
+                "response {} is for unit {}; this kiosk's token is for unit {}",
+                r.id, r.unit_clues, auth.unit_clues
+            ));
+        }
+        if r.kiosk_id != auth.kiosk_id {
+            return Err(format!(
+                "response {} names another kiosk than this token's",
+                r.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks every response, then stores the acceptable ones in one transaction.
+pub async fn apply(
+    state: &AppState,
+    auth: &KioskAuth,
+    batch: BatchRequest,
+    received_at: DateTime<Utc>,
+) -> Result<BatchReply, StoreError> {
+    let offset = received_at.signed_duration_since(batch.sent_at);
+    // A kiosk clock set to year 1970 or 3000 must not overflow anything.
+    let clock_offset_ms = offset.num_milliseconds();
+    let clock_skewed = offset.abs() > state.config.skew_threshold;
+    if clock_skewed {
+        tracing::warn!(
+            kiosk = %auth.kiosk_id,
+            unit = %auth.unit_clues,
+            clock_offset_ms,
+            "kiosk clock differs from the centre's by more than the threshold"
+        );
+    }
+    let meta = BatchMeta {
+        kiosk_id: auth.kiosk_id.clone(),
+        unit_clues: auth.unit_clues.clone(),
+        sent_at: batch.sent_at,
+        received_at,
+        clock_offset_ms,
+        clock_skewed,
+    };
+
+    // Per item: Ok(index into `prepared`) or the rejection.
+    let mut slots: Vec<(uuid::Uuid, Result<usize, Outcome>)> = Vec::new();
+    let mut prepared = Vec::new();
+    for w in batch.responses {
+        let id = w.response.id;
+        let Some(def) = state
+            .surveys
+            .get(&w.response.survey_id, w.response.survey_version)
+            .await?
+        else {
+            slots.push((
+                id,
+                Err(Outcome::Rejected {
+                    reason: RejectReason::UnknownSurvey,
+                    detail: format!(
+                        "survey `{}` version {} is not known to the centre",
+                        w.response.survey_id, w.response.survey_version
+                    ),
+                }),
+            ));
+            continue;
+        };
+        match check_response(&def, &w.response) {
+            Err(detail) => slots.push((
+                id,
+                Err(Outcome::Rejected {
+                    reason: RejectReason::InvalidAnswers,
+                    detail,
+                }),
+            )),
+            Ok(normalised) => {
+                // The hash covers what the kiosk sent (so a retry matches);
+                // what is kept is normalised (comments masked at the centre
+                // too, whatever the kiosk's version did).
+                let (_, hash) = content_hash(&w.response);
+                let mut response = w.response;
+                response.answers = normalised;
+                let (json, _) = content_hash(&response);
+                slots.push((id, Ok(prepared.len())));
+                prepared.push(PreparedResponse {
+                    seq: i64::try_from(w.seq).unwrap_or(i64::MAX),
+                    response,
+                    canonical_json: json,
+                    content_hash: hash,
+                });
+            }
+        }
+    }
+
+    let expected = prepared.len();
+    let outcomes = if prepared.is_empty() {
+        Vec::new()
+    } else {
+        state.store.apply_batch(meta, prepared).await?
+    };
+    if outcomes.len() != expected {
+        return Err(StoreError::Corrupt(format!(
+            "the store answered {} outcomes for {expected} responses",
+            outcomes.len()
+        )));
+    }
+
+    let results = slots
+        .into_iter()
+        .map(|(id, slot)| ItemResult {
+            id,
+            outcome: match slot {
+                Err(o) => o,
+                Ok(i) => match outcomes.get(i) {
+                    Some(InsertOutcome::Stored) => Outcome::Stored,
+                    Some(InsertOutcome::Duplicate) => Outcome::Duplicate,
+                    Some(InsertOutcome::Conflict) | None => Outcome::Rejected {
+                        reason: RejectReason::Conflict,
+                        detail: "a response with this id is already stored with different content"
+                            .to_owned(),
+                    },
+                },
+            },
+        })
+        .collect();
+    Ok(BatchReply {
+        server_time: Utc::now(),
+        results,
+    })
+}

@@ -1,0 +1,220 @@
+//! `trato-central`: the central receiver's command line. All logic lives in
+//! the library so the tests run the same code.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use trato_central::store::PublishTarget;
+use trato_central::{admin, open_store, serve, shutdown_signal, AppState, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "trato-central",
+    version,
+    about = "Trato Digno central receiver"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Db {
+    /// SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, env = "TRATO_CENTRAL_DB", default_value = "trato-central.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Receive kiosk batches over HTTP until SIGTERM or Ctrl-C.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        /// Address to listen on. Put TLS in front (reverse proxy) in production.
+        #[arg(long, env = "TRATO_CENTRAL_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Whole-request deadline, in seconds.
+        #[arg(long, default_value_t = 30)]
+        request_timeout_secs: u64,
+        /// Requests a kiosk may make at once before being throttled.
+        #[arg(long, default_value_t = 60)]
+        rate_burst: u32,
+        /// Requests per second a kiosk regains (0 turns the limit off).
+        #[arg(long, default_value_t = 20.0)]
+        rate_per_sec: f64,
+    },
+    /// Issue, list and revoke kiosk tokens.
+    Kiosk {
+        #[command(subcommand)]
+        command: KioskCommand,
+    },
+    /// Publish survey versions.
+    Survey {
+        #[command(subcommand)]
+        command: SurveyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KioskCommand {
+    /// Register a kiosk; prints its id and token (the token only this once).
+    Add {
+        #[command(flatten)]
+        db: Db,
+        /// The unit's CLUES, e.g. DFIMS000020.
+        #[arg(long)]
+        unit: String,
+        /// A name staff recognise, e.g. "Urgencias planta baja".
+        #[arg(long)]
+        name: String,
+    },
+    /// List kiosks (never their tokens).
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Revoke a kiosk's token at once.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SurveyCommand {
+    /// Validate a survey file and publish it for one unit or for all.
+    Publish {
+        #[command(flatten)]
+        db: Db,
+        file: PathBuf,
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        unit: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            request_timeout_secs,
+            rate_burst,
+            rate_per_sec,
+        } => {
+            let store = open_store(&db.db).await?;
+            let config = Config {
+                request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
+                rate_burst,
+                rate_per_sec,
+                ..Config::default()
+            };
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(
+                "trato-central listening on {} ({} database)",
+                listener.local_addr().unwrap_or(listen),
+                store.backend()
+            );
+            serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+        Command::Kiosk { command } => match command {
+            KioskCommand::Add { db, unit, name } => {
+                let store = open_store(&db.db).await?;
+                let k = admin::add_kiosk(&*store, &unit, &name).await?;
+                println!("kiosk_id: {}", k.id);
+                println!("unit:     {}", k.unit_clues);
+                println!("token:    {}", k.token);
+                eprintln!("Copy the token into the kiosk now: the centre keeps only its hash and cannot show it again.");
+            }
+            KioskCommand::List { db } => {
+                let store = open_store(&db.db).await?;
+                let kiosks = admin::list_kiosks(&*store).await?;
+                println!(
+                    "{:<36}  {:<11}  {:<8}  {:<20}  NAME",
+                    "ID", "UNIT", "STATE", "LAST SEEN"
+                );
+                for k in kiosks {
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    let seen = k
+                        .last_seen_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_else(|| "never".to_owned());
+                    println!(
+                        "{:<36}  {:<11}  {:<8}  {:<20}  {}",
+                        k.id, k.unit_clues, state, seen, k.name
+                    );
+                }
+            }
+            KioskCommand::Revoke { db, id } => {
+                let store = open_store(&db.db).await?;
+                admin::revoke_kiosk(&*store, &id).await?;
+                println!("revoked {id}");
+            }
+        },
+        Command::Survey { command } => match command {
+            SurveyCommand::Publish {
+                db,
+                file,
+                unit,
+                all,
+            } => {
+                let json = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let target = match (unit, all) {
+                    (Some(u), false) => PublishTarget::Unit(u),
+                    _ => PublishTarget::All,
+                };
+                let store = open_store(&db.db).await?;
+                let def = admin::publish_survey(&*store, &json, target.clone()).await?;
+                let whom = match target {
+                    PublishTarget::Unit(u) => format!("unit {u}"),
+                    PublishTarget::All => "all units".to_owned(),
+                };
+                println!("published {} version {} for {whom}", def.id, def.version);
+            }
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Storage behind one trait, with a SQLite and a PostgreSQL implementation that
+//! behave the same (the integration tests run against both).
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use trato_domain::Response;
+use uuid::Uuid;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::StoreError;
+
+/// The kiosk a valid, unrevoked token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskAuth {
+    pub kiosk_id: String,
+    pub unit_clues: String,
+}
+
+/// A kiosk as listed by `kiosk list` (never its token: only the hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskRecord {
+    pub id: String,
+    pub unit_clues: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Centre clock minus kiosk clock at its last batch, in milliseconds.
+    pub last_clock_offset_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewKiosk {
+    pub id: String,
+    pub unit_clues: String,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What is known about the batch a response arrived in.
+#[derive(Debug, Clone)]
+pub struct BatchMeta {
+    pub kiosk_id: String,
+    pub unit_clues: String,
+    pub sent_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// `received_at - sent_at` in milliseconds (positive: the kiosk is behind).
+    pub clock_offset_ms: i64,
+    pub clock_skewed: bool,
+}
+
+/// A response that passed validation, ready to insert.
+#[derive(Debug, Clone)]
+pub struct PreparedResponse {
+    pub seq: i64,
+    pub response: Response,
+    /// The response as kept (answers normalised by the survey check), as JSON.
+    pub canonical_json: String,
+    /// Hex SHA-256 of the response as the kiosk sent it, without `seq`
+    /// ([`crate::ingest::content_hash`]): equal hashes mean a duplicate.
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Stored,
+    Duplicate,
+    /// Same id already stored with a different content hash; nothing changed.
+    Conflict,
+}
+
+/// A stored response, as the centre recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub id: Uuid,
+    pub content_hash: String,
+    pub canonical_json: String,
+    pub kiosk_id: String,
+    pub unit_clues: String,
+    pub seq: i64,
+    pub kiosk_sent_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub clock_offset_ms: i64,
+    pub clock_skewed: bool,
+}
+
+/// Result of storing a survey definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutSurvey {
+    Inserted,
+    /// The same (id, version) is already stored with the same content.
+    AlreadyThere,
+    /// The same (id, version) is stored with other content: nothing changed.
+    Different,
+}
+
+/// Where a survey version is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishTarget {
+    Unit(String),
+    All,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip, for `/healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The kiosk owning this token hash, if it exists and is not revoked.
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<KioskAuth>, StoreError>;
+    async fn add_kiosk(&self, kiosk: NewKiosk) -> Result<(), StoreError>;
+    async fn list_kiosks(&self) -> Result<Vec<KioskRecord>, StoreError>;
+    /// False when no kiosk has this id. Revoking twice keeps the first time.
+    async fn revoke_kiosk(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Applies a batch in one transaction: one outcome per item, in order.
+    async fn apply_batch(
+        &self,
+        meta: BatchMeta,
+        items: Vec<PreparedResponse>,
+    ) -> Result<Vec<InsertOutcome>, StoreError>;
+
+    /// A stored survey version's JSON.
+    async fn survey(&self, id: &str, version: u32) -> Result<Option<String>, StoreError>;
+    /// Stores a survey version (if new) and, with a target, publishes it.
+    async fn put_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+        publish: Option<PublishTarget>,
+        at: DateTime<Utc>,
+    ) -> Result<PutSurvey, StoreError>;
+    /// JSON of the most recently published survey for this unit or for all.
+    async fn active_survey(&self, unit_clues: &str) -> Result<Option<String>, StoreError>;
+
+    async fn count_responses(&self) -> Result<u64, StoreError>;
+    async fn count_answers(&self) -> Result<u64, StoreError>;
+    async fn stored_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError>;
+}
+
+/// Opens (creating and migrating if needed) the database named by `db`:
+/// a `postgres://` or `postgresql://` URL, else a SQLite file path
+/// (optionally written `sqlite://PATH`).
+pub async fn open_store(db: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = if db.starts_with("postgres://") || db.starts_with("postgresql://")
+    {
+        let cfg: tokio_postgres::Config = db
+            .parse()
+            .map_err(|e: tokio_postgres::Error| StoreError::Open(redact(db), e.to_string()))?;
+        Arc::new(PostgresStore::open(cfg).await?)
+    } else {
+        let path = db.strip_prefix("sqlite://").unwrap_or(db);
+        Arc::new(SqliteStore::open(path).await?)
+    };
+    crate::admin::ensure_default_survey(&*store).await?;
+    Ok(store)
+}
+
+/// Like [`open_store`] for an already configured PostgreSQL connection.
+pub async fn open_postgres(cfg: tokio_postgres::Config) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = Arc::new(PostgresStore::open(cfg).await?);
+    crate::admin::ensure_default_survey(&*store).await?;
+    Ok(store)
+}
+
+/// A URL with its password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
+    }
+}

@@ -1,0 +1,444 @@
+//! PostgreSQL backend for the national scale: same schema and behaviour as the
+//! SQLite one, through a deadpool connection pool.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+use super::{
+    corrupt, BatchMeta, InsertOutcome, KioskAuth, KioskRecord, NewKiosk, PreparedResponse,
+    PublishTarget, PutSurvey, Store, StoredResponse,
+};
+use crate::error::StoreError;
+
+/// Numbered migrations; the `schema_version` table records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+/// Arbitrary key for the advisory lock that serializes migrations between
+/// processes (a server and a CLI started at once).
+const MIGRATION_LOCK: i64 = 0x7472_6174_6f5f_6365;
+const POOL_SIZE: usize = 16;
+
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    pub async fn open(cfg: tokio_postgres::Config) -> Result<Self, StoreError> {
+        let mgr = Manager::from_config(
+            cfg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(mgr).max_size(POOL_SIZE).build()?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .await?;
+        let found: i64 = tx
+            .query_opt("SELECT version FROM schema_version", &[])
+            .await?
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        let known = MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(StoreError::SchemaTooNew { found, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.batch_execute(sql).await?;
+            tracing::info!("PostgreSQL schema migrated to version {}", i + 1);
+        }
+        if found < known {
+            tx.execute("DELETE FROM schema_version", &[]).await?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[&known],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let c = self.pool.get().await?;
+        c.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<KioskAuth>, StoreError> {
+        let c = self.pool.get().await?;
+        let st = c
+            .prepare_cached(
+                "SELECT id, unit_clues FROM kiosks WHERE token_hash = $1 AND revoked_at IS NULL",
+            )
+            .await?;
+        Ok(c.query_opt(&st, &[&token_hash]).await?.map(|r| KioskAuth {
+            kiosk_id: r.get(0),
+            unit_clues: r.get(1),
+        }))
+    }
+
+    async fn add_kiosk(&self, k: NewKiosk) -> Result<(), StoreError> {
+        let c = self.pool.get().await?;
+        c.execute(
+            "INSERT INTO kiosks (id, unit_clues, name, token_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&k.id, &k.unit_clues, &k.name, &k.token_hash, &k.created_at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn list_kiosks(&self) -> Result<Vec<KioskRecord>, StoreError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT id, unit_clues, name, created_at, revoked_at, last_seen_at,
+                        last_clock_offset_ms
+                 FROM kiosks ORDER BY unit_clues, created_at, id",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| KioskRecord {
+                id: r.get(0),
+                unit_clues: r.get(1),
+                name: r.get(2),
+                created_at: r.get(3),
+                revoked_at: r.get(4),
+                last_seen_at: r.get(5),
+                last_clock_offset_ms: r.get(6),
+            })
+            .collect())
+    }
+
+    async fn revoke_kiosk(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let c = self.pool.get().await?;
+        let n = c
+            .execute(
+                "UPDATE kiosks SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+                &[&id, &at],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn apply_batch(
+        &self,
+        meta: BatchMeta,
+        items: Vec<PreparedResponse>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        // Three statements per batch whatever its size (arrays + UNNEST), not
+        // a round trip per response.
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+
+        let n = items.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        let mut survey_ids = Vec::with_capacity(n);
+        let mut versions = Vec::with_capacity(n);
+        let mut unit_clues = Vec::with_capacity(n);
+        let mut unit_names = Vec::with_capacity(n);
+        let mut areas = Vec::with_capacity(n);
+        let mut kiosks = Vec::with_capacity(n);
+        let mut langs = Vec::with_capacity(n);
+        let mut statuses = Vec::with_capacity(n);
+        let mut flags: Vec<Option<&str>> = Vec::with_capacity(n);
+        let mut started = Vec::with_capacity(n);
+        let mut finished = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n);
+        let mut seqs = Vec::with_capacity(n);
+        let mut jsons = Vec::with_capacity(n);
+        let mut a_ids = Vec::new();
+        let mut a_questions = Vec::new();
+        let mut a_codes: Vec<Option<&str>> = Vec::new();
+        let mut a_texts: Vec<Option<&str>> = Vec::new();
+        for it in &items {
+            let r = &it.response;
+            ids.push(r.id);
+            hashes.push(it.content_hash.as_str());
+            survey_ids.push(r.survey_id.as_str());
+            versions.push(i64::from(r.survey_version));
+            unit_clues.push(r.unit_clues.as_str());
+            unit_names.push(r.unit_name.as_str());
+            areas.push(r.service_area.as_str());
+            kiosks.push(r.kiosk_id.as_str());
+            langs.push(r.language.as_str());
+            statuses.push(r.status.as_str());
+            flags.push(r.flag_reason.map(|f| f.as_str()));
+            started.push(r.started_at);
+            finished.push(r.finished_at);
+            offsets.push(r.utc_offset_minutes);
+            seqs.push(it.seq);
+            jsons.push(it.canonical_json.as_str());
+        }
+
+        // ON CONFLICT DO NOTHING also skips an id repeated inside the batch;
+        // RETURNING tells which rows are new.
+        let inserted: HashSet<Uuid> = tx
+            .query(
+                "INSERT INTO responses (id, content_hash, survey_id, survey_version, unit_clues,
+                    unit_name, service_area, kiosk_id, language, status, flag_reason, started_at,
+                    finished_at, utc_offset_minutes, seq, kiosk_sent_at, received_at,
+                    clock_offset_ms, clock_skewed, canonical_json)
+                 SELECT u.id, u.h, u.sid, u.ver, u.unit, u.uname, u.area, u.kiosk, u.lang,
+                    u.status, u.flag, u.started, u.finished, u.off, u.seq, $17, $18, $19, $20, u.js
+                 FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int8[], $5::text[],
+                    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                    $12::timestamptz[], $13::timestamptz[], $14::int4[], $15::int8[], $16::text[])
+                    WITH ORDINALITY
+                    AS u(id, h, sid, ver, unit, uname, area, kiosk, lang, status, flag, started,
+                         finished, off, seq, js, ord)
+                 ORDER BY u.ord
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING id",
+                &[
+                    &ids,
+                    &hashes,
+                    &survey_ids,
+                    &versions,
+                    &unit_clues,
+                    &unit_names,
+                    &areas,
+                    &kiosks,
+                    &langs,
+                    &statuses,
+                    &flags,
+                    &started,
+                    &finished,
+                    &offsets,
+                    &seqs,
+                    &jsons,
+                    &meta.sent_at,
+                    &meta.received_at,
+                    &meta.clock_offset_ms,
+                    &meta.clock_skewed,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+
+        let mut seen_new: HashSet<Uuid> = HashSet::new();
+        let mut others: Vec<Uuid> = Vec::new();
+        for it in &items {
+            let id = it.response.id;
+            if inserted.contains(&id) && seen_new.insert(id) {
+                // First occurrence of a new id: its answers go in.
+                for a in &it.response.answers {
+                    for code in &a.codes {
+                        a_ids.push(id);
+                        a_questions.push(a.question.as_str());
+                        a_codes.push(Some(code.as_str()));
+                        a_texts.push(None);
+                    }
+                    if let Some(t) = &a.text {
+                        a_ids.push(id);
+                        a_questions.push(a.question.as_str());
+                        a_codes.push(None);
+                        a_texts.push(Some(t.as_str()));
+                    }
+                }
+            } else {
+                others.push(id);
+            }
+        }
+        if !a_ids.is_empty() {
+            tx.execute(
+                "INSERT INTO answers (response_id, question, code, text)
+                 SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[])",
+                &[&a_ids, &a_questions, &a_codes, &a_texts],
+            )
+            .await?;
+        }
+        let stored_hashes: HashMap<Uuid, String> = if others.is_empty() {
+            HashMap::new()
+        } else {
+            tx.query(
+                "SELECT id, content_hash FROM responses WHERE id = ANY($1)",
+                &[&others],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+        };
+
+        let mut first_seen: HashSet<Uuid> = HashSet::new();
+        let mut out = Vec::with_capacity(n);
+        for it in &items {
+            let id = it.response.id;
+            let outcome = if inserted.contains(&id) {
+                if first_seen.insert(id) {
+                    InsertOutcome::Stored
+                } else {
+                    // A repeat inside this batch: compare with the first copy.
+                    let first = items
+                        .iter()
+                        .find(|o| o.response.id == id)
+                        .map(|o| o.content_hash.as_str());
+                    if first == Some(it.content_hash.as_str()) {
+                        InsertOutcome::Duplicate
+                    } else {
+                        InsertOutcome::Conflict
+                    }
+                }
+            } else {
+                match stored_hashes.get(&id) {
+                    Some(h) if *h == it.content_hash => InsertOutcome::Duplicate,
+                    Some(_) => InsertOutcome::Conflict,
+                    None => return Err(corrupt(format!("response {id} vanished mid-batch"))),
+                }
+            };
+            out.push(outcome);
+        }
+
+        tx.execute(
+            "UPDATE kiosks SET last_seen_at = $2, last_clock_offset_ms = $3 WHERE id = $1",
+            &[&meta.kiosk_id, &meta.received_at, &meta.clock_offset_ms],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn survey(&self, id: &str, version: u32) -> Result<Option<String>, StoreError> {
+        let c = self.pool.get().await?;
+        let st = c
+            .prepare_cached("SELECT definition FROM surveys WHERE survey_id = $1 AND version = $2")
+            .await?;
+        Ok(c.query_opt(&st, &[&id, &i64::from(version)])
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    async fn put_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+        publish: Option<PublishTarget>,
+        at: DateTime<Utc>,
+    ) -> Result<PutSurvey, StoreError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let v = i64::from(version);
+        let inserted = tx
+            .execute(
+                "INSERT INTO surveys (survey_id, version, definition, content_hash, added_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[&id, &v, &json, &content_hash, &at],
+            )
+            .await?;
+        let outcome = if inserted == 1 {
+            PutSurvey::Inserted
+        } else {
+            let h: String = tx
+                .query_one(
+                    "SELECT content_hash FROM surveys WHERE survey_id = $1 AND version = $2",
+                    &[&id, &v],
+                )
+                .await?
+                .get(0);
+            if h == content_hash {
+                PutSurvey::AlreadyThere
+            } else {
+                return Ok(PutSurvey::Different);
+            }
+        };
+        if let Some(target) = publish {
+            let unit = match target {
+                PublishTarget::Unit(u) => Some(u),
+                PublishTarget::All => None,
+            };
+            tx.execute(
+                "INSERT INTO survey_publications (survey_id, version, unit_clues, published_at)
+                 VALUES ($1, $2, $3, $4)",
+                &[&id, &v, &unit, &at],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn active_survey(&self, unit_clues: &str) -> Result<Option<String>, StoreError> {
+        let c = self.pool.get().await?;
+        let st = c
+            .prepare_cached(
+                "SELECT s.definition FROM survey_publications p
+                 JOIN surveys s ON s.survey_id = p.survey_id AND s.version = p.version
+                 WHERE p.unit_clues = $1 OR p.unit_clues IS NULL
+                 ORDER BY p.id DESC LIMIT 1",
+            )
+            .await?;
+        Ok(c.query_opt(&st, &[&unit_clues]).await?.map(|r| r.get(0)))
+    }
+
+    async fn count_responses(&self) -> Result<u64, StoreError> {
+        let c = self.pool.get().await?;
+        let n: i64 = c
+            .query_one("SELECT COUNT(*) FROM responses", &[])
+            .await?
+            .get(0);
+        u64::try_from(n).map_err(corrupt)
+    }
+
+    async fn count_answers(&self) -> Result<u64, StoreError> {
+        let c = self.pool.get().await?;
+        let n: i64 = c
+            .query_one("SELECT COUNT(*) FROM answers", &[])
+            .await?
+            .get(0);
+        u64::try_from(n).map_err(corrupt)
+    }
+
+    async fn stored_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
+        let c = self.pool.get().await?;
+        let row = c
+            .query_opt(
+                "SELECT content_hash, canonical_json, kiosk_id, unit_clues, seq,
+                        kiosk_sent_at, received_at, clock_offset_ms, clock_skewed
+                 FROM responses WHERE id = $1",
+                &[&id],
+            )
+            .await?;
+        Ok(row.map(|r| StoredResponse {
+            id,
+            content_hash: r.get(0),
+            canonical_json: r.get(1),
+            kiosk_id: r.get(2),
+            unit_clues: r.get(3),
+            seq: r.get(4),
+            kiosk_sent_at: r.get(5),
+            received_at: r.get(6),
+            clock_offset_ms: r.get(7),
+            clock_skewed: r.get(8),
+        }))
+    }
+}

@@ -1,0 +1,441 @@
+//! SQLite backend: one file, WAL, `synchronous=FULL` (a committed batch
+//! survives a power cut, so an acknowledged response is never lost).
+//!
+//! rusqlite is blocking, so every call runs on tokio's blocking pool. One
+//! writer connection (SQLite allows one writer at a time anyway) and a few
+//! reader connections, which WAL lets run beside the writer.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::{
+    corrupt, BatchMeta, InsertOutcome, KioskAuth, KioskRecord, NewKiosk, PreparedResponse,
+    PublishTarget, PutSurvey, Store, StoredResponse,
+};
+use crate::error::StoreError;
+
+/// Numbered migrations; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    // Fixed width, so text order is time order.
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt(format!("timestamp `{s}`: {e}")))
+}
+
+fn parse_opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock cannot leave a half transaction behind
+    // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    // IMMEDIATE: a second process opening the same file waits instead of
+    // running the same migration twice.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::SchemaTooNew { found, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tracing::info!("SQLite schema migrated to version {}", i + 1);
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl SqliteStore {
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let p = path.clone();
+        let (writer, readers) = tokio::task::spawn_blocking(move || {
+            let mut writer = Connection::open(&p)?;
+            writer.pragma_update(None, "journal_mode", "WAL")?;
+            configure(&writer)?;
+            migrate(&mut writer)?;
+            let readers = (0..READERS)
+                .map(|_| {
+                    let c = Connection::open_with_flags(
+                        &p,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    configure(&c)?;
+                    Ok(Mutex::new(c))
+                })
+                .collect::<Result<Vec<_>, rusqlite::Error>>()?;
+            Ok::<_, StoreError>((writer, readers))
+        })
+        .await??;
+        Ok(Self {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let w = self.writer.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&w))).await?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len().max(1);
+        tokio::task::spawn_blocking(move || match readers.get(i) {
+            Some(r) => f(&lock(r)),
+            None => Err(corrupt("no reader connection")),
+        })
+        .await?
+    }
+}
+
+fn insert_response(
+    tx: &rusqlite::Transaction<'_>,
+    meta: &BatchMeta,
+    item: &PreparedResponse,
+) -> Result<(), StoreError> {
+    let r = &item.response;
+    let id = r.id.to_string();
+    tx.prepare_cached(
+        "INSERT INTO responses (id, content_hash, survey_id, survey_version, unit_clues,
+            unit_name, service_area, kiosk_id, language, status, flag_reason, started_at,
+            finished_at, utc_offset_minutes, seq, kiosk_sent_at, received_at,
+            clock_offset_ms, clock_skewed, canonical_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19, ?20)",
+    )?
+    .execute(params![
+        id,
+        item.content_hash,
+        r.survey_id,
+        r.survey_version,
+        r.unit_clues,
+        r.unit_name,
+        r.service_area,
+        r.kiosk_id,
+        r.language,
+        r.status.as_str(),
+        r.flag_reason.map(|f| f.as_str()),
+        ts(r.started_at),
+        ts(r.finished_at),
+        r.utc_offset_minutes,
+        item.seq,
+        ts(meta.sent_at),
+        ts(meta.received_at),
+        meta.clock_offset_ms,
+        meta.clock_skewed,
+        item.canonical_json,
+    ])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO answers (response_id, question, code, text) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for a in &r.answers {
+        for code in &a.codes {
+            ins.execute(params![id, a.question, code, Option::<&str>::None])?;
+        }
+        if let Some(text) = &a.text {
+            ins.execute(params![id, a.question, Option::<&str>::None, text])?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .map(|_| ())
+    }
+
+    async fn authenticate(&self, token_hash: &str) -> Result<Option<KioskAuth>, StoreError> {
+        let h = token_hash.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, unit_clues FROM kiosks WHERE token_hash = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([h], |r| {
+                Ok(KioskAuth {
+                    kiosk_id: r.get(0)?,
+                    unit_clues: r.get(1)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn add_kiosk(&self, k: NewKiosk) -> Result<(), StoreError> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO kiosks (id, unit_clues, name, token_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![k.id, k.unit_clues, k.name, k.token_hash, ts(k.created_at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_kiosks(&self) -> Result<Vec<KioskRecord>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT id, unit_clues, name, created_at, revoked_at, last_seen_at,
+                        last_clock_offset_ms
+                 FROM kiosks ORDER BY unit_clues, created_at, id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, unit_clues, name, created, revoked, seen, offset) = row?;
+                out.push(KioskRecord {
+                    id,
+                    unit_clues,
+                    name,
+                    created_at: parse_ts(&created)?,
+                    revoked_at: parse_opt_ts(revoked)?,
+                    last_seen_at: parse_opt_ts(seen)?,
+                    last_clock_offset_ms: offset,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn revoke_kiosk(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE kiosks SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                params![id, ts(at)],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn apply_batch(
+        &self,
+        meta: BatchMeta,
+        items: Vec<PreparedResponse>,
+    ) -> Result<Vec<InsertOutcome>, StoreError> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                let existing: Option<String> = tx
+                    .prepare_cached("SELECT content_hash FROM responses WHERE id = ?1")?
+                    .query_row([item.response.id.to_string()], |r| r.get(0))
+                    .optional()?;
+                out.push(match existing {
+                    Some(h) if h == item.content_hash => InsertOutcome::Duplicate,
+                    Some(_) => InsertOutcome::Conflict,
+                    None => {
+                        insert_response(&tx, &meta, item)?;
+                        InsertOutcome::Stored
+                    }
+                });
+            }
+            tx.execute(
+                "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3 WHERE id = ?1",
+                params![meta.kiosk_id, ts(meta.received_at), meta.clock_offset_ms],
+            )?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn survey(&self, id: &str, version: u32) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT definition FROM surveys WHERE survey_id = ?1 AND version = ?2",
+            )?
+            .query_row(params![id, version], |r| r.get(0))
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn put_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+        publish: Option<PublishTarget>,
+        at: DateTime<Utc>,
+    ) -> Result<PutSurvey, StoreError> {
+        let (id, json, hash) = (id.to_owned(), json.to_owned(), content_hash.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT content_hash FROM surveys WHERE survey_id = ?1 AND version = ?2",
+                    params![id, version],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let outcome = match existing {
+                Some(h) if h == hash => PutSurvey::AlreadyThere,
+                Some(_) => return Ok(PutSurvey::Different),
+                None => {
+                    tx.execute(
+                        "INSERT INTO surveys (survey_id, version, definition, content_hash, added_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, version, json, hash, ts(at)],
+                    )?;
+                    PutSurvey::Inserted
+                }
+            };
+            if let Some(target) = publish {
+                let unit = match target {
+                    PublishTarget::Unit(u) => Some(u),
+                    PublishTarget::All => None,
+                };
+                tx.execute(
+                    "INSERT INTO survey_publications (survey_id, version, unit_clues, published_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![id, version, unit, ts(at)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn active_survey(&self, unit_clues: &str) -> Result<Option<String>, StoreError> {
+        let unit = unit_clues.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT s.definition FROM survey_publications p
+                 JOIN surveys s ON s.survey_id = p.survey_id AND s.version = p.version
+                 WHERE p.unit_clues = ?1 OR p.unit_clues IS NULL
+                 ORDER BY p.id DESC LIMIT 1",
+            )?
+            .query_row([unit], |r| r.get(0))
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn count_responses(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM responses", [], |r| r.get(0))?))
+            .await?;
+        u64::try_from(n).map_err(corrupt)
+    }
+
+    async fn count_answers(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM answers", [], |r| r.get(0))?))
+            .await?;
+        u64::try_from(n).map_err(corrupt)
+    }
+
+    async fn stored_response(&self, id: Uuid) -> Result<Option<StoredResponse>, StoreError> {
+        self.read(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT content_hash, canonical_json, kiosk_id, unit_clues, seq,
+                            kiosk_sent_at, received_at, clock_offset_ms, clock_skewed
+                     FROM responses WHERE id = ?1",
+                    [id.to_string()],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, i64>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, String>(6)?,
+                            r.get::<_, i64>(7)?,
+                            r.get::<_, bool>(8)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(h, j, k, u, seq, sent, recv, off, skew)| {
+                Ok(StoredResponse {
+                    id,
+                    content_hash: h,
+                    canonical_json: j,
+                    kiosk_id: k,
+                    unit_clues: u,
+                    seq,
+                    kiosk_sent_at: parse_ts(&sent)?,
+                    received_at: parse_ts(&recv)?,
+                    clock_offset_ms: off,
+                    clock_skewed: skew,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+}
