@@ -26,7 +26,7 @@ const SYMBOLS = [
 export function createKeyboard({ lang, onChar, onBackspace }) {
   let layer = 'letters';
   let shift = false;
-  const root = h('div', { class: 'keyboard', role: 'group', 'aria-label': 'Teclado' });
+  const root = h('div', { class: 'keyboard', role: 'group', 'aria-label': t(lang, 'kbGroup') });
 
   const press = (key) => {
     if (key === 'SHIFT') { shift = !shift; return render(); }
