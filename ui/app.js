@@ -116,7 +116,10 @@ function questionScreen() {
   }, h('span', { class: 'progress-text' }, t(lang, 'progress', { n: index + 1, total: list.length })),
   h('div', { class: 'bar' }, fill));
 
-  const hint = q.kind === 'multiple_choice' ? t(lang, 'chooseMany') : !q.required ? t(lang, 'optional') : null;
+  // The survey's own hint wins; otherwise a generic one for "several" / "optional".
+  const hint = q.hint ? pick(q.hint, lang)
+    : q.kind === 'multiple_choice' ? t(lang, 'chooseMany')
+      : !q.required ? t(lang, 'optional') : null;
 
   const back = h('button', {
     type: 'button', class: 'nav-btn back', dataset: { testid: 'back' },

@@ -17,16 +17,20 @@ export function maxChars(q) {
   return Number.isInteger(q.max_chars) && q.max_chars > 0 ? q.max_chars : DEFAULT_MAX_CHARS;
 }
 
-function isVisible(q, answers) {
-  if (!q.show_if) return true;
-  const a = answers.get(q.show_if.question);
-  const codes = (a && a.codes) || [];
-  return codes.some((c) => q.show_if.any_of.includes(c));
-}
-
-/** Questions visible for the current answers, in survey order. */
+/** Questions visible for the current answers, in survey order.
+ *  Hiding is transitive: a condition on a hidden question is false. */
 export function visibleQuestions(survey, answers) {
-  return survey.questions.filter((q) => isVisible(q, answers));
+  const shown = new Set();
+  return survey.questions.filter((q) => {
+    let ok = true;
+    if (q.show_if) {
+      const a = shown.has(q.show_if.question) ? answers.get(q.show_if.question) : null;
+      const codes = (a && a.codes) || [];
+      ok = codes.some((c) => q.show_if.any_of.includes(c));
+    }
+    if (ok) shown.add(q.id);
+    return ok;
+  });
 }
 
 /** Drop answers to questions that are no longer visible (repeat: conditions may chain). */
