@@ -1,3 +1,18 @@
+//! Declares the app's own commands to tauri-build so each one gets an ACL
+//! permission (`allow-<command>`): without this manifest any window could call
+//! any command, whatever the capabilities say.
+
+const COMMANDS: &[&str] = &[
+    "kiosk_bootstrap",
+    "start_survey",
+    "submit_response",
+    "abandon_response",
+];
+
 fn main() {
-    tauri_build::build()
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
 }

@@ -1,1 +1,19 @@
-fn main() {}
+// No console window on Windows in release builds; IT tools still print when
+// started from a terminal.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    trato_kiosk::cli::init_logging();
+    let cli = trato_kiosk::cli::Cli::parse();
+    match trato_kiosk::cli::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

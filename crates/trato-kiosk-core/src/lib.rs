@@ -1,1 +1,49 @@
-pub fn _x(){}
+//! Everything the kiosk does that is not drawing the screen: storage, survey
+//! sessions, settings. Knows nothing of Tauri, so it is tested directly and
+//! the command-line tools use it without a window.
+
+pub mod clock;
+pub mod data_dir;
+pub mod kiosk;
+pub mod settings;
+pub mod store;
+pub mod survey_catalog;
+
+pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted};
+pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};
+pub use store::{Store, StoreError};
+
+use uuid::Uuid;
+
+/// Every way a kiosk operation can fail, each with a stable code for the UI.
+#[derive(Debug, thiserror::Error)]
+pub enum KioskError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Survey(#[from] trato_domain::SurveyError),
+    #[error("the answers do not fit the survey: {0}")]
+    Answers(#[from] trato_domain::AnswerError),
+    #[error("no survey {0} is in progress on this kiosk")]
+    NoSession(Uuid),
+    #[error(transparent)]
+    DataDir(#[from] data_dir::DataDirError),
+}
+
+impl KioskError {
+    /// A stable, machine-readable code (the UI and tests match on it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(_) => "storage",
+            Self::Settings(SettingsError::UnknownKey(_)) => "unknown_setting",
+            Self::Settings(SettingsError::Invalid { .. }) => "invalid_setting",
+            Self::Settings(SettingsError::Store(_)) => "storage",
+            Self::Survey(_) => "invalid_survey",
+            Self::Answers(_) => "invalid_answers",
+            Self::NoSession(_) => "no_session",
+            Self::DataDir(_) => "data_dir",
+        }
+    }
+}

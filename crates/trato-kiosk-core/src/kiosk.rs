@@ -1,0 +1,228 @@
+//! The patient-facing kiosk: one survey session at a time, from the tap on the
+//! attract screen to a durably stored response. The UI calls in through thin
+//! Tauri commands; every rule the UI applies is checked again here.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use trato_domain::Completeness;
+use trato_domain::{Answer, FlagReason, Response, ResponseStatus, SurveyDefinition};
+use uuid::Uuid;
+
+use crate::clock::{Clock, SystemClock};
+use crate::settings::{AbandonedPolicy, KioskSettings};
+use crate::store::{Inserted, OpenReport, Store};
+use crate::{data_dir, survey_catalog, KioskError};
+
+/// The survey in progress on screen.
+#[derive(Debug, Clone)]
+struct Session {
+    id: Uuid,
+    started_at: DateTime<Utc>,
+}
+
+/// What the UI needs to draw the survey, read once at start-up.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bootstrap {
+    pub survey: SurveyDefinition,
+    pub idle_seconds: u32,
+    pub idle_prompt_seconds: u32,
+    pub thanks_seconds: u32,
+    pub unit_name: String,
+    pub service_area: String,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Submitted {
+    pub status: ResponseStatus,
+    /// The same response was submitted before (a repeated tap): nothing new stored.
+    pub already_stored: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Abandoned {
+    /// Whether the partial answers were stored (per the `survey.abandoned` setting).
+    pub kept: bool,
+}
+
+pub struct Kiosk {
+    store: Store,
+    settings: KioskSettings,
+    survey: SurveyDefinition,
+    session: Option<Session>,
+    clock: Arc<dyn Clock>,
+    open_report: OpenReport,
+}
+
+impl Kiosk {
+    /// Opens the kiosk whose files are in `dir`, creating them on first start.
+    pub fn open(dir: &Path) -> Result<Self, KioskError> {
+        Self::open_with_clock(dir, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, KioskError> {
+        let (mut store, open_report) = Store::open(&data_dir::database_path(dir))?;
+        survey_catalog::install_default(&mut store)?;
+        let settings = KioskSettings::load_or_init(&mut store)?;
+        let survey = survey_catalog::active(&store, &settings.survey_id, settings.survey_version)?;
+        Ok(Kiosk {
+            store,
+            settings,
+            survey,
+            session: None,
+            clock,
+            open_report,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &KioskSettings {
+        &self.settings
+    }
+
+    pub fn open_report(&self) -> &OpenReport {
+        &self.open_report
+    }
+
+    /// Validates and stores settings (all or none).
+    pub fn update_settings(&mut self, pairs: &[(&str, &str)]) -> Result<(), KioskError> {
+        self.settings.update(&mut self.store, pairs)?;
+        Ok(())
+    }
+
+    pub fn bootstrap(&self) -> Bootstrap {
+        Bootstrap {
+            survey: self.survey.clone(),
+            idle_seconds: self.settings.idle_seconds,
+            idle_prompt_seconds: self.settings.idle_prompt_seconds,
+            thanks_seconds: self.settings.thanks_seconds,
+            unit_name: self.settings.unit_name.clone(),
+            service_area: self.settings.service_default.clone(),
+            demo: self.settings.demo,
+        }
+    }
+
+    /// A patient tapped start. A survey still open on screen (the UI missed
+    /// its reset) is closed first as the idle reset would close it.
+    pub fn start_survey(&mut self, language: &str) -> Result<Uuid, KioskError> {
+        self.check_language(language)?;
+        self.session = Some(Session {
+            id: Uuid::now_v7(),
+            started_at: self.clock.now(),
+        });
+        Ok(self.session.as_ref().map(|s| s.id).unwrap_or_default())
+    }
+
+    /// The patient submitted. Stored durably before this returns `Ok`;
+    /// a repeated submit of the same response stores nothing new.
+    pub fn submit(
+        &mut self,
+        id: Uuid,
+        language: &str,
+        answers: &[Answer],
+    ) -> Result<Submitted, KioskError> {
+        if let Some(stored) = self.store.response(id)? {
+            return Ok(Submitted {
+                status: stored.status,
+                already_stored: true,
+            });
+        }
+        let session = self.current_session(id)?;
+        let answers = self
+            .survey
+            .check_answers(language, answers, Completeness::Complete)?;
+        let now = self.clock.now();
+        let too_soon = self.store.last_completed_at()?.is_some_and(|last| {
+            (now - last).num_milliseconds() < i64::from(self.settings.min_interval_seconds) * 1000
+        });
+        let (status, flag_reason) = if too_soon {
+            (ResponseStatus::Flagged, Some(FlagReason::TooSoon))
+        } else {
+            (ResponseStatus::Complete, None)
+        };
+        let response = self.response(session, language, now, status, flag_reason, answers);
+        self.store.insert_response(&response)?;
+        self.session = None;
+        Ok(Submitted {
+            status,
+            already_stored: false,
+        })
+    }
+
+    /// The idle reset ended the survey with what was answered so far.
+    pub fn abandon(
+        &mut self,
+        id: Uuid,
+        language: &str,
+        answers: &[Answer],
+    ) -> Result<Abandoned, KioskError> {
+        if self.store.response(id)?.is_some() {
+            return Ok(Abandoned { kept: true });
+        }
+        let session = self.current_session(id)?;
+        let answers = self
+            .survey
+            .check_answers(language, answers, Completeness::Partial)?;
+        let keep = self.settings.abandoned == AbandonedPolicy::Keep && !answers.is_empty();
+        if keep {
+            let now = self.clock.now();
+            let response =
+                self.response(session, language, now, ResponseStatus::Abandoned, None, answers);
+            let inserted = self.store.insert_response(&response)?;
+            debug_assert!(matches!(inserted, Inserted::New { .. }));
+        }
+        self.session = None;
+        Ok(Abandoned { kept: keep })
+    }
+
+    fn current_session(&self, id: Uuid) -> Result<Session, KioskError> {
+        self.session
+            .clone()
+            .filter(|s| s.id == id)
+            .ok_or(KioskError::NoSession(id))
+    }
+
+    fn check_language(&self, language: &str) -> Result<(), KioskError> {
+        if self.survey.languages.iter().any(|l| l == language) {
+            Ok(())
+        } else {
+            Err(trato_domain::AnswerError::UnknownLanguage(language.to_owned()).into())
+        }
+    }
+
+    fn response(
+        &self,
+        session: Session,
+        language: &str,
+        finished_at: DateTime<Utc>,
+        status: ResponseStatus,
+        flag_reason: Option<FlagReason>,
+        answers: Vec<Answer>,
+    ) -> Response {
+        Response {
+            id: session.id,
+            survey_id: self.survey.id.clone(),
+            survey_version: self.survey.version,
+            unit_clues: self.settings.unit_clues.clone(),
+            unit_name: self.settings.unit_name.clone(),
+            service_area: self.settings.service_default.clone(),
+            kiosk_id: self.settings.kiosk_id.clone(),
+            language: language.to_owned(),
+            started_at: session.started_at,
+            finished_at,
+            utc_offset_minutes: self.clock.utc_offset_minutes(),
+            status,
+            flag_reason,
+            answers,
+        }
+    }
+}

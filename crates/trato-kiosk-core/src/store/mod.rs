@@ -1,0 +1,244 @@
+//! The kiosk's local SQLite store: every finished survey is committed here,
+//! durably, before the patient sees the thank-you screen.
+//!
+//! Durability: WAL with `synchronous=FULL`, so a commit survives power loss,
+//! not only a crash. Integrity: `PRAGMA quick_check` at open; a database that
+//! fails it is moved aside with its `-wal`/`-shm` (never deleted) and a fresh
+//! one is started, so the kiosk keeps working and the old file can be recovered.
+
+mod migrations;
+mod responses;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use trato_domain::SurveyDefinition;
+
+pub use migrations::SCHEMA_VERSION;
+pub use responses::{Inserted, ResponseCounts};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot prepare the data directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the database has schema version {found}, newer than this program supports ({supported}); install a newer kiosk version")]
+    TooNew { found: u32, supported: u32 },
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("survey {id} v{version} is not installed on this kiosk")]
+    UnknownSurvey { id: String, version: u32 },
+}
+
+/// What happened while opening the store, for the log and the status screen.
+#[derive(Debug, Clone, Default)]
+pub struct OpenReport {
+    /// Schema version found before migrating (0 for a new database).
+    pub previous_version: u32,
+    /// Where a database that failed its integrity check was moved to.
+    pub quarantined: Option<PathBuf>,
+    /// The failed check's message, when there was one.
+    pub check_failure: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, checks it and migrates it.
+    pub fn open(path: &Path) -> Result<(Store, OpenReport), StoreError> {
+        Self::open_at_version(path, SCHEMA_VERSION)
+    }
+
+    /// As [`Store::open`] but migrates only up to `version`: lets the
+    /// migration tests build a database as an older kiosk left it.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: u32) -> Result<(Store, OpenReport), StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut report = OpenReport::default();
+        let mut conn = match Self::connect_checked(path) {
+            Ok(conn) => conn,
+            Err(failure) => {
+                tracing::error!(path = %path.display(), %failure, "database failed its integrity check; moving it aside");
+                report.quarantined = Some(quarantine(path)?);
+                report.check_failure = Some(failure);
+                Self::connect_checked(path).map_err(StoreError::Corrupt)?
+            }
+        };
+        report.previous_version = migrations::migrate_to(&mut conn, version)?;
+        Ok((
+            Store {
+                conn,
+                path: path.to_owned(),
+            },
+            report,
+        ))
+    }
+
+    /// Opens with the kiosk's pragmas and runs `quick_check`; any failure comes
+    /// back as text so the caller can quarantine the file.
+    fn connect_checked(path: &Path) -> Result<Connection, String> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| e.to_string())?;
+        apply_pragmas(&conn).map_err(|e| e.to_string())?;
+        let check = quick_check(&conn).map_err(|e| e.to_string())?;
+        if check != "ok" {
+            return Err(check);
+        }
+        Ok(conn)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA quick_check`: "ok" or the problems found.
+    pub fn quick_check(&self) -> Result<String, StoreError> {
+        Ok(quick_check(&self.conn)?)
+    }
+
+    /// Size of the database file plus its WAL, in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        [self.path.clone(), sidecar(&self.path, "-wal")]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    // --- settings -----------------------------------------------------------
+
+    pub fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM settings ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Writes several settings at once: all or none.
+    pub fn put_settings(&mut self, pairs: &[(String, String)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?;
+            for (key, value) in pairs {
+                stmt.execute((key, value))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    // --- surveys ------------------------------------------------------------
+
+    /// Records a survey version. Installing the same version again is a no-op:
+    /// a published version is immutable, and responses refer to it.
+    pub fn install_survey(&mut self, survey: &SurveyDefinition) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(survey).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let inserted = self.conn.execute(
+            "INSERT INTO surveys (id, version, definition, installed_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id, version) DO NOTHING",
+            (&survey.id, survey.version, json, timestamp(Utc::now())),
+        )?;
+        Ok(inserted == 1)
+    }
+
+    pub fn survey(&self, id: &str, version: u32) -> Result<SurveyDefinition, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT definition FROM surveys WHERE id = ?1 AND version = ?2",
+                (id, version),
+                |r| r.get(0),
+            )
+            .optional()?;
+        let json = json.ok_or_else(|| StoreError::UnknownSurvey {
+            id: id.to_owned(),
+            version,
+        })?;
+        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn quick_check(conn: &Connection) -> rusqlite::Result<String> {
+    let mut stmt = conn.prepare("PRAGMA quick_check")?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(lines.join("; "))
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Moves a failed database and its `-wal`/`-shm` aside under one timestamped
+/// name. They are kept for recovery: a WAL may hold committed transactions.
+fn quarantine(path: &Path) -> Result<PathBuf, StoreError> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let target = sidecar(path, &format!(".corrupt-{stamp}"));
+    for suffix in ["", "-wal", "-shm"] {
+        let from = sidecar(path, suffix);
+        if from.exists() {
+            let to = sidecar(&target, suffix);
+            std::fs::rename(&from, &to).map_err(|source| StoreError::Io { path: from, source })?;
+        }
+    }
+    Ok(target)
+}
+
+/// Times are stored as RFC 3339 UTC with milliseconds: sortable as text.
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub(crate) fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("bad timestamp {s:?}: {e}")))
+}

@@ -1,0 +1,230 @@
+//! Responses and their answers: one transaction per response, so a response is
+//! either stored whole or not at all.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+use trato_domain::{Answer, FlagReason, Response, ResponseStatus};
+use uuid::Uuid;
+
+use super::{parse_timestamp, timestamp, Store, StoreError};
+
+/// Outcome of [`Store::insert_response`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Newly stored, with the kiosk's sequence number.
+    New { seq: i64 },
+    /// A response with this id was already stored (a repeated submit); nothing changed.
+    AlreadyStored,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResponseCounts {
+    pub total: i64,
+    pub complete: i64,
+    pub abandoned: i64,
+    pub flagged: i64,
+    pub pending: i64,
+    pub sent: i64,
+    pub rejected: i64,
+}
+
+impl Store {
+    /// Stores a response and its answers durably. Idempotent on the response id.
+    pub fn insert_response(&mut self, response: &Response) -> Result<Inserted, StoreError> {
+        let tx = self.conn_mut().transaction()?;
+        let id = response.id.to_string();
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM responses WHERE id = ?1", [&id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if exists {
+            return Ok(Inserted::AlreadyStored);
+        }
+        let known_survey = tx
+            .query_row(
+                "SELECT 1 FROM surveys WHERE id = ?1 AND version = ?2",
+                (&response.survey_id, response.survey_version),
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !known_survey {
+            return Err(StoreError::UnknownSurvey {
+                id: response.survey_id.clone(),
+                version: response.survey_version,
+            });
+        }
+        let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses", [], |r| {
+            r.get(0)
+        })?;
+        tx.execute(
+            "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
+                 service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,
+                 status, flag_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                id,
+                seq,
+                response.survey_id,
+                response.survey_version,
+                response.unit_clues,
+                response.unit_name,
+                response.service_area,
+                response.kiosk_id,
+                response.language,
+                timestamp(response.started_at),
+                timestamp(response.finished_at),
+                response.utc_offset_minutes,
+                response.status.as_str(),
+                response.flag_reason.map(FlagReason::as_str),
+            ],
+        )?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO answers (response_id, question_id, position, option_code, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for answer in &response.answers {
+                for (position, code) in (0_i64..).zip(&answer.codes) {
+                    stmt.execute(params![id, answer.question, position, code, None::<String>])?;
+                }
+                if let Some(text) = &answer.text {
+                    let position = answer.codes.len() as i64;
+                    stmt.execute(params![id, answer.question, position, None::<String>, text])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(Inserted::New { seq })
+    }
+
+    /// Reads one response back with its answers, in the order they were stored.
+    pub fn response(&self, id: Uuid) -> Result<Option<Response>, StoreError> {
+        let id = id.to_string();
+        let header = self
+            .conn()
+            .query_row(
+                &format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE id = ?1"),
+                [&id],
+                read_header,
+            )
+            .optional()?;
+        let Some(header) = header else {
+            return Ok(None);
+        };
+        let mut response = header?;
+        response.answers = self.answers_of(&id)?;
+        Ok(Some(response))
+    }
+
+    fn answers_of(&self, id: &str) -> Result<Vec<Answer>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT question_id, option_code, text FROM answers
+             WHERE response_id = ?1 ORDER BY rowid",
+        )?;
+        let mut answers: Vec<Answer> = Vec::new();
+        let mut rows = stmt.query([id])?;
+        while let Some(row) = rows.next()? {
+            let question: String = row.get(0)?;
+            let code: Option<String> = row.get(1)?;
+            let text: Option<String> = row.get(2)?;
+            let answer = match answers.last_mut() {
+                Some(last) if last.question == question => last,
+                _ => {
+                    answers.push(Answer {
+                        question,
+                        codes: Vec::new(),
+                        text: None,
+                    });
+                    answers.last_mut().expect("just pushed")
+                }
+            };
+            answer.codes.extend(code);
+            if text.is_some() {
+                answer.text = text;
+            }
+        }
+        Ok(answers)
+    }
+
+    /// When the most recent complete (or flagged) response finished: the
+    /// anti-stuffing interval is measured from it, across restarts.
+    pub fn last_completed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let last: Option<String> = self.conn().query_row(
+            "SELECT MAX(finished_at) FROM responses WHERE status IN ('complete', 'flagged')",
+            [],
+            |r| r.get(0),
+        )?;
+        last.as_deref().map(parse_timestamp).transpose()
+    }
+
+    pub fn response_counts(&self) -> Result<ResponseCounts, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*),
+                    COALESCE(SUM(status = 'complete'), 0),
+                    COALESCE(SUM(status = 'abandoned'), 0),
+                    COALESCE(SUM(status = 'flagged'), 0),
+                    COALESCE(SUM(sync_state = 'pending'), 0),
+                    COALESCE(SUM(sync_state = 'sent'), 0),
+                    COALESCE(SUM(sync_state = 'rejected'), 0)
+             FROM responses",
+            [],
+            |r| {
+                Ok(ResponseCounts {
+                    total: r.get(0)?,
+                    complete: r.get(1)?,
+                    abandoned: r.get(2)?,
+                    flagged: r.get(3)?,
+                    pending: r.get(4)?,
+                    sent: r.get(5)?,
+                    rejected: r.get(6)?,
+                })
+            },
+        )?)
+    }
+}
+
+const RESPONSE_COLUMNS: &str = "id, survey_id, survey_version, unit_clues, unit_name, service_area,
+     kiosk_id, language, started_at, finished_at, utc_offset_minutes, status, flag_reason";
+
+/// Maps a row of [`RESPONSE_COLUMNS`]; the outer error is SQLite's, the inner
+/// one a stored value this build cannot read.
+fn read_header(row: &Row<'_>) -> rusqlite::Result<Result<Response, StoreError>> {
+    let id: String = row.get(0)?;
+    let started: String = row.get(8)?;
+    let finished: String = row.get(9)?;
+    let status: String = row.get(11)?;
+    let flag: Option<String> = row.get(12)?;
+    let mut response = Response {
+        id: Uuid::nil(),
+        survey_id: row.get(1)?,
+        survey_version: row.get(2)?,
+        unit_clues: row.get(3)?,
+        unit_name: row.get(4)?,
+        service_area: row.get(5)?,
+        kiosk_id: row.get(6)?,
+        language: row.get(7)?,
+        started_at: DateTime::<Utc>::MIN_UTC,
+        finished_at: DateTime::<Utc>::MIN_UTC,
+        utc_offset_minutes: row.get(10)?,
+        status: ResponseStatus::Complete,
+        flag_reason: None,
+        answers: Vec::new(),
+    };
+    Ok((|| {
+        response.id = Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        response.started_at = parse_timestamp(&started)?;
+        response.finished_at = parse_timestamp(&finished)?;
+        response.status = ResponseStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown status {status:?}")))?;
+        response.flag_reason = match flag {
+            None => None,
+            Some(f) => Some(
+                FlagReason::parse(&f)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown flag {f:?}")))?,
+            ),
+        };
+        Ok(response)
+    })())
+}

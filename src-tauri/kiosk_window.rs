@@ -1,0 +1,100 @@
+//! The full-screen kiosk window and what it must not let a patient do:
+//! navigate away, open a context menu, zoom, or open devtools. Platform
+//! specifics live here, behind `cfg`, and nowhere else.
+
+use tauri::{AppHandle, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+pub const MAIN_WINDOW: &str = "main";
+
+/// Opens the survey window. `size` forces the inner size (tests under Xvfb,
+/// where no window manager honours full screen); otherwise the window takes
+/// the primary monitor's size and asks for full screen.
+pub fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    size: Option<(u32, u32)>,
+) -> tauri::Result<WebviewWindow<R>> {
+    let monitor_size = app
+        .primary_monitor()
+        .ok()
+        .flatten()
+        .map(|m| {
+            let logical = m.size().to_logical::<f64>(m.scale_factor());
+            (logical.width, logical.height)
+        });
+    let (width, height) = size
+        .map(|(w, h)| (f64::from(w), f64::from(h)))
+        .or(monitor_size)
+        .unwrap_or((1280.0, 800.0));
+    let window = WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+        .title("Trato Digno")
+        .inner_size(width, height)
+        .position(0.0, 0.0)
+        .fullscreen(size.is_none())
+        .decorations(false)
+        .resizable(false)
+        .always_on_top(size.is_none())
+        .disable_drag_drop_handler()
+        .zoom_hotkeys_enabled(false)
+        .on_navigation(is_app_url)
+        .build()?;
+    platform::harden(&window);
+    Ok(window)
+}
+
+/// Only the app's own pages may load in the window.
+fn is_app_url(url: &tauri::Url) -> bool {
+    let allowed = matches!(
+        (url.scheme(), url.host_str()),
+        ("tauri", Some("localhost")) | ("http" | "https", Some("tauri.localhost"))
+    ) || (cfg!(debug_assertions) && url.host_str() == Some("localhost"));
+    if !allowed {
+        tracing::warn!(%url, "blocked navigation away from the kiosk");
+    }
+    allowed
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    use tauri::{Runtime, WebviewWindow};
+
+    /// WebKitGTK handles the long-press context menu and pinch zoom itself,
+    /// as GTK gestures the page never sees (tauri#13115, wry#544): deny them here.
+    pub fn harden<R: Runtime>(window: &WebviewWindow<R>) {
+        let result = window.with_webview(|webview| {
+            use gtk::prelude::*;
+            use webkit2gtk::{SettingsExt, WebViewExt};
+
+            let view = webview.inner();
+            view.connect_context_menu(|_, _, _, _| true);
+            if let Some(settings) = WebViewExt::settings(&view) {
+                settings.set_enable_developer_extras(cfg!(debug_assertions));
+                settings.set_enable_back_forward_navigation_gestures(false);
+            }
+            // A two-finger gesture claimed in the capture phase on the web
+            // view's parent never reaches WebKit's own zoom gesture.
+            if let Some(parent) = view.parent() {
+                let pinch = gtk::GestureZoom::new(&parent);
+                pinch.set_propagation_phase(gtk::PropagationPhase::Capture);
+                pinch.connect_begin(|gesture, _| {
+                    gesture.set_state(gtk::EventSequenceState::Claimed);
+                });
+                // GTK 3 gestures are not owned by their widget: keep this one
+                // for the window's (the process's) lifetime.
+                std::mem::forget(pinch);
+            }
+            view.set_zoom_level(1.0);
+        });
+        if let Err(error) = result {
+            tracing::error!(%error, "could not harden the kiosk web view");
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod platform {
+    use tauri::{Runtime, WebviewWindow};
+
+    /// WebView2 and WKWebView honour `zoom_hotkeys_enabled(false)` and the
+    /// page's own handlers; nothing more is needed here yet.
+    pub fn harden<R: Runtime>(_window: &WebviewWindow<R>) {}
+}
