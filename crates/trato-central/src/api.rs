@@ -50,15 +50,18 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Adds the server clock to every reply, and an [`ErrorBody`] to error
-/// replies that the layers produced without one.
+/// replies that the layers produced without one (their plain-text bodies
+/// are replaced).
 ///
 /// [`ErrorBody`]: trato_domain::wire::ErrorBody
 async fn server_time(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let status = resp.status();
-    if (status.is_client_error() || status.is_server_error())
-        && !resp.headers().contains_key(header::CONTENT_TYPE)
-    {
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
         let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
         resp = ApiError::from_status(status).into_response();
         if let Some(v) = retry_after {
