@@ -278,6 +278,8 @@ function submit() {
     if (state.submitted.has(id)) return;
     state.submitted.add(id);
     idle.disarm(); // no idle reset while Rust is storing the response
+    const btn = app.querySelector('[data-testid="submit"]');
+    if (btn) { btn.disabled = true; btn.setAttribute('aria-busy', 'true'); } // visibly "working"; extra taps do nothing
     try {
       await ipc.submitResponse(id, state.lang, answersPayload(survey(), state.answers));
       clearSurvey();
