@@ -1,0 +1,170 @@
+//! The `trato-central` binary: kiosk and survey administration, and `serve`
+//! stopped by SIGTERM.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use trato_central::admin::IssuedKiosk;
+use trato_central::ingest::encode_batch;
+use trato_domain::wire::{ActiveSurveyReply, BatchReply};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trato-central"));
+    c.env_remove("TRATO_CENTRAL_DB").env("RUST_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = bin().args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn field(out: &str, name: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("no {name} in {out}"))
+}
+
+#[tokio::test]
+async fn administer_and_serve_until_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("central.db");
+    let db = db.to_str().unwrap();
+
+    let (ok, _, err) = run(&[
+        "kiosk",
+        "add",
+        "--db",
+        db,
+        "--unit",
+        "DF-IMS-20",
+        "--name",
+        "x",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("not a CLUES"), "{err}");
+
+    let (ok, out, err) = run(&[
+        "kiosk",
+        "add",
+        "--db",
+        db,
+        "--unit",
+        UNIT,
+        "--name",
+        "Urgencias",
+    ]);
+    assert!(ok, "{err}");
+    let kiosk = IssuedKiosk {
+        id: field(&out, "kiosk_id"),
+        unit_clues: UNIT.into(),
+        name: "Urgencias".into(),
+        token: field(&out, "token"),
+    };
+    assert_eq!(kiosk.token.len(), 43);
+    assert!(err.contains("only its hash"), "{err}");
+
+    let (ok, out, _) = run(&["kiosk", "list", "--db", db]);
+    assert!(ok);
+    assert!(out.contains(&kiosk.id) && out.contains("active") && out.contains("Urgencias"));
+    assert!(
+        !out.contains(&kiosk.token),
+        "the token is never shown again"
+    );
+
+    let survey = dir.path().join("v2.json");
+    let mut def: serde_json::Value =
+        serde_json::from_str(trato_central::surveys::DEFAULT_SURVEY_JSON).unwrap();
+    def["version"] = 2.into();
+    std::fs::write(&survey, def.to_string()).unwrap();
+    let survey = survey.to_str().unwrap();
+    let (ok, _, err) = run(&["survey", "publish", "--db", db, survey]);
+    assert!(!ok, "needs --unit or --all");
+    assert!(err.contains("--unit") || err.contains("--all"), "{err}");
+    let (ok, out, err) = run(&["survey", "publish", "--db", db, survey, "--unit", UNIT]);
+    assert!(ok, "{err}");
+    assert!(out.contains("trato-digno version 2"), "{out}");
+
+    // Serve on a free port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = bin()
+        .args(["serve", "--db", db, "--listen", &listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            if r.status() == 200 {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let reply: ActiveSurveyReply = client
+        .get(format!("{base}/api/v1/surveys/active?unit={UNIT}"))
+        .bearer_auth(&kiosk.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply.survey.unwrap().version, 2);
+
+    let body = encode_batch(&batch(&kiosk, vec![response(&kiosk, Utc::now())])).unwrap();
+    let post = || {
+        client
+            .post(format!("{base}/api/v1/batches"))
+            .bearer_auth(&kiosk.token)
+            .header("content-encoding", "gzip")
+            .body(body.clone())
+            .send()
+    };
+    let resp = post().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let reply: BatchReply = resp.json().await.unwrap();
+    assert_eq!(reply.results.len(), 1);
+
+    // Revoked from another process while the server runs: refused at once.
+    let (ok, _, err) = run(&["kiosk", "revoke", "--db", db, &kiosk.id]);
+    assert!(ok, "{err}");
+    assert_eq!(post().await.unwrap().status(), 401);
+    let (ok, _, err) = run(&["kiosk", "revoke", "--db", db, "no-such-kiosk"]);
+    assert!(!ok);
+    assert!(err.contains("no kiosk"), "{err}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+}
