@@ -91,6 +91,7 @@ impl Store {
     /// Opens with the kiosk's pragmas and runs `quick_check`; any failure comes
     /// back as text so the caller can quarantine the file.
     fn connect_checked(path: &Path) -> Result<Connection, String> {
+        check_read_only(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -201,6 +202,24 @@ fn apply_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+/// Checks an existing database through a read-only connection first: a
+/// read-write connection to a damaged file could checkpoint or delete its WAL
+/// on close, and the WAL may hold the only copy of committed responses.
+fn check_read_only(path: &Path) -> Result<(), String> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| e.to_string())?;
+    match quick_check(&conn).map_err(|e| e.to_string())? {
+        check if check == "ok" => Ok(()),
+        check => Err(check),
+    }
 }
 
 fn quick_check(conn: &Connection) -> rusqlite::Result<String> {
