@@ -404,3 +404,55 @@ async fn rate_limit_answers_429_with_retry_after() {
     s.post_ok(&k2.token, &batch(&k2, vec![])).await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_one_batch_store_each_response_once() {
+    for b in backends() {
+        let s = start_with(
+            b,
+            trato_central::Config {
+                rate_per_sec: 0.0,
+                ..Default::default()
+            },
+        )
+        .await;
+        let k = s.kiosk(UNIT).await;
+        let req = batch(&k, (0..100).map(|_| response(&k, Utc::now())).collect());
+        let body = encode_batch(&req).unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (client, url, token, body) = (
+                s.client.clone(),
+                s.url("/api/v1/batches"),
+                k.token.clone(),
+                body.clone(),
+            );
+            tasks.spawn(async move {
+                let resp = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("content-encoding", "gzip")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                resp.json::<trato_domain::wire::BatchReply>().await.unwrap()
+            });
+        }
+        let replies = tasks.join_all().await;
+        let stored: usize = replies
+            .iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| r.outcome == Outcome::Stored)
+            .count();
+        let duplicate: usize = replies
+            .iter()
+            .flat_map(|r| &r.results)
+            .filter(|r| r.outcome == Outcome::Duplicate)
+            .count();
+        assert_eq!((stored, duplicate), (100, 700), "{b:?}");
+        assert_eq!(s.counts().await, (100, 700), "{b:?}");
+        s.stop().await;
+    }
+}
