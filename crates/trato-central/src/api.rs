@@ -19,7 +19,7 @@ use trato_domain::wire::{
 };
 
 use crate::clues::validate_clues;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, DecodeError};
 use crate::store::KioskAuth;
 use crate::token::hash_token;
@@ -86,7 +86,7 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         tracing::error!("health check: database unreachable: {e}");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
+            ErrorCode::DatabaseUnavailable,
             "the centre cannot reach its database",
         )
     })?;
@@ -117,7 +117,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<KioskAuth
     if let Err(secs) = state.limiter.check(&auth.kiosk_id) {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!("too many requests from this kiosk; retry in {secs} s"),
         );
         e.retry_after = Some(secs);
@@ -141,14 +141,14 @@ async fn post_batch(
     if !gzip {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "gzip_required",
+            ErrorCode::GzipRequired,
             "a batch must be sent with Content-Encoding: gzip",
         ));
     }
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("a batch body may be at most {MAX_BATCH_COMPRESSED_BYTES} bytes compressed; send fewer responses per batch"),
         )
     };
@@ -169,7 +169,7 @@ async fn post_batch(
         Err(e) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "body_unreadable",
+                ErrorCode::BodyUnreadable,
                 format!("the request body could not be read: {e}"),
             ))
         }
@@ -182,17 +182,20 @@ async fn post_batch(
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| {
             let (status, code) = match &e {
-                DecodeError::Gzip(_) => (StatusCode::BAD_REQUEST, "bad_gzip"),
-                DecodeError::DecompressedTooLarge => {
-                    (StatusCode::PAYLOAD_TOO_LARGE, "decompressed_too_large")
+                DecodeError::Gzip(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadGzip),
+                DecodeError::DecompressedTooLarge => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::DecompressedTooLarge,
+                ),
+                DecodeError::JsonSyntax(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadJson),
+                DecodeError::JsonShape(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
-                DecodeError::JsonSyntax(_) => (StatusCode::BAD_REQUEST, "bad_json"),
-                DecodeError::JsonShape(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_batch"),
                 DecodeError::TooManyResponses(_) => {
-                    (StatusCode::PAYLOAD_TOO_LARGE, "too_many_responses")
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooManyResponses)
                 }
                 DecodeError::SeqOutOfRange(_) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_batch")
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
             };
             ApiError::new(status, code, e.to_string())
@@ -240,13 +243,13 @@ async fn active_survey(
         Err(e) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "bad_query",
+                ErrorCode::BadQuery,
                 e.body_text(),
             ))
         }
     };
     validate_clues(&unit)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_clues", e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadClues, e.to_string()))?;
     if unit != auth.unit_clues {
         return Err(ApiError::forbidden(format!(
             "this kiosk's token is for unit {}, not {unit}",

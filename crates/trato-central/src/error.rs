@@ -48,18 +48,97 @@ pub enum AdminError {
     Store(#[from] StoreError),
 }
 
+/// The machine-readable cause in every [`ErrorBody`] (`docs/protocol.md`
+/// lists what each means for a kiosk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthorized,
+    Forbidden,
+    BadRequest,
+    BadGzip,
+    BadJson,
+    BodyUnreadable,
+    InvalidBatch,
+    TooLarge,
+    DecompressedTooLarge,
+    TooManyResponses,
+    GzipRequired,
+    UnsupportedMediaType,
+    BadClues,
+    BadQuery,
+    RateLimited,
+    Timeout,
+    NotFound,
+    MethodNotAllowed,
+    Internal,
+    DatabaseUnavailable,
+    Error,
+}
+
+impl ErrorCode {
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::BadRequest,
+        Self::BadGzip,
+        Self::BadJson,
+        Self::BodyUnreadable,
+        Self::InvalidBatch,
+        Self::TooLarge,
+        Self::DecompressedTooLarge,
+        Self::TooManyResponses,
+        Self::GzipRequired,
+        Self::UnsupportedMediaType,
+        Self::BadClues,
+        Self::BadQuery,
+        Self::RateLimited,
+        Self::Timeout,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Internal,
+        Self::DatabaseUnavailable,
+        Self::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::BadRequest => "bad_request",
+            Self::BadGzip => "bad_gzip",
+            Self::BadJson => "bad_json",
+            Self::BodyUnreadable => "body_unreadable",
+            Self::InvalidBatch => "invalid_batch",
+            Self::TooLarge => "too_large",
+            Self::DecompressedTooLarge => "decompressed_too_large",
+            Self::TooManyResponses => "too_many_responses",
+            Self::GzipRequired => "gzip_required",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::BadClues => "bad_clues",
+            Self::BadQuery => "bad_query",
+            Self::RateLimited => "rate_limited",
+            Self::Timeout => "timeout",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Internal => "internal",
+            Self::DatabaseUnavailable => "database_unavailable",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// A non-2xx reply: status plus an [`ErrorBody`] with a machine-readable code.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// Seconds before retrying (429 only).
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -69,11 +148,11 @@ impl ApiError {
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     pub fn internal(err: &dyn std::fmt::Display) -> Self {
@@ -81,7 +160,7 @@ impl ApiError {
         tracing::error!("internal error: {err}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "the centre could not process the request; retry later",
         )
     }
@@ -90,24 +169,29 @@ impl ApiError {
     /// to a code, so every error reply has the same shape.
     pub fn from_status(status: StatusCode) -> Self {
         let (code, message) = match status {
-            StatusCode::NOT_FOUND => ("not_found", "no such endpoint"),
-            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed here"),
-            StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large"),
-            StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
-            StatusCode::BAD_REQUEST => ("bad_request", "the request is malformed"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                ("unsupported_media_type", "unsupported media type")
+            StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such endpoint"),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                (ErrorCode::MethodNotAllowed, "method not allowed here")
             }
-            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests"),
-            s if s.is_server_error() => ("internal", "the centre could not process the request"),
-            _ => ("error", "the request failed"),
+            StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::TooLarge, "the request body is too large"),
+            StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "the request took too long"),
+            StatusCode::BAD_REQUEST => (ErrorCode::BadRequest, "the request is malformed"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (ErrorCode::UnsupportedMediaType, "unsupported media type")
+            }
+            StatusCode::TOO_MANY_REQUESTS => (ErrorCode::RateLimited, "too many requests"),
+            s if s.is_server_error() => (
+                ErrorCode::Internal,
+                "the centre could not process the request",
+            ),
+            _ => (ErrorCode::Error, "the request failed"),
         };
         Self::new(status, code, message)
     }
 
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
-            code: self.code.to_owned(),
+            code: self.code.as_str().to_owned(),
             message: self.message.clone(),
             server_time: Utc::now(),
         }
