@@ -36,9 +36,15 @@ fn field(out: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn administer_and_serve_until_sigterm() {
+    for b in backends() {
+        let test_db = fresh_db(b).await;
+        administer_and_serve(&test_db.url).await;
+        test_db.finish().await;
+    }
+}
+
+async fn administer_and_serve(db: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("central.db");
-    let db = db.to_str().unwrap();
 
     let (ok, _, err) = run(&[
         "kiosk",

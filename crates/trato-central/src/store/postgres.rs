@@ -51,7 +51,8 @@ impl PostgresStore {
         let found: i64 = tx
             .query_opt("SELECT version FROM schema_version", &[])
             .await?
-            .map(|r| r.get(0))
+            .map(|r| r.try_get(0))
+            .transpose()?
             .unwrap_or(0);
         let known = MIGRATIONS.len() as i64;
         if found > known {
@@ -93,10 +94,15 @@ impl Store for PostgresStore {
                 "SELECT id, unit_clues FROM kiosks WHERE token_hash = $1 AND revoked_at IS NULL",
             )
             .await?;
-        Ok(c.query_opt(&st, &[&token_hash]).await?.map(|r| KioskAuth {
-            kiosk_id: r.get(0),
-            unit_clues: r.get(1),
-        }))
+        c.query_opt(&st, &[&token_hash])
+            .await?
+            .map(|r| {
+                Ok(KioskAuth {
+                    kiosk_id: r.try_get(0)?,
+                    unit_clues: r.try_get(1)?,
+                })
+            })
+            .transpose()
     }
 
     async fn add_kiosk(&self, k: NewKiosk) -> Result<(), StoreError> {
@@ -120,18 +126,19 @@ impl Store for PostgresStore {
                 &[],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| KioskRecord {
-                id: r.get(0),
-                unit_clues: r.get(1),
-                name: r.get(2),
-                created_at: r.get(3),
-                revoked_at: r.get(4),
-                last_seen_at: r.get(5),
-                last_clock_offset_ms: r.get(6),
+        rows.iter()
+            .map(|r| {
+                Ok(KioskRecord {
+                    id: r.try_get(0)?,
+                    unit_clues: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    revoked_at: r.try_get(4)?,
+                    last_seen_at: r.try_get(5)?,
+                    last_clock_offset_ms: r.try_get(6)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn revoke_kiosk(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -240,8 +247,8 @@ impl Store for PostgresStore {
             )
             .await?
             .iter()
-            .map(|r| r.get(0))
-            .collect();
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
 
         let mut seen_new: HashSet<Uuid> = HashSet::new();
         let mut others: Vec<Uuid> = Vec::new();
@@ -284,8 +291,8 @@ impl Store for PostgresStore {
             )
             .await?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, tokio_postgres::Error>>()?
         };
 
         let mut first_seen: HashSet<Uuid> = HashSet::new();
@@ -333,7 +340,8 @@ impl Store for PostgresStore {
             .await?;
         Ok(c.query_opt(&st, &[&id, &i64::from(version)])
             .await?
-            .map(|r| r.get(0)))
+            .map(|r| r.try_get(0))
+            .transpose()?)
     }
 
     async fn put_survey(
@@ -364,7 +372,7 @@ impl Store for PostgresStore {
                     &[&id, &v],
                 )
                 .await?
-                .get(0);
+                .try_get(0)?;
             if h == content_hash {
                 PutSurvey::AlreadyThere
             } else {
@@ -397,7 +405,10 @@ impl Store for PostgresStore {
                  ORDER BY p.id DESC LIMIT 1",
             )
             .await?;
-        Ok(c.query_opt(&st, &[&unit_clues]).await?.map(|r| r.get(0)))
+        Ok(c.query_opt(&st, &[&unit_clues])
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
     }
 
     async fn count_responses(&self) -> Result<u64, StoreError> {
@@ -405,7 +416,7 @@ impl Store for PostgresStore {
         let n: i64 = c
             .query_one("SELECT COUNT(*) FROM responses", &[])
             .await?
-            .get(0);
+            .try_get(0)?;
         u64::try_from(n).map_err(corrupt)
     }
 
@@ -414,7 +425,7 @@ impl Store for PostgresStore {
         let n: i64 = c
             .query_one("SELECT COUNT(*) FROM answers", &[])
             .await?
-            .get(0);
+            .try_get(0)?;
         u64::try_from(n).map_err(corrupt)
     }
 
@@ -428,17 +439,20 @@ impl Store for PostgresStore {
                 &[&id],
             )
             .await?;
-        Ok(row.map(|r| StoredResponse {
-            id,
-            content_hash: r.get(0),
-            canonical_json: r.get(1),
-            kiosk_id: r.get(2),
-            unit_clues: r.get(3),
-            seq: r.get(4),
-            kiosk_sent_at: r.get(5),
-            received_at: r.get(6),
-            clock_offset_ms: r.get(7),
-            clock_skewed: r.get(8),
-        }))
+        row.map(|r| {
+            Ok(StoredResponse {
+                id,
+                content_hash: r.try_get(0)?,
+                canonical_json: r.try_get(1)?,
+                kiosk_id: r.try_get(2)?,
+                unit_clues: r.try_get(3)?,
+                seq: r.try_get(4)?,
+                kiosk_sent_at: r.try_get(5)?,
+                received_at: r.try_get(6)?,
+                clock_offset_ms: r.try_get(7)?,
+                clock_skewed: r.try_get(8)?,
+            })
+        })
+        .transpose()
     }
 }

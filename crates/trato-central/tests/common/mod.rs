@@ -43,6 +43,8 @@ fn pg_url() -> Option<String> {
 /// A fresh database; dropped (PostgreSQL) or deleted (SQLite) by `finish`.
 pub struct TestDb {
     pub store: Arc<dyn Store>,
+    /// What `--db` takes for this database.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg_db: Option<String>,
 }
@@ -52,9 +54,11 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("central.db");
-            let store = open_store(path.to_str().unwrap()).await.unwrap();
+            let url = path.to_str().unwrap().to_owned();
+            let store = open_store(&url).await.unwrap();
             TestDb {
                 store,
+                url,
                 _dir: Some(dir),
                 pg_db: None,
             }
@@ -75,11 +79,26 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
             let store = open_postgres(cfg).await.unwrap();
             TestDb {
                 store,
+                url: with_dbname(&url, &name),
                 _dir: None,
                 pg_db: Some(name),
             }
         }
     }
+}
+
+/// `postgres://u:p@h:5432/old?x=y` with the database name replaced.
+fn with_dbname(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    format!("{base}/{name}{query}")
 }
 
 impl TestDb {
