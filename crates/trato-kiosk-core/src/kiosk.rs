@@ -52,12 +52,16 @@ pub struct Abandoned {
 }
 
 pub struct Kiosk {
-    store: Store,
-    settings: KioskSettings,
-    survey: SurveyDefinition,
+    // Crate-visible for the staff facade (`crate::staff`), which keeps the
+    // settings, the survey and the audit log consistent in one place.
+    pub(crate) store: Store,
+    pub(crate) settings: KioskSettings,
+    pub(crate) survey: SurveyDefinition,
     session: Option<Session>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     open_report: OpenReport,
+    /// Staff sessions: in memory, so a restart logs everyone out.
+    pub(crate) staff_sessions: crate::staff::Sessions,
 }
 
 impl Kiosk {
@@ -78,6 +82,7 @@ impl Kiosk {
             session: None,
             clock,
             open_report,
+            staff_sessions: crate::staff::Sessions::default(),
         })
     }
 
@@ -93,10 +98,28 @@ impl Kiosk {
         &self.open_report
     }
 
-    /// Validates and stores settings (all or none).
-    pub fn update_settings(&mut self, pairs: &[(&str, &str)]) -> Result<(), KioskError> {
-        self.settings.update(&mut self.store, pairs)?;
-        Ok(())
+    /// Validates and stores settings (all or none) and returns the keys that
+    /// changed. Not audited: for trusted start-up code (the demo, tests).
+    /// Staff and IT changes go through [`crate::staff::Admin::update_settings`].
+    pub fn update_settings(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<String>, KioskError> {
+        let next = self.settings.with_changes(pairs)?;
+        let survey = self.survey_for(&next)?;
+        let changed = self.settings.update(&mut self.store, pairs)?;
+        self.survey = survey;
+        Ok(changed)
+    }
+
+    /// The survey `settings` make active: checked before they are stored, so
+    /// a kiosk never records a survey it cannot show.
+    pub(crate) fn survey_for(&self, settings: &KioskSettings) -> Result<SurveyDefinition, KioskError> {
+        if settings.survey_id == self.survey.id && settings.survey_version == self.survey.version {
+            return Ok(self.survey.clone());
+        }
+        Ok(survey_catalog::active(
+            &self.store,
+            &settings.survey_id,
+            settings.survey_version,
+        )?)
     }
 
     pub fn bootstrap(&self) -> Bootstrap {

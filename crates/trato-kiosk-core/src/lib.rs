@@ -4,14 +4,15 @@
 
 pub mod clock;
 pub mod data_dir;
-pub mod export;
 pub mod kiosk;
 pub mod settings;
+pub mod staff;
 pub mod store;
 pub mod survey_catalog;
 
 pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted};
 pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};
+pub use staff::{Admin, AuthError, PinError, Role, StaffSession};
 pub use store::{Store, StoreError};
 
 use uuid::Uuid;
@@ -31,6 +32,10 @@ pub enum KioskError {
     NoSession(Uuid),
     #[error(transparent)]
     DataDir(#[from] data_dir::DataDirError),
+    #[error(transparent)]
+    Auth(#[from] staff::AuthError),
+    #[error(transparent)]
+    Pin(#[from] staff::PinError),
 }
 
 impl KioskError {
@@ -45,6 +50,12 @@ impl KioskError {
             Self::Answers(_) => "invalid_answers",
             Self::NoSession(_) => "no_session",
             Self::DataDir(_) => "data_dir",
+            Self::Settings(SettingsError::Toml(_)) => "invalid_config_file",
+            Self::Auth(e) => e.code(),
+            Self::Pin(staff::PinError::Weak) => "weak_pin",
+            Self::Pin(staff::PinError::SameAsOtherRole) => "pin_in_use",
+            Self::Pin(staff::PinError::Format) => "invalid_pin",
+            Self::Pin(staff::PinError::Hash(_)) => "internal",
         }
     }
 }

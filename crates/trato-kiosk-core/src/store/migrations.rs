@@ -69,6 +69,32 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         error       TEXT
     );
     "#,
+    // 3: staff mode. PINs only as Argon2id PHC strings; the pad's lockout in
+    // one row so it survives a restart; an append-only audit log (role is
+    // NULL for attempts that did not log in).
+    r#"
+    CREATE TABLE pins (
+        role   TEXT PRIMARY KEY NOT NULL CHECK (role IN ('staff', 'it')),
+        phc    TEXT NOT NULL CHECK (phc LIKE '$argon2id$%'),
+        set_at TEXT NOT NULL
+    );
+    CREATE TABLE pin_lockout (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        failures     INTEGER NOT NULL DEFAULT 0,
+        lockouts     INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT
+    );
+    INSERT INTO pin_lockout (id) VALUES (1);
+    CREATE TABLE audit_log (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     TEXT NOT NULL,
+        role   TEXT CHECK (role IN ('staff', 'it')),
+        origin TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_log_at ON audit_log (at);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,487 @@
+//! Staff mode: PINs, the lockout, sessions, roles and the audit log, for
+//! both the Tauri commands and the command line.
+//!
+//! # How the shell uses it
+//!
+//! * First run: while no IT PIN exists, [`Kiosk::complete_setup`] sets the
+//!   unit and both PINs at once, unauthenticated (there is nobody to log in
+//!   yet). [`Kiosk::setup_status`] tells the UI whether to show the setup
+//!   screen.
+//! * Staff screen: [`Kiosk::staff_login`] with the PIN from the pad returns a
+//!   [`StaffSession`]; every admin command then calls
+//!   [`Kiosk::admin`]`(token, needed_role)` and uses the returned [`Admin`],
+//!   whose methods check the role again and write the audit log. A session
+//!   ends after `staff.session_minutes` without an authorised call.
+//! * Command line: [`Kiosk::admin_cli`] gives an IT [`Admin`] without a PIN:
+//!   whoever can run the CLI as the kiosk's OS account can already read its
+//!   database, so a PIN would add nothing; its actions are audited with
+//!   origin `cli`.
+
+mod audit;
+mod lockout;
+mod pin;
+mod session;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+pub use audit::{AuditAction, AuditEntry, Origin};
+pub use lockout::{lockout_duration, FailureOutcome, LockoutState, MAX_FAILURES};
+pub use pin::{hash_pin, validate_pin, verify_pin, PinError, PIN_LEN};
+pub use session::{Sessions, StaffSession};
+
+use crate::settings::KioskSettings;
+use crate::store::StoreError;
+use crate::{Kiosk, KioskError};
+
+/// Who is acting. IT can do everything staff can, plus configuration, PINs
+/// and leaving kiosk mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Staff,
+    It,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::It => "it",
+        }
+    }
+
+    /// Whether this role may do what needs `needed`.
+    pub fn allows(self, needed: Role) -> bool {
+        self == Role::It || needed == Role::Staff
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "staff" => Ok(Role::Staff),
+            "it" => Ok(Role::It),
+            _ => Err(UnknownRole(s.to_owned())),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`: `staff` or `it`")]
+pub struct UnknownRole(pub String);
+
+/// Why a login or an admin call was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("wrong PIN; {attempts_left} more before the pad locks")]
+    WrongPin { attempts_left: u32 },
+    #[error("too many wrong PINs: the pad is locked for {} more minute(s)", retry_after_seconds.div_ceil(60))]
+    Locked {
+        until: DateTime<Utc>,
+        retry_after_seconds: u64,
+    },
+    #[error("no PIN is set on this kiosk yet: complete the first-run setup")]
+    NotConfigured,
+    #[error("staff mode is closed or timed out: enter the PIN again")]
+    Unauthorized,
+    #[error("this needs the {needed} role (signed in as {role})")]
+    Forbidden { role: Role, needed: Role },
+    #[error("this kiosk is already set up: sign in as IT to change it")]
+    AlreadySetUp,
+    #[error("no secure random numbers available: {0}")]
+    Random(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for AuthError {
+    fn from(e: rusqlite::Error) -> Self {
+        AuthError::Store(e.into())
+    }
+}
+
+impl AuthError {
+    /// A stable, machine-readable code (as [`KioskError::code`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::WrongPin { .. } => "wrong_pin",
+            AuthError::Locked { .. } => "locked",
+            AuthError::NotConfigured => "not_configured",
+            AuthError::Unauthorized => "unauthorized",
+            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::AlreadySetUp => "already_set_up",
+            AuthError::Random(_) => "internal",
+            AuthError::Store(_) => "storage",
+        }
+    }
+
+    fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        let left = (until - now).num_milliseconds().max(0) as u64;
+        AuthError::Locked {
+            until,
+            retry_after_seconds: left.div_ceil(1000),
+        }
+    }
+}
+
+/// What the first-run screen needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupStatus {
+    pub unit_set: bool,
+    pub staff_pin_set: bool,
+    pub it_pin_set: bool,
+}
+
+impl SetupStatus {
+    /// Unit CLUES and both PINs set: the kiosk starts on the survey.
+    pub fn configured(&self) -> bool {
+        self.unit_set && self.staff_pin_set && self.it_pin_set
+    }
+}
+
+impl Kiosk {
+    /// Which parts of the first-run setup are done.
+    pub fn setup_status(&self) -> Result<SetupStatus, KioskError> {
+        let conn = self.store.conn();
+        Ok(SetupStatus {
+            unit_set: !self.settings.unit_clues.is_empty(),
+            staff_pin_set: pin::stored_hash(conn, Role::Staff)?.is_some(),
+            it_pin_set: pin::stored_hash(conn, Role::It)?.is_some(),
+        })
+    }
+
+    /// Unit CLUES set and both PINs set. A kiosk that is not starts on the
+    /// setup screen rather than the survey.
+    pub fn is_configured(&self) -> Result<bool, KioskError> {
+        Ok(self.setup_status()?.configured())
+    }
+
+    /// First run: sets the settings in `pairs` (which must leave a unit CLUES
+    /// set) and both PINs, all in one transaction, audited as `setup`.
+    /// Allowed only while no IT PIN exists; afterwards IT logs in and uses
+    /// [`Admin`].
+    pub fn complete_setup(
+        &mut self,
+        pairs: &[(&str, &str)],
+        staff_pin: &str,
+        it_pin: &str,
+    ) -> Result<(), KioskError> {
+        if pin::stored_hash(self.store.conn(), Role::It)?.is_some() {
+            return Err(AuthError::AlreadySetUp.into());
+        }
+        let next = self.settings.with_changes(pairs)?;
+        if next.unit_clues.is_empty() {
+            return Err(crate::SettingsError::Invalid {
+                key: "unit.clues".into(),
+                rule: "required to finish the setup (for example DFIMS000020)".into(),
+            }
+            .into());
+        }
+        validate_pin(staff_pin)?;
+        validate_pin(it_pin)?;
+        if staff_pin == it_pin {
+            return Err(PinError::SameAsOtherRole.into());
+        }
+        let survey = self.survey_for(&next)?;
+        let staff_phc = hash_pin(staff_pin)?;
+        let it_phc = hash_pin(it_pin)?;
+        let now = self.clock.now();
+        let detail = format!(
+            "unit {}; keys: {}",
+            next.unit_clues,
+            self.settings.changed_keys(&next).join(", ")
+        );
+        let tx = self.store.conn_mut().transaction().map_err(StoreError::from)?;
+        put_settings(&tx, &next.to_pairs())?;
+        pin::store_hash(&tx, Role::Staff, &staff_phc, now)?;
+        pin::store_hash(&tx, Role::It, &it_phc, now)?;
+        audit::append(&tx, now, Some(Role::It), Origin::Setup, AuditAction::Setup, &detail)?;
+        tx.commit().map_err(StoreError::from)?;
+        self.settings = next;
+        self.survey = survey;
+        Ok(())
+    }
+
+    /// Checks a PIN from the pad: the IT PIN first, then the staff PIN.
+    /// While the pad is locked the PIN is not even checked. Every attempt
+    /// is audited; the lockout state is saved before this returns.
+    pub fn staff_login(&mut self, pin: &str) -> Result<StaffSession, AuthError> {
+        let now = self.clock.now();
+        let it_phc = pin::stored_hash(self.store.conn(), Role::It)?;
+        let staff_phc = pin::stored_hash(self.store.conn(), Role::Staff)?;
+        if it_phc.is_none() && staff_phc.is_none() {
+            return Err(AuthError::NotConfigured);
+        }
+        let mut state = LockoutState::load(self.store.conn())?;
+        state.clamp_to_clock(now);
+        if let Err(until) = state.check(now) {
+            let detail = format!("locked until {}", crate::store::timestamp(until));
+            audit::append(self.store.conn(), now, None, Origin::Screen, AuditAction::LoginRefused, &detail)?;
+            return Err(AuthError::locked(until, now));
+        }
+        // A string that cannot be a PIN is a wrong PIN, without hashing it.
+        let well_formed = PIN_LEN.contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit());
+        let matches = |phc: &Option<String>| well_formed && phc.as_deref().is_some_and(|h| verify_pin(h, pin));
+        let role = if matches(&it_phc) {
+            Some(Role::It)
+        } else if matches(&staff_phc) {
+            Some(Role::Staff)
+        } else {
+            None
+        };
+        let tx = self.store.conn_mut().transaction()?;
+        let result = match role {
+            Some(role) => {
+                state.record_success();
+                state.save(&tx)?;
+                audit::append(&tx, now, Some(role), Origin::Screen, AuditAction::Login, "")?;
+                Ok(role)
+            }
+            None => match state.record_failure(now) {
+                FailureOutcome::TriesLeft(attempts_left) => {
+                    state.save(&tx)?;
+                    let detail = format!("{attempts_left} tries left");
+                    audit::append(&tx, now, None, Origin::Screen, AuditAction::LoginFailed, &detail)?;
+                    Err(AuthError::WrongPin { attempts_left })
+                }
+                FailureOutcome::LockedUntil(until) => {
+                    state.save(&tx)?;
+                    let detail = format!(
+                        "lockout {} after {MAX_FAILURES} wrong PINs, until {}",
+                        state.lockouts,
+                        crate::store::timestamp(until)
+                    );
+                    audit::append(&tx, now, None, Origin::Screen, AuditAction::Lockout, &detail)?;
+                    Err(AuthError::locked(until, now))
+                }
+            },
+        };
+        tx.commit()?;
+        let role = result?;
+        self.staff_sessions.start(role, now, self.session_ttl())
+    }
+
+    /// The current lockout, for the PIN pad to show a countdown.
+    pub fn pin_lockout(&self) -> Result<LockoutState, KioskError> {
+        let mut state = LockoutState::load(self.store.conn())?;
+        state.clamp_to_clock(self.clock.now());
+        Ok(state)
+    }
+
+    /// The live session for `token` (without extending it), e.g. to show the
+    /// time left. `None` once it has ended or timed out.
+    pub fn staff_session(&self, token: &str) -> Option<StaffSession> {
+        self.staff_sessions.peek(token, self.clock.now())
+    }
+
+    /// Ends a session; audited when there was one to end.
+    pub fn staff_logout(&mut self, token: &str) -> Result<(), KioskError> {
+        if let Some(role) = self.staff_sessions.end(token) {
+            self.audit(Some(role), Origin::Screen, AuditAction::Logout, "")?;
+        }
+        Ok(())
+    }
+
+    /// Checks the session `token` allows `needed` and extends it; the
+    /// returned [`Admin`] is what every admin command works through.
+    pub fn admin(&mut self, token: &str, needed: Role) -> Result<Admin<'_>, AuthError> {
+        let now = self.clock.now();
+        let ttl = self.session_ttl();
+        let role = self.staff_sessions.authorize(token, needed, now, ttl)?;
+        Ok(Admin {
+            kiosk: self,
+            role,
+            origin: Origin::Screen,
+        })
+    }
+
+    /// The command line acts as IT without a PIN (see the module docs);
+    /// everything it changes is still audited, with origin `cli`.
+    pub fn admin_cli(&mut self) -> Admin<'_> {
+        Admin {
+            kiosk: self,
+            role: Role::It,
+            origin: Origin::Cli,
+        }
+    }
+
+    fn session_ttl(&self) -> Duration {
+        Duration::minutes(i64::from(self.settings.staff_session_minutes))
+    }
+
+    fn audit(&self, role: Option<Role>, origin: Origin, action: AuditAction, detail: &str) -> Result<(), StoreError> {
+        audit::append(self.store.conn(), self.clock.now(), role, origin, action, detail)
+    }
+}
+
+/// An authorised staff or IT user acting on the kiosk. Obtained only through
+/// [`Kiosk::admin`] (a live session) or [`Kiosk::admin_cli`]; each method
+/// checks the role it needs and writes the audit log.
+pub struct Admin<'a> {
+    kiosk: &'a mut Kiosk,
+    role: Role,
+    origin: Origin,
+}
+
+impl Admin<'_> {
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Read access for status, summaries and exports.
+    pub fn kiosk(&self) -> &Kiosk {
+        self.kiosk
+    }
+
+    fn require(&self, needed: Role) -> Result<(), AuthError> {
+        if self.role.allows(needed) {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden {
+                role: self.role,
+                needed,
+            })
+        }
+    }
+
+    fn audit(&self, action: AuditAction, detail: &str) -> Result<(), StoreError> {
+        self.kiosk.audit(Some(self.role), self.origin, action, detail)
+    }
+
+    /// Settings for display, secrets redacted (IT).
+    pub fn settings_redacted(&self) -> Result<Vec<(String, String)>, KioskError> {
+        self.require(Role::It)?;
+        Ok(self.kiosk.settings.redacted_pairs())
+    }
+
+    /// Validates and stores settings, all or none (IT). The change and its
+    /// audit rows commit together: `config_change` lists the keys changed
+    /// (never values, so no secret reaches the log) and a new CLUES adds a
+    /// `unit_change` row `OLD -> NEW`. Returns the keys changed.
+    pub fn update_settings(&mut self, pairs: &[(&str, &str)]) -> Result<Vec<String>, KioskError> {
+        self.require(Role::It)?;
+        let kiosk = &mut *self.kiosk;
+        let next = kiosk.settings.with_changes(pairs)?;
+        let changed = kiosk.settings.changed_keys(&next);
+        if changed.is_empty() {
+            return Ok(changed);
+        }
+        let survey = kiosk.survey_for(&next)?;
+        let now = kiosk.clock.now();
+        let tx = kiosk.store.conn_mut().transaction().map_err(StoreError::from)?;
+        put_settings(&tx, &next.to_pairs())?;
+        let role = Some(self.role);
+        audit::append(&tx, now, role, self.origin, AuditAction::ConfigChange, &changed.join(", "))?;
+        if kiosk.settings.unit_clues != next.unit_clues {
+            let detail = format!("{} -> {}", or_none(&kiosk.settings.unit_clues), next.unit_clues);
+            audit::append(&tx, now, role, self.origin, AuditAction::UnitChange, &detail)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        kiosk.settings = next;
+        kiosk.survey = survey;
+        Ok(changed)
+    }
+
+    /// Applies a deployment TOML file (IT), as [`Admin::update_settings`].
+    pub fn import_toml(&mut self, text: &str) -> Result<Vec<String>, KioskError> {
+        self.require(Role::It)?;
+        let pairs = KioskSettings::parse_toml(text)?;
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.update_settings(&borrowed)
+    }
+
+    /// The settings as TOML (IT); secrets only when asked, and that is audited.
+    pub fn export_toml(&self, include_secrets: bool) -> Result<String, KioskError> {
+        self.require(Role::It)?;
+        if include_secrets {
+            self.audit(AuditAction::Export, "configuration with secrets")?;
+        }
+        Ok(self.kiosk.settings.to_toml(include_secrets))
+    }
+
+    /// Sets `role`'s PIN (IT). The two roles' PINs must differ, or the IT
+    /// PIN would log in as IT whoever meant to use it as staff.
+    pub fn set_pin(&mut self, role: Role, new_pin: &str) -> Result<(), KioskError> {
+        self.require(Role::It)?;
+        validate_pin(new_pin)?;
+        let other = match role {
+            Role::It => Role::Staff,
+            Role::Staff => Role::It,
+        };
+        if pin::stored_hash(self.kiosk.store.conn(), other)?.is_some_and(|h| verify_pin(&h, new_pin)) {
+            return Err(PinError::SameAsOtherRole.into());
+        }
+        let phc = hash_pin(new_pin)?;
+        let now = self.kiosk.clock.now();
+        let tx = self.kiosk.store.conn_mut().transaction().map_err(StoreError::from)?;
+        pin::store_hash(&tx, role, &phc, now)?;
+        let detail = format!("{role} PIN set");
+        audit::append(&tx, now, Some(self.role), self.origin, AuditAction::PinChange, &detail)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Records an export the shell made (staff): period, format, destination.
+    pub fn record_export(&self, detail: &str) -> Result<(), KioskError> {
+        self.require(Role::Staff)?;
+        Ok(self.audit(AuditAction::Export, detail)?)
+    }
+
+    /// Records a "sync now" request (staff), before the shell starts it.
+    pub fn record_sync_now(&self, detail: &str) -> Result<(), KioskError> {
+        self.require(Role::Staff)?;
+        Ok(self.audit(AuditAction::SyncNow, detail)?)
+    }
+
+    /// Leaving kiosk mode (IT): audited, and every staff session ends. The
+    /// shell closes the kiosk window only after this returns `Ok`.
+    pub fn leave_kiosk_mode(self) -> Result<(), KioskError> {
+        self.require(Role::It)?;
+        self.audit(AuditAction::Exit, "")?;
+        self.kiosk.staff_sessions.end_all();
+        Ok(())
+    }
+
+    /// The newest `limit` audit rows, newest first (staff).
+    pub fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, KioskError> {
+        self.require(Role::Staff)?;
+        Ok(audit::recent(self.kiosk.store.conn(), limit)?)
+    }
+}
+
+fn or_none(clues: &str) -> &str {
+    if clues.is_empty() {
+        "(none)"
+    } else {
+        clues
+    }
+}
+
+/// Writes every setting inside the caller's transaction.
+fn put_settings(conn: &Connection, pairs: &[(String, String)]) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?;
+    for (key, value) in pairs {
+        stmt.execute((key, value))?;
+    }
+    Ok(())
+}
