@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod data_dir;
+pub mod export;
 pub mod kiosk;
 pub mod settings;
 pub mod staff;
