@@ -1,17 +1,19 @@
 //! A batch from bytes on the wire to outcomes: decode (gzip, capped), check,
 //! hash, then one store transaction.
 
+use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use trato_domain::wire::{
-    BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, MAX_BATCH_DECOMPRESSED_BYTES,
-    MAX_BATCH_RESPONSES,
+    BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, WireResponse,
+    MAX_BATCH_DECOMPRESSED_BYTES, MAX_BATCH_RESPONSES,
 };
-use trato_domain::Response;
+use trato_domain::{Response, SurveyDefinition};
 
 use crate::error::StoreError;
 use crate::store::{BatchMeta, InsertOutcome, KioskAuth, PreparedResponse};
@@ -114,6 +116,66 @@ pub fn check_sender(auth: &KioskAuth, batch: &BatchRequest) -> Result<(), String
     Ok(())
 }
 
+/// Per response: `Ok(index into the prepared list)` or its rejection.
+type Slots = Vec<(uuid::Uuid, Result<usize, Outcome>)>;
+
+fn prepare(
+    responses: Vec<WireResponse>,
+    defs: &HashMap<(String, u32), Option<Arc<SurveyDefinition>>>,
+) -> (Slots, Vec<PreparedResponse>) {
+    let mut slots = Vec::with_capacity(responses.len());
+    let mut prepared = Vec::with_capacity(responses.len());
+    for w in responses {
+        let id = w.response.id;
+        let key = (w.response.survey_id.clone(), w.response.survey_version);
+        let Some(Some(def)) = defs.get(&key) else {
+            slots.push((
+                id,
+                Err(Outcome::Rejected {
+                    reason: RejectReason::UnknownSurvey,
+                    detail: format!(
+                        "survey `{}` version {} is not known to the centre",
+                        key.0, key.1
+                    ),
+                }),
+            ));
+            continue;
+        };
+        match check_response(def, &w.response) {
+            Err(detail) => slots.push((
+                id,
+                Err(Outcome::Rejected {
+                    reason: RejectReason::InvalidAnswers,
+                    detail,
+                }),
+            )),
+            Ok(normalised) => {
+                // The hash covers what the kiosk sent (so a retry matches);
+                // what is kept is normalised (comments masked at the centre
+                // too, whatever the kiosk's version did).
+                let (sent_json, hash) = content_hash(&w.response);
+                let json = if normalised == w.response.answers {
+                    sent_json
+                } else {
+                    let mut kept = w.response.clone();
+                    kept.answers = normalised.clone();
+                    content_hash(&kept).0
+                };
+                let mut response = w.response;
+                response.answers = normalised;
+                slots.push((id, Ok(prepared.len())));
+                prepared.push(PreparedResponse {
+                    seq: i64::try_from(w.seq).unwrap_or(i64::MAX),
+                    response,
+                    canonical_json: json,
+                    content_hash: hash,
+                });
+            }
+        }
+    }
+    (slots, prepared)
+}
+
 /// Checks every response, then stores the acceptable ones in one transaction.
 pub async fn apply(
     state: &AppState,
@@ -142,54 +204,19 @@ pub async fn apply(
         clock_skewed,
     };
 
-    // Per item: Ok(index into `prepared`) or the rejection.
-    let mut slots: Vec<(uuid::Uuid, Result<usize, Outcome>)> = Vec::new();
-    let mut prepared = Vec::new();
-    for w in batch.responses {
-        let id = w.response.id;
-        let Some(def) = state
-            .surveys
-            .get(&w.response.survey_id, w.response.survey_version)
-            .await?
-        else {
-            slots.push((
-                id,
-                Err(Outcome::Rejected {
-                    reason: RejectReason::UnknownSurvey,
-                    detail: format!(
-                        "survey `{}` version {} is not known to the centre",
-                        w.response.survey_id, w.response.survey_version
-                    ),
-                }),
-            ));
-            continue;
-        };
-        match check_response(&def, &w.response) {
-            Err(detail) => slots.push((
-                id,
-                Err(Outcome::Rejected {
-                    reason: RejectReason::InvalidAnswers,
-                    detail,
-                }),
-            )),
-            Ok(normalised) => {
-                // The hash covers what the kiosk sent (so a retry matches);
-                // what is kept is normalised (comments masked at the centre
-                // too, whatever the kiosk's version did).
-                let (_, hash) = content_hash(&w.response);
-                let mut response = w.response;
-                response.answers = normalised;
-                let (json, _) = content_hash(&response);
-                slots.push((id, Ok(prepared.len())));
-                prepared.push(PreparedResponse {
-                    seq: i64::try_from(w.seq).unwrap_or(i64::MAX),
-                    response,
-                    canonical_json: json,
-                    content_hash: hash,
-                });
-            }
+    // Surveys first (async, usually one per batch), then the CPU work of
+    // checking and hashing on the blocking pool, off the async workers.
+    let mut defs: HashMap<(String, u32), Option<Arc<SurveyDefinition>>> = HashMap::new();
+    for w in &batch.responses {
+        let key = (w.response.survey_id.clone(), w.response.survey_version);
+        if let std::collections::hash_map::Entry::Vacant(slot) = defs.entry(key) {
+            let (id, version) = slot.key();
+            let def = state.surveys.get(id, *version).await?;
+            slot.insert(def);
         }
     }
+    let (slots, prepared) =
+        tokio::task::spawn_blocking(move || prepare(batch.responses, &defs)).await?;
 
     let expected = prepared.len();
     let outcomes = if prepared.is_empty() {
