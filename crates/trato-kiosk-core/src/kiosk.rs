@@ -111,7 +111,10 @@ impl Kiosk {
 
     /// The survey `settings` make active: checked before they are stored, so
     /// a kiosk never records a survey it cannot show.
-    pub(crate) fn survey_for(&self, settings: &KioskSettings) -> Result<SurveyDefinition, KioskError> {
+    pub(crate) fn survey_for(
+        &self,
+        settings: &KioskSettings,
+    ) -> Result<SurveyDefinition, KioskError> {
         if settings.survey_id == self.survey.id && settings.survey_version == self.survey.version {
             return Ok(self.survey.clone());
         }
@@ -198,8 +201,14 @@ impl Kiosk {
         let keep = self.settings.abandoned == AbandonedPolicy::Keep && !answers.is_empty();
         if keep {
             let now = self.clock.now();
-            let response =
-                self.response(session, language, now, ResponseStatus::Abandoned, None, answers);
+            let response = self.response(
+                session,
+                language,
+                now,
+                ResponseStatus::Abandoned,
+                None,
+                answers,
+            );
             let inserted = self.store.insert_response(&response)?;
             debug_assert!(matches!(inserted, Inserted::New { .. }));
         }

@@ -75,7 +75,8 @@ pub const SECRET_KEYS: &[&str] = &["sync.token"];
 /// Keys set by the kiosk itself, not by a person or a config file.
 pub const READ_ONLY_KEYS: &[&str] = &["kiosk.id"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `Debug` is written by hand below so the token never reaches a log line.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct KioskSettings {
     /// The unit's CLUES code, uppercase; empty until IT sets it.
     pub unit_clues: String,
@@ -283,19 +284,32 @@ impl KioskSettings {
                 self.unit_clues = clues;
             }
             "unit.name" => {
-                self.unit_name =
-                    bounded_text(value, 120).ok_or_else(|| invalid("at most 120 characters, no control characters"))?
+                self.unit_name = bounded_text(value, 120)
+                    .ok_or_else(|| invalid("at most 120 characters, no control characters"))?
             }
             "unit.ooad" => {
                 self.unit_ooad = bounded_text(value, 120).ok_or_else(|| {
                     invalid("the OOAD or UMAE, at most 120 characters, no control characters")
                 })?
             }
-            "service.areas" => self.service_areas = parse_areas(value).map_err(|rule| invalid(&rule))?,
+            "service.areas" => {
+                self.service_areas = parse_areas(value).map_err(|rule| invalid(&rule))?
+            }
             "service.default" => {
-                self.service_default = canonical_area(value).ok_or_else(|| {
-                    invalid(&format!("one of the service areas: {}", SERVICE_AREAS.join(", ")))
-                })?
+                self.service_default = match canonical_area(value) {
+                    Some(area) => area,
+                    // Before the catalogue the default was free text: an
+                    // upgraded kiosk keeps it (and starts) until IT picks one.
+                    None if source == Source::Store => bounded_text(value, 60)
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| invalid("1 to 60 characters"))?,
+                    None => {
+                        return Err(invalid(&format!(
+                            "one of the service areas: {}",
+                            SERVICE_AREAS.join(", ")
+                        )))
+                    }
+                }
             }
             "kiosk.id" => {
                 if source == Source::Person {
@@ -308,10 +322,12 @@ impl KioskSettings {
                     .ok_or_else(|| invalid("1 to 64 characters"))?
             }
             "kiosk.label" => {
-                self.kiosk_label =
-                    bounded_text(value, 60).ok_or_else(|| invalid("at most 60 characters, no control characters"))?
+                self.kiosk_label = bounded_text(value, 60)
+                    .ok_or_else(|| invalid("at most 60 characters, no control characters"))?
             }
-            "sync.endpoint" => self.sync_endpoint = parse_endpoint(value).map_err(|rule| invalid(&rule))?,
+            "sync.endpoint" => {
+                self.sync_endpoint = parse_endpoint(value).map_err(|rule| invalid(&rule))?
+            }
             "sync.token" => {
                 let token = value.trim();
                 if !token.is_empty() && !is_token(token) {
@@ -362,7 +378,10 @@ impl KioskSettings {
     /// The stored value of one key. Secrets come back in full: print
     /// [`KioskSettings::redacted_pairs`] instead.
     pub fn get(&self, key: &str) -> Option<String> {
-        self.to_pairs().into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.to_pairs()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// Every setting as its stored `(key, value)`, in [`KEYS`] order.
@@ -419,9 +438,9 @@ impl KioskSettings {
     /// read-only keys are errors, and every value is checked on its own here
     /// (rules across keys are checked when the pairs are applied).
     pub fn parse_toml(text: &str) -> Result<Vec<(String, String)>, SettingsError> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            SettingsError::Toml(e.message().to_owned())
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| SettingsError::Toml(e.message().to_owned()))?;
         let mut pairs = Vec::new();
         flatten_toml("", &table, &mut pairs)?;
         let mut scratch = Self::defaults();
@@ -448,10 +467,19 @@ impl KioskSettings {
             }
             let value = self.toml_value(key);
             if READ_ONLY_KEYS.contains(key) {
-                let _ = writeln!(out, "# {name} = {value}  (this kiosk's own, not importable)");
-            } else if SECRET_KEYS.contains(key) && !include_secrets && !self.value_of(key).is_empty() {
+                let _ = writeln!(
+                    out,
+                    "# {name} = {value}  (this kiosk's own, not importable)"
+                );
+            } else if SECRET_KEYS.contains(key)
+                && !include_secrets
+                && !self.value_of(key).is_empty()
+            {
                 let shown = toml::Value::String(redact(&self.value_of(key)));
-                let _ = writeln!(out, "# {name} = {shown}  (hidden; export with secrets to include it)");
+                let _ = writeln!(
+                    out,
+                    "# {name} = {shown}  (hidden; export with secrets to include it)"
+                );
             } else {
                 let _ = writeln!(out, "{name} = {value}");
             }
@@ -508,14 +536,19 @@ fn flatten_toml(
             toml::Value::Array(items) if key == "service.areas" => items
                 .iter()
                 .map(|item| {
-                    item.as_str().map(str::to_owned).ok_or_else(|| {
-                        SettingsError::invalid(&key, "a list of service area names")
-                    })
+                    item.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| SettingsError::invalid(&key, "a list of service area names"))
                 })
                 .collect::<Result<Vec<_>, _>>()?
                 .join(","),
             _ if !KEYS.contains(&key.as_str()) => return Err(SettingsError::UnknownKey(key)),
-            _ => return Err(SettingsError::invalid(&key, "a string, whole number or true/false")),
+            _ => {
+                return Err(SettingsError::invalid(
+                    &key,
+                    "a string, whole number or true/false",
+                ))
+            }
         };
         if !KEYS.contains(&key.as_str()) {
             return Err(SettingsError::UnknownKey(key));
@@ -523,6 +556,16 @@ fn flatten_toml(
         out.push((key, text));
     }
     Ok(())
+}
+
+impl fmt::Debug for KioskSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("KioskSettings");
+        for (key, value) in self.redacted_pairs() {
+            d.field(&key, &value);
+        }
+        d.finish()
+    }
 }
 
 impl fmt::Display for AbandonedPolicy {
@@ -538,7 +581,9 @@ impl fmt::Display for AbandonedPolicy {
 /// (the shape `^[A-Z]{2}[A-Z]{3}[0-9]{6}$`; callers uppercase first).
 pub fn is_clues(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 11 && b[..5].iter().all(u8::is_ascii_uppercase) && b[5..].iter().all(u8::is_ascii_digit)
+    b.len() == 11
+        && b[..5].iter().all(u8::is_ascii_uppercase)
+        && b[5..].iter().all(u8::is_ascii_digit)
 }
 
 /// A secret shown as its first four characters and its length, e.g.
@@ -570,7 +615,10 @@ fn parse_areas(value: &str) -> Result<Vec<String>, String> {
     let mut areas: Vec<String> = Vec::new();
     for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let area = canonical_area(part).ok_or_else(|| {
-            format!("`{part}` is not a known service area (known: {})", SERVICE_AREAS.join(", "))
+            format!(
+                "`{part}` is not a known service area (known: {})",
+                SERVICE_AREAS.join(", ")
+            )
         })?;
         if areas.contains(&area) {
             return Err(format!("`{area}` is listed twice"));
@@ -607,7 +655,8 @@ fn parse_endpoint(value: &str) -> Result<String, String> {
     if value.is_empty() {
         return Ok(String::new());
     }
-    let rule = "an https:// URL (http:// only for 127.0.0.1, ::1 or localhost), or empty for no sync";
+    let rule =
+        "an https:// URL (http:// only for 127.0.0.1, ::1 or localhost), or empty for no sync";
     let url = url::Url::parse(value).map_err(|e| format!("{rule}; {e}"))?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -621,7 +670,9 @@ fn parse_endpoint(value: &str) -> Result<String, String> {
         _ => return Err(rule.to_owned()),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not contain a user name or password (the token is set in sync.token)".to_owned());
+        return Err(
+            "must not contain a user name or password (the token is set in sync.token)".to_owned(),
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("{rule}, without ?query or #fragment"));

@@ -100,7 +100,11 @@ impl LockoutState {
             "INSERT INTO pin_lockout (id, failures, lockouts, locked_until) VALUES (1, ?1, ?2, ?3)
              ON CONFLICT (id) DO UPDATE SET failures = excluded.failures,
                  lockouts = excluded.lockouts, locked_until = excluded.locked_until",
-            (self.failures, self.lockouts, self.locked_until.map(timestamp)),
+            (
+                self.failures,
+                self.lockouts,
+                self.locked_until.map(timestamp),
+            ),
         )?;
         Ok(())
     }
@@ -112,10 +116,15 @@ mod tests {
 
     #[test]
     fn lockouts_double_and_are_capped() {
-        let minutes: Vec<i64> = (1..=12).map(|n| lockout_duration(n).num_minutes()).collect();
+        let minutes: Vec<i64> = (1..=12)
+            .map(|n| lockout_duration(n).num_minutes())
+            .collect();
         assert_eq!(&minutes[..5], &[5, 10, 20, 40, 80]);
         assert_eq!(minutes[11], MAX_LOCKOUT_MINUTES);
-        assert_eq!(lockout_duration(u32::MAX).num_minutes(), MAX_LOCKOUT_MINUTES);
+        assert_eq!(
+            lockout_duration(u32::MAX).num_minutes(),
+            MAX_LOCKOUT_MINUTES
+        );
     }
 
     #[test]

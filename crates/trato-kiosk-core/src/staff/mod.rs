@@ -204,11 +204,22 @@ impl Kiosk {
             next.unit_clues,
             self.settings.changed_keys(&next).join(", ")
         );
-        let tx = self.store.conn_mut().transaction().map_err(StoreError::from)?;
+        let tx = self
+            .store
+            .conn_mut()
+            .transaction()
+            .map_err(StoreError::from)?;
         put_settings(&tx, &next.to_pairs())?;
         pin::store_hash(&tx, Role::Staff, &staff_phc, now)?;
         pin::store_hash(&tx, Role::It, &it_phc, now)?;
-        audit::append(&tx, now, Some(Role::It), Origin::Setup, AuditAction::Setup, &detail)?;
+        audit::append(
+            &tx,
+            now,
+            Some(Role::It),
+            Origin::Setup,
+            AuditAction::Setup,
+            &detail,
+        )?;
         tx.commit().map_err(StoreError::from)?;
         self.settings = next;
         self.survey = survey;
@@ -229,12 +240,21 @@ impl Kiosk {
         state.clamp_to_clock(now);
         if let Err(until) = state.check(now) {
             let detail = format!("locked until {}", crate::store::timestamp(until));
-            audit::append(self.store.conn(), now, None, Origin::Screen, AuditAction::LoginRefused, &detail)?;
+            audit::append(
+                self.store.conn(),
+                now,
+                None,
+                Origin::Screen,
+                AuditAction::LoginRefused,
+                &detail,
+            )?;
             return Err(AuthError::locked(until, now));
         }
         // A string that cannot be a PIN is a wrong PIN, without hashing it.
         let well_formed = PIN_LEN.contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit());
-        let matches = |phc: &Option<String>| well_formed && phc.as_deref().is_some_and(|h| verify_pin(h, pin));
+        let matches = |phc: &Option<String>| {
+            well_formed && phc.as_deref().is_some_and(|h| verify_pin(h, pin))
+        };
         let role = if matches(&it_phc) {
             Some(Role::It)
         } else if matches(&staff_phc) {
@@ -254,7 +274,14 @@ impl Kiosk {
                 FailureOutcome::TriesLeft(attempts_left) => {
                     state.save(&tx)?;
                     let detail = format!("{attempts_left} tries left");
-                    audit::append(&tx, now, None, Origin::Screen, AuditAction::LoginFailed, &detail)?;
+                    audit::append(
+                        &tx,
+                        now,
+                        None,
+                        Origin::Screen,
+                        AuditAction::LoginFailed,
+                        &detail,
+                    )?;
                     Err(AuthError::WrongPin { attempts_left })
                 }
                 FailureOutcome::LockedUntil(until) => {
@@ -264,7 +291,14 @@ impl Kiosk {
                         state.lockouts,
                         crate::store::timestamp(until)
                     );
-                    audit::append(&tx, now, None, Origin::Screen, AuditAction::Lockout, &detail)?;
+                    audit::append(
+                        &tx,
+                        now,
+                        None,
+                        Origin::Screen,
+                        AuditAction::Lockout,
+                        &detail,
+                    )?;
                     Err(AuthError::locked(until, now))
                 }
             },
@@ -322,8 +356,21 @@ impl Kiosk {
         Duration::minutes(i64::from(self.settings.staff_session_minutes))
     }
 
-    fn audit(&self, role: Option<Role>, origin: Origin, action: AuditAction, detail: &str) -> Result<(), StoreError> {
-        audit::append(self.store.conn(), self.clock.now(), role, origin, action, detail)
+    fn audit(
+        &self,
+        role: Option<Role>,
+        origin: Origin,
+        action: AuditAction,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        audit::append(
+            self.store.conn(),
+            self.clock.now(),
+            role,
+            origin,
+            action,
+            detail,
+        )
     }
 }
 
@@ -334,6 +381,15 @@ pub struct Admin<'a> {
     kiosk: &'a mut Kiosk,
     role: Role,
     origin: Origin,
+}
+
+impl fmt::Debug for Admin<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admin")
+            .field("role", &self.role)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Admin<'_> {
@@ -362,7 +418,8 @@ impl Admin<'_> {
     }
 
     fn audit(&self, action: AuditAction, detail: &str) -> Result<(), StoreError> {
-        self.kiosk.audit(Some(self.role), self.origin, action, detail)
+        self.kiosk
+            .audit(Some(self.role), self.origin, action, detail)
     }
 
     /// Settings for display, secrets redacted (IT).
@@ -385,13 +442,35 @@ impl Admin<'_> {
         }
         let survey = kiosk.survey_for(&next)?;
         let now = kiosk.clock.now();
-        let tx = kiosk.store.conn_mut().transaction().map_err(StoreError::from)?;
+        let tx = kiosk
+            .store
+            .conn_mut()
+            .transaction()
+            .map_err(StoreError::from)?;
         put_settings(&tx, &next.to_pairs())?;
         let role = Some(self.role);
-        audit::append(&tx, now, role, self.origin, AuditAction::ConfigChange, &changed.join(", "))?;
+        audit::append(
+            &tx,
+            now,
+            role,
+            self.origin,
+            AuditAction::ConfigChange,
+            &changed.join(", "),
+        )?;
         if kiosk.settings.unit_clues != next.unit_clues {
-            let detail = format!("{} -> {}", or_none(&kiosk.settings.unit_clues), next.unit_clues);
-            audit::append(&tx, now, role, self.origin, AuditAction::UnitChange, &detail)?;
+            let detail = format!(
+                "{} -> {}",
+                or_none(&kiosk.settings.unit_clues),
+                next.unit_clues
+            );
+            audit::append(
+                &tx,
+                now,
+                role,
+                self.origin,
+                AuditAction::UnitChange,
+                &detail,
+            )?;
         }
         tx.commit().map_err(StoreError::from)?;
         kiosk.settings = next;
@@ -403,7 +482,10 @@ impl Admin<'_> {
     pub fn import_toml(&mut self, text: &str) -> Result<Vec<String>, KioskError> {
         self.require(Role::It)?;
         let pairs = KioskSettings::parse_toml(text)?;
-        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         self.update_settings(&borrowed)
     }
 
@@ -425,15 +507,29 @@ impl Admin<'_> {
             Role::It => Role::Staff,
             Role::Staff => Role::It,
         };
-        if pin::stored_hash(self.kiosk.store.conn(), other)?.is_some_and(|h| verify_pin(&h, new_pin)) {
+        if pin::stored_hash(self.kiosk.store.conn(), other)?
+            .is_some_and(|h| verify_pin(&h, new_pin))
+        {
             return Err(PinError::SameAsOtherRole.into());
         }
         let phc = hash_pin(new_pin)?;
         let now = self.kiosk.clock.now();
-        let tx = self.kiosk.store.conn_mut().transaction().map_err(StoreError::from)?;
+        let tx = self
+            .kiosk
+            .store
+            .conn_mut()
+            .transaction()
+            .map_err(StoreError::from)?;
         pin::store_hash(&tx, role, &phc, now)?;
         let detail = format!("{role} PIN set");
-        audit::append(&tx, now, Some(self.role), self.origin, AuditAction::PinChange, &detail)?;
+        audit::append(
+            &tx,
+            now,
+            Some(self.role),
+            self.origin,
+            AuditAction::PinChange,
+            &detail,
+        )?;
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }

@@ -52,7 +52,8 @@ fn is_trivial(digits: &[u8]) -> bool {
 }
 
 fn hasher() -> Result<Argon2<'static>, PinError> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(|e| PinError::Hash(e.to_string()))?;
+    let params =
+        Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(|e| PinError::Hash(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -75,7 +76,9 @@ pub fn verify_pin(phc: &str, pin: &str) -> bool {
         return false;
     }
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(pin.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -83,11 +86,20 @@ pub fn verify_pin(phc: &str, pin: &str) -> bool {
 /// The stored PHC string of a role's PIN, if one is set.
 pub(crate) fn stored_hash(conn: &Connection, role: Role) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .query_row("SELECT phc FROM pins WHERE role = ?1", [role.as_str()], |r| r.get(0))
+        .query_row(
+            "SELECT phc FROM pins WHERE role = ?1",
+            [role.as_str()],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
-pub(crate) fn store_hash(conn: &Connection, role: Role, phc: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) fn store_hash(
+    conn: &Connection,
+    role: Role,
+    phc: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO pins (role, phc, set_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (role) DO UPDATE SET phc = excluded.phc, set_at = excluded.set_at",
@@ -102,7 +114,9 @@ mod tests {
 
     #[test]
     fn weak_and_malformed_pins_are_refused() {
-        for pin in ["0000", "1111", "1234", "4321", "9876", "7890", "8901", "0987", "12345678", "98765432"] {
+        for pin in [
+            "0000", "1111", "1234", "4321", "9876", "7890", "8901", "0987", "12345678", "98765432",
+        ] {
             assert_eq!(validate_pin(pin), Err(PinError::Weak), "{pin}");
         }
         for pin in ["", "123", "123456789", "12a4", " 2468", "２４６８"] {

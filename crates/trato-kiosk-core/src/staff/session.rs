@@ -46,7 +46,11 @@ impl Sessions {
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let expires = now + ttl;
         self.by_token.insert(token.clone(), Entry { role, expires });
-        Ok(StaffSession { role, token, expires })
+        Ok(StaffSession {
+            role,
+            token,
+            expires,
+        })
     }
 
     /// The session's role if it is live and allowed `needed`; using a
