@@ -549,7 +549,10 @@ fn a_folder_destination_gets_a_generated_name_and_demo_is_marked() {
         summary.file_name,
         "trato-digno_DFIMS000020_2026-11-01_2026-11-30.csv"
     );
-    assert_eq!(files_in(out.path()), [summary.file_name.clone()]);
+    assert_eq!(
+        files_in(out.path()),
+        std::slice::from_ref(&summary.file_name)
+    );
     let (_, header, _) = read_csv(&summary.path);
     assert_eq!(header[0], "id_respuesta");
 
@@ -585,7 +588,7 @@ fn column(range: &calamine::Range<Data>, name: &str) -> usize {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == name)
+        .position(|c| *c == name)
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
@@ -643,14 +646,15 @@ fn xlsx_has_typed_cells() {
     assert_eq!(at[column(&range, "unidad")], Data::String(UNIT_NAME.into()));
 }
 
-/// Counts straight from SQL on the same file, to check the summary sheet.
-fn sql_counts(
-    db: &Path,
-) -> (
+/// Option counts, answered counts per question and responses per day.
+type SqlCounts = (
     HashMap<(String, String), f64>,
     HashMap<String, f64>,
     Vec<(NaiveDate, f64)>,
-) {
+);
+
+/// Counts straight from SQL on the same file, to check the summary sheet.
+fn sql_counts(db: &Path) -> SqlCounts {
     let conn = rusqlite::Connection::open(db).unwrap();
     let period = "date(r.finished_at, r.utc_offset_minutes || ' minutes') BETWEEN '2026-11-01' AND '2026-11-30'";
     let mut options = HashMap::new();

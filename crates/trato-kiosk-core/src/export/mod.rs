@@ -100,6 +100,13 @@ impl ExportRequest {
     }
 }
 
+/// The joined statement an export streams its rows from, with the period
+/// written in: the benchmark runs it in `sqlite3 -csv` as the floor.
+#[doc(hidden)]
+pub fn rows_statement(period: &Period) -> String {
+    period.inline(&rows::select_sql())
+}
+
 /// Where a running export stands, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -88,6 +88,20 @@ impl Period {
         ]
     }
 
+    /// `sql` with this period's values written in place of the parameters,
+    /// for running the same statement outside the program (`sqlite3`).
+    pub fn inline(&self, sql: &str) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        sql.replace(":lo", &quote(&self.lo))
+            .replace(":hi", &quote(&self.hi))
+            .replace(":from", &quote(&self.from_text))
+            .replace(":to", &quote(&self.to_text))
+            .replace(
+                ":service",
+                &self.service.as_deref().map_or("NULL".to_owned(), quote),
+            )
+    }
+
     /// The survey versions answered in the period, oldest first, with counts.
     pub(crate) fn survey_versions(
         &self,

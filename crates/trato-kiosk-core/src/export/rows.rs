@@ -150,7 +150,7 @@ impl Context<'_> {
                 if started {
                     emit(&row)?;
                     done += 1;
-                    if done % PROGRESS_EVERY == 0 {
+                    if done.is_multiple_of(PROGRESS_EVERY) {
                         (self.progress)(Progress {
                             done,
                             total: self.total,

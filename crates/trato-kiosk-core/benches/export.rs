@@ -1,0 +1,246 @@
+//! Export benchmark: N responses of the default survey (1,000,000 unless
+//! `--rows N`), exported to CSV and XLSX, each in a child process so its
+//! peak memory (VmHWM) is its own; beside the floor, `sqlite3 -csv` running
+//! the same joined statement on the same file.
+//!
+//! `cargo bench -p trato-kiosk-core --bench export [-- --rows N] [--dir DIR]`
+//! (`--dir` keeps and reuses the generated database). Not part of `cargo test`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use trato_kiosk_core::export::{
+    export_database, rows_statement, ExportFormat, ExportRequest, Period,
+};
+use trato_kiosk_core::{survey_catalog, KioskSettings, Store};
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("child") {
+        return child(&args[2..]);
+    }
+    let rows: u64 = flag(&args, "--rows").map_or(Ok(1_000_000), |v| v.parse())?;
+    let keep = flag(&args, "--dir").map(PathBuf::from);
+    let tmp = tempfile::tempdir()?;
+    let dir = keep.clone().unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
+    let db = dir.join(format!("bench-{rows}.sqlite3"));
+    if !db.exists() {
+        let started = Instant::now();
+        generate(&db, rows)?;
+        println!(
+            "generated {rows} responses in {:.1} s ({} MB)",
+            started.elapsed().as_secs_f64(),
+            std::fs::metadata(&db)?.len() / 1_000_000
+        );
+    }
+
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out)?;
+    let (from, to) = period();
+    let sql = rows_statement(&Period::new(from, to, None)?);
+    let floor_file = std::fs::File::create(out.join("floor.csv"))?;
+    let floor = measure(
+        Command::new("sqlite3")
+            .arg("-csv")
+            .arg(&db)
+            .arg(&sql)
+            .stdout(floor_file),
+    )?;
+    report("sqlite3 -csv (floor)", &floor, &out.join("floor.csv"));
+
+    for format in ["csv", "xlsx"] {
+        let file = out.join(format!("export.{format}"));
+        let run = measure(
+            Command::new(std::env::current_exe()?)
+                .args(["child", format])
+                .arg(&db)
+                .arg(&file)
+                .stdout(Stdio::null()),
+        )?;
+        report(&format!("export {format}"), &run, &file);
+        if format == "csv" {
+            println!("  csv / floor: {:.2}x", run.secs / floor.secs);
+        }
+    }
+    if keep.is_none() {
+        drop(tmp);
+    }
+    Ok(())
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+fn period() -> (NaiveDate, NaiveDate) {
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+    (day(1), day(30))
+}
+
+struct Run {
+    secs: f64,
+    peak_kb: u64,
+}
+
+fn report(what: &str, run: &Run, file: &Path) {
+    let mb = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) / 1_000_000;
+    println!(
+        "{what:<22} {:>7.1} s  peak {:>5} MB  file {mb} MB",
+        run.secs,
+        run.peak_kb / 1024
+    );
+}
+
+/// Runs `cmd`, polling its VmHWM (peak resident memory, monotonic) until it
+/// exits: the last reading is its peak to within the polling interval.
+fn measure(cmd: &mut Command) -> Result<Run, Error> {
+    let started = Instant::now();
+    let mut child = cmd.spawn()?;
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if !status.success() {
+                return Err(format!("{cmd:?} failed: {status}").into());
+            }
+            break;
+        }
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            peak_kb = peak_kb.max(vm_hwm_kb(&status));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(Run {
+        secs: started.elapsed().as_secs_f64(),
+        peak_kb,
+    })
+}
+
+fn vm_hwm_kb(status: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `child FORMAT DB OUT`: one export, as the Tauri shell would run it.
+fn child(args: &[String]) -> Result<(), Error> {
+    let [format, db, out] = args else {
+        return Err("usage: child csv|xlsx DB OUT".into());
+    };
+    let mut settings = KioskSettings::defaults();
+    settings.unit_clues = "DFIMS000020".into();
+    let (from, to) = period();
+    let req = ExportRequest::new(from, to, format.parse()?, PathBuf::from(out));
+    let summary = export_database(Path::new(db), &settings, &req, &mut |_| {})?;
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    println!(
+        "{} rows={} bytes={} peak_kb={}",
+        if req.format == ExportFormat::Csv {
+            "csv"
+        } else {
+            "xlsx"
+        },
+        summary.rows,
+        summary.bytes,
+        vm_hwm_kb(&status)
+    );
+    Ok(())
+}
+
+const COMMENTS: [&str; 6] = [
+    "Muy amables en la ventanilla, gracias.",
+    "La espera fue muy larga y nadie nos informó del retraso.",
+    "El médico me explicó todo con paciencia. Excelente atención.",
+    "Faltan sillas en la sala de espera; el baño estaba sucio.",
+    "La enfermera Peña fue muy atenta con mi mamá 🙂",
+    "No había medicamento en farmacia, tuve que regresar.",
+];
+const SERVICES: [&str; 4] = ["Consulta externa", "Urgencias", "Farmacia", "Laboratorio"];
+
+/// Writes `n` responses to the default survey in one transaction: the same
+/// rows the kiosk stores, without its per-response fsync.
+fn generate(db: &Path, n: u64) -> Result<(), Error> {
+    {
+        let (mut store, _) = Store::open(db)?;
+        store.install_survey(&survey_catalog::default_survey()?)?;
+    }
+    let mut conn = rusqlite::Connection::open(db)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    let tx = conn.transaction()?;
+    {
+        let mut response = tx.prepare(
+            "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
+                 service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,
+                 status, flag_reason)
+             VALUES (?1, ?2, 'trato-digno', 1, 'DFIMS000020', 'HGZ 1 \"Gómez Farías\"',
+                 ?3, 'kiosco-1', ?4, ?5, ?6, -360, ?7, NULL)",
+        )?;
+        let mut answer = tx.prepare(
+            "INSERT INTO answers (response_id, question_id, position, option_code, text)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut rng = fastrand::Rng::with_seed(20261101);
+        // November 2026 in Mexico City (UTC-6), spread evenly.
+        let start = Utc
+            .with_ymd_and_hms(2026, 11, 1, 6, 0, 0)
+            .single()
+            .ok_or("date")?;
+        let span_ms = 30 * 86_400_000 / i64::try_from(n.max(1))?;
+        let stamp = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        for i in 0..i64::try_from(n)? {
+            let id = uuid::Uuid::from_u128(rng.u128(..)).to_string();
+            let finished = start + chrono::Duration::milliseconds(i * span_ms);
+            let started = finished - chrono::Duration::seconds(rng.i64(30..180));
+            let abandoned = rng.u8(..100) < 3;
+            response.execute(rusqlite::params![
+                id,
+                i + 1,
+                SERVICES[rng.usize(..SERVICES.len())],
+                if rng.u8(..10) == 0 { "en" } else { "es" },
+                stamp(started),
+                stamp(finished),
+                if abandoned { "abandoned" } else { "complete" },
+            ])?;
+            let trato = ["1", "2", "3", "4", "4", "5", "5", "5"][rng.usize(..8)];
+            answer.execute(rusqlite::params![id, "trato", 0, trato, None::<&str>])?;
+            if abandoned {
+                continue;
+            }
+            for (q, codes) in [
+                ("saludo", &["si", "si", "no"][..]),
+                ("escucha", &["si", "no", "en_parte"][..]),
+                ("respuesta", &["si", "no", "en_parte"][..]),
+                ("respeto", &["si", "si", "no"][..]),
+                (
+                    "espera",
+                    &["menos_30", "30_a_60", "1_a_2_horas", "mas_2_horas"][..],
+                ),
+            ] {
+                let code = codes[rng.usize(..codes.len())];
+                answer.execute(rusqlite::params![id, q, 0, code, None::<&str>])?;
+            }
+            if matches!(trato, "1" | "2") {
+                let options = ["trato_personal", "tiempo_espera", "informacion", "limpieza"];
+                for (pos, code) in (0_i64..).zip(options.iter().take(rng.usize(1..=3))) {
+                    answer.execute(rusqlite::params![id, "mejorar", pos, code, None::<&str>])?;
+                }
+            }
+            if rng.u8(..5) == 0 {
+                let text = COMMENTS[rng.usize(..COMMENTS.len())];
+                answer.execute(rusqlite::params![id, "comentario", 0, None::<&str>, text])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
