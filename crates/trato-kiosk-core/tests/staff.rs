@@ -549,11 +549,11 @@ fn every_staff_action_is_audited_with_time_and_role() {
             "login_failed",
             "login_failed",
             "lockout",
-            "login_refused",
-            "login_refused",
+            "login_refused", // twice refused, logged once per lock
             "login",
             "exit",
             "config_change",
+            "unit_change",
         ]
     );
     let by = |action: &str| entries.iter().find(|e| e.action == action).unwrap();
@@ -566,14 +566,17 @@ fn every_staff_action_is_audited_with_time_and_role() {
         (Some(Role::It), at_change, "screen")
     );
     assert_eq!(change.detail, "unit.clues, sync.token");
-    assert_eq!(by("unit_change").detail, "DFIMS000020 -> NLIMS000315");
+    assert_eq!(
+        by("unit_change").detail,
+        "unit.clues: DFIMS000020 -> NLIMS000315"
+    );
     assert_eq!(by("exit").role, Some(Role::It));
     assert!(
         by("lockout").detail.contains("lockout 1"),
         "{}",
         by("lockout").detail
     );
-    let cli = entries.last().unwrap();
+    let cli = &entries[entries.len() - 2];
     assert_eq!(
         (cli.origin.as_str(), cli.detail.as_str()),
         ("cli", "unit.name")
@@ -582,7 +585,7 @@ fn every_staff_action_is_audited_with_time_and_role() {
     assert!(entries.iter().all(|e| !e.detail.contains("SUPERSECRET")));
     // Newest first from the API.
     let newest = kiosk.admin_cli().recent_audit(2).unwrap();
-    assert_eq!(actions(&newest), ["config_change", "exit"]);
+    assert_eq!(actions(&newest), ["unit_change", "config_change"]);
 }
 
 #[test]
@@ -619,6 +622,14 @@ fn responses_keep_the_unit_they_were_answered_under() {
         .unwrap();
     let second = kiosk.start_survey("es").unwrap();
     kiosk.submit(second, "es", &answers).unwrap();
+    let change = audit(&mut kiosk)
+        .into_iter()
+        .find(|e| e.action == "unit_change")
+        .unwrap();
+    assert_eq!(
+        change.detail,
+        "unit.clues: DFIMS000020 -> YNIMS000071; unit.name: HGZ 1 -> HGR 12"
+    );
 
     let first = kiosk.store().response(first).unwrap().unwrap();
     let second = kiosk.store().response(second).unwrap().unwrap();
@@ -678,9 +689,12 @@ fn toml_import_and_export_go_through_it_and_are_audited() {
         .unwrap()
         .contains("abcdefghijklmnopqrstuvwx"));
     let entries = audit(&mut kiosk);
-    assert!(entries
-        .iter()
-        .any(|e| e.action == "unit_change" && e.detail == "DFIMS000020 -> MCIMS000454"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "unit_change"
+                && e.detail == "unit.clues: DFIMS000020 -> MCIMS000454")
+    );
     assert!(entries
         .iter()
         .any(|e| e.action == "export" && e.detail == "configuration with secrets"));

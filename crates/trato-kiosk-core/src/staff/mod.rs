@@ -38,6 +38,11 @@ use crate::settings::KioskSettings;
 use crate::store::StoreError;
 use crate::{Kiosk, KioskError};
 
+/// PINs of the demo configuration (`trato-kiosk --demo`), shown in its
+/// terminal; never use them on a real kiosk (its data directory is separate).
+pub const DEMO_STAFF_PIN: &str = "2580";
+pub const DEMO_IT_PIN: &str = "1470";
+
 /// Who is acting. IT can do everything staff can, plus configuration, PINs
 /// and leaving kiosk mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -240,14 +245,22 @@ impl Kiosk {
         state.clamp_to_clock(now);
         if let Err(until) = state.check(now) {
             let detail = format!("locked until {}", crate::store::timestamp(until));
-            audit::append(
-                self.store.conn(),
-                now,
-                None,
-                Origin::Screen,
-                AuditAction::LoginRefused,
-                &detail,
-            )?;
+            // One row per lock period: a child tapping the locked pad all
+            // afternoon must not fill the disk.
+            let last = audit::recent(self.store.conn(), 1)?;
+            let logged = last.first().is_some_and(|e| {
+                e.action == AuditAction::LoginRefused.as_str() && e.detail == detail
+            });
+            if !logged {
+                audit::append(
+                    self.store.conn(),
+                    now,
+                    None,
+                    Origin::Screen,
+                    AuditAction::LoginRefused,
+                    &detail,
+                )?;
+            }
             return Err(AuthError::locked(until, now));
         }
         // A string that cannot be a PIN is a wrong PIN, without hashing it.
@@ -457,12 +470,19 @@ impl Admin<'_> {
             AuditAction::ConfigChange,
             &changed.join(", "),
         )?;
-        if kiosk.settings.unit_clues != next.unit_clues {
-            let detail = format!(
-                "{} -> {}",
-                or_none(&kiosk.settings.unit_clues),
-                next.unit_clues
-            );
+        // Which unit answers belong to is what reports group by: its
+        // identity changes get their own row with the old and new values.
+        let unit_changes: Vec<String> = changed
+            .iter()
+            .filter(|k| k.starts_with("unit."))
+            .map(|k| {
+                let old = kiosk.settings.get(k).unwrap_or_default();
+                let new = next.get(k).unwrap_or_default();
+                format!("{k}: {} -> {}", or_none(&old), or_none(&new))
+            })
+            .collect();
+        if !unit_changes.is_empty() {
+            let detail = unit_changes.join("; ");
             audit::append(
                 &tx,
                 now,
@@ -562,11 +582,11 @@ impl Admin<'_> {
     }
 }
 
-fn or_none(clues: &str) -> &str {
-    if clues.is_empty() {
+fn or_none(value: &str) -> &str {
+    if value.is_empty() {
         "(none)"
     } else {
-        clues
+        value
     }
 }
 

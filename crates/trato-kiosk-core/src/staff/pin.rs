@@ -122,7 +122,11 @@ mod tests {
         for pin in ["", "123", "123456789", "12a4", " 2468", "２４６８"] {
             assert_eq!(validate_pin(pin), Err(PinError::Format), "{pin:?}");
         }
-        for pin in ["2468", "1357", "8023", "1212", "90210", "73194628"] {
+        let demo = [super::super::DEMO_STAFF_PIN, super::super::DEMO_IT_PIN];
+        for pin in ["2468", "1357", "8023", "1212", "90210", "73194628"]
+            .iter()
+            .chain(&demo)
+        {
             assert_eq!(validate_pin(pin), Ok(()), "{pin}");
         }
     }
