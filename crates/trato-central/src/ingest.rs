@@ -254,3 +254,106 @@ pub async fn apply(
         results,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use trato_domain::{Answer, ResponseStatus};
+
+    use super::*;
+
+    fn fixed() -> Response {
+        Response {
+            id: uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
+            survey_id: "trato-digno".into(),
+            survey_version: 1,
+            unit_clues: "DFIMS000020".into(),
+            unit_name: "HGZ 1".into(),
+            service_area: "urgencias".into(),
+            kiosk_id: "k1".into(),
+            language: "es".into(),
+            started_at: Utc.with_ymd_and_hms(2026, 3, 2, 16, 58, 1).unwrap(),
+            finished_at: Utc.with_ymd_and_hms(2026, 3, 2, 16, 58, 44).unwrap(),
+            utc_offset_minutes: -360,
+            status: ResponseStatus::Complete,
+            flag_reason: None,
+            answers: vec![
+                Answer {
+                    question: "trato".into(),
+                    codes: vec!["5".into()],
+                    text: None,
+                },
+                Answer {
+                    question: "comentario".into(),
+                    codes: vec![],
+                    text: Some("Muy amables 🙏".into()),
+                },
+            ],
+        }
+    }
+
+    /// Stored hashes are compared with hashes of future retries, possibly by
+    /// a newer centre: if this test breaks, a change to the wire types (a new
+    /// field serialized even when empty, a rename, another field order) would
+    /// turn every retry of an old response into a false conflict. New fields
+    /// must be `#[serde(default, skip_serializing_if = ...)]`.
+    #[test]
+    fn content_hash_is_stable_across_versions() {
+        let (json, hash) = content_hash(&fixed());
+        assert_eq!(
+            json,
+            r#"{"id":"01900000-0000-7000-8000-000000000001","survey_id":"trato-digno","survey_version":1,"unit_clues":"DFIMS000020","unit_name":"HGZ 1","service_area":"urgencias","kiosk_id":"k1","language":"es","started_at":"2026-03-02T16:58:01Z","finished_at":"2026-03-02T16:58:44Z","utc_offset_minutes":-360,"status":"complete","answers":[{"question":"trato","codes":["5"]},{"question":"comentario","text":"Muy amables 🙏"}]}"#
+        );
+        assert_eq!(
+            hash,
+            "c2e63e415c4a964561088c8476bcfb9c5ad9c7dcf5ebd76374575e281ee1c635"
+        );
+    }
+
+    #[test]
+    fn seq_and_whitespace_do_not_change_the_hash() {
+        let r = fixed();
+        let a = BatchRequest {
+            kiosk_id: "k1".into(),
+            unit_clues: "DFIMS000020".into(),
+            sent_at: Utc::now(),
+            responses: vec![WireResponse {
+                seq: 1,
+                response: r.clone(),
+            }],
+        };
+        let mut pretty = serde_json::to_value(&a).unwrap();
+        pretty["responses"][0]["seq"] = 99.into();
+        let text = serde_json::to_string_pretty(&pretty).unwrap();
+        let back: BatchRequest = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            content_hash(&back.responses[0].response).1,
+            content_hash(&r).1
+        );
+    }
+
+    #[test]
+    fn decode_refuses_oversized_and_garbage_input() {
+        let big = BatchRequest {
+            kiosk_id: "k".into(),
+            unit_clues: "DFIMS000020".into(),
+            sent_at: Utc::now(),
+            responses: (0..MAX_BATCH_RESPONSES + 1)
+                .map(|i| WireResponse {
+                    seq: i as u64,
+                    response: fixed(),
+                })
+                .collect(),
+        };
+        let wire = encode_batch(&big).unwrap();
+        assert!(matches!(
+            decode_batch(&wire),
+            Err(DecodeError::TooManyResponses(_))
+        ));
+        assert!(matches!(decode_batch(b""), Err(DecodeError::Gzip(_))));
+        assert!(matches!(
+            decode_batch(b"\x1f\x8b\x08"),
+            Err(DecodeError::Gzip(_))
+        ));
+    }
+}
