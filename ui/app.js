@@ -365,6 +365,12 @@ function boot() {
 
 installGuards();
 installStaffCorner(document.getElementById('staff-corner'));
+// The staff tools live in their own window (own capability): this window only asks Rust to open it.
+window.addEventListener('staff-gesture', () => {
+  const core = window.__TAURI__ && window.__TAURI__.core;
+  if (!core) return;
+  core.invoke('open_staff').catch((err) => console.error('open_staff failed', err && err.code, err && err.message));
+});
 for (const type of ['pointerdown', 'keydown', 'touchstart']) {
   document.addEventListener(type, () => idle.activity(), { capture: true, passive: true });
 }

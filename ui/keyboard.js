@@ -19,28 +19,46 @@ const SYMBOLS = [
   ['123', 'SPACE'],
 ];
 
+// Staff/IT layouts. CLUES codes are upper-case letters and digits only; PINs and
+// numbers are digits only. Test ids stay lowercase (kb-q, kb-1) in every layout.
+const CLUES = [
+  ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'],
+  ['q', 'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p'],
+  ['a', 's', 'd', 'f', 'g', 'h', 'j', 'k', 'l'],
+  ['z', 'x', 'c', 'v', 'b', 'n', 'm', 'BACKSPACE'],
+];
+
+const NUMERIC = [
+  ['1', '2', '3'],
+  ['4', '5', '6'],
+  ['7', '8', '9'],
+  ['0', 'BACKSPACE'],
+];
+
 /**
- * createKeyboard({ lang, onChar(ch), onBackspace() }) -> HTMLElement
- * Shift is one-shot (like a phone): it applies to the next letter only.
+ * createKeyboard({ lang, onChar(ch), onBackspace(), layout }) -> HTMLElement
+ * layout: 'text' (default, the patient keyboard), 'clues' (A-Z upper case + digits),
+ * 'numeric' (0-9). Shift is one-shot (like a phone): it applies to the next letter only.
  */
-export function createKeyboard({ lang, onChar, onBackspace }) {
+export function createKeyboard({ lang, onChar, onBackspace, layout = 'text' }) {
   let layer = 'letters';
   let shift = false;
-  const root = h('div', { class: 'keyboard', role: 'group', 'aria-label': t(lang, 'kbGroup') });
+  const upper = layout === 'clues';
+  const root = h('div', { class: `keyboard kb-layout-${layout}`, role: 'group', 'aria-label': t(lang, 'kbGroup') });
 
   const press = (key) => {
     if (key === 'SHIFT') { shift = !shift; return render(); }
     if (key === '123') { layer = layer === 'letters' ? 'symbols' : 'letters'; shift = false; return render(); }
     if (key === 'BACKSPACE') return onBackspace();
     if (key === 'SPACE') return onChar(' ');
-    onChar(shift ? key.toUpperCase() : key);
+    onChar(shift || upper ? key.toUpperCase() : key);
     if (shift) { shift = false; render(); }
   };
 
   function keyButton(key) {
     const special = { SHIFT: 'shift', BACKSPACE: 'backspace', SPACE: 'space', '123': '123' }[key];
     const id = special || key;
-    let label = shift ? key.toUpperCase() : key;
+    let label = shift || upper ? key.toUpperCase() : key;
     let aria = null;
     if (key === 'SHIFT') { label = shift ? '⇧ abc' : '⇧ ABC'; aria = t(lang, 'kbShift'); }
     if (key === 'BACKSPACE') { label = '⌫'; aria = t(lang, 'kbBackspace'); }
@@ -57,7 +75,8 @@ export function createKeyboard({ lang, onChar, onBackspace }) {
   }
 
   function render() {
-    const rows = layer === 'letters' ? LETTERS : SYMBOLS;
+    const rows = layout === 'clues' ? CLUES : layout === 'numeric' ? NUMERIC
+      : layer === 'letters' ? LETTERS : SYMBOLS;
     root.replaceChildren(...rows.map((row, i) => h('div', { class: `kb-row kb-row-${i}` }, row.map(keyButton))));
   }
 
