@@ -127,9 +127,12 @@ export function exportScreen(ctx) {
   slots = { job: jobSlot, start };
   paintJob();
 
-  return h('div', { class: 'export-grid' },
-    h('div', { class: 'col' }, period, service),
-    h('div', { class: 'col' }, format, dest, h('section', { class: 'card run-card' }, start, jobSlot)));
+  // The action and its progress stay in view at the bottom, whatever is scrolled.
+  return h('div', { class: 'export' },
+    h('div', { class: 'export-grid' },
+      h('div', { class: 'col' }, period, service),
+      h('div', { class: 'col' }, format, dest)),
+    h('div', { class: 'run-bar' }, start, jobSlot));
 }
 
 function stepper(title, which, exp, rerender) {
