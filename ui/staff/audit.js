@@ -2,7 +2,7 @@
 import { h, mount } from '../dom.js';
 import * as ipc from './ipc.js';
 import { dateTime } from './dates.js';
-import { ROLE, ACTIONS } from './text.js';
+import { ROLE, ACTIONS, ORIGINS } from './text.js';
 
 const LIMIT = 200;
 
@@ -15,7 +15,7 @@ export function auditScreen(ctx) {
       h('h2', { class: 'section-title' }, 'Bitácora', h('small', { class: 'muted' }, ` · últimos ${rows.length} registros`)),
       rows.length ? h('ol', { class: 'audit-list', dataset: { testid: 'audit-list' } }, rows.map((r) => h('li', { class: 'audit-row', dataset: { testid: 'audit-row', action: r.action } },
         h('span', { class: 'audit-at' }, dateTime(r.at)),
-        h('span', { class: 'audit-who' }, ROLE[r.role] || r.role || '—', r.origin ? h('small', {}, ` · ${r.origin === 'cli' ? 'línea de comandos' : r.origin === 'screen' || r.origin === 'ui' ? 'pantalla' : r.origin}`) : null),
+        h('span', { class: 'audit-who' }, ROLE[r.role] || r.role || '—', r.origin ? h('small', {}, ` · ${ORIGINS[r.origin] || r.origin}`) : null),
         h('span', { class: 'audit-what' }, h('strong', {}, ACTIONS[r.action] || r.action), r.detail ? h('small', {}, r.detail) : null))))
         : h('p', { class: 'muted' }, 'Sin registros.'));
   }).catch((err) => {

@@ -50,7 +50,7 @@ function fill(root, ctx, ov) {
     h('p', { class: 'more-counts' }, more.map(([l, v]) => h('span', {}, `${l}: `, h('strong', {}, num(v))))),
     syncCard(ctx, ov),
     h('h2', { class: 'section-title' }, 'Resultados por pregunta'),
-    h('p', { class: 'muted small' }, ov.survey ? `Encuesta ${ov.survey.id} · versión ${ov.survey.version}` : ''),
+    h('p', { class: 'muted small q-scope' }, 'Últimos 7 días', ov.survey ? ` · encuesta ${ov.survey.id}, versión ${ov.survey.version}` : ''),
     h('div', { class: 'questions' }, (ov.questions || []).map(questionBlock)),
     ov.database ? h('p', { class: 'muted small' },
       `Base de datos: ${(Number(ov.database.bytes) / 1048576).toFixed(1)} MB · revisión: ${ov.database.quickCheck === 'ok' ? 'correcta' : ov.database.quickCheck}`,
@@ -60,7 +60,8 @@ function fill(root, ctx, ov) {
 function syncCard(ctx, ov) {
   const s = ov.sync || {};
   let line;
-  if (!s.endpoint) line = 'Sin servidor central configurado.';
+  if (!ov.sync) line = 'Estado del envío: sin datos todavía.';
+  else if (!s.endpoint) line = 'Sin servidor central configurado.';
   else if (s.lastError) line = `Último intento con error: ${s.lastError}`;
   else if (s.lastSuccess) line = `Último envío correcto: ${dateTime(s.lastSuccess)}`;
   else line = 'Aún no se ha enviado nada.';

@@ -79,10 +79,10 @@ export const mmss = (secs) => `${Math.floor(secs / 60)}:${String(Math.max(0, sec
 export const ROLE = { staff: 'Personal', it: 'Informática' };
 
 export const ACTIONS = {
-  login: 'Entrada', login_refused: 'PIN incorrecto', login_failed: 'PIN incorrecto', lockout: 'Bloqueo', locked: 'Bloqueo',
-  logout: 'Salida', export: 'Exportación', export_started: 'Exportación iniciada', export_finished: 'Exportación terminada',
-  export_failed: 'Exportación fallida', settings: 'Configuración', setting_changed: 'Configuración', config_set: 'Configuración',
-  unit_changed: 'Cambio de unidad', set_pin: 'Cambio de PIN', pin_set: 'Cambio de PIN', pin_changed: 'Cambio de PIN',
-  sync_now: 'Sincronizar ahora', leave_kiosk: 'Salir del modo quiosco', leave_kiosk_mode: 'Salir del modo quiosco',
-  setup: 'Configuración inicial', complete_setup: 'Configuración inicial', session_expired: 'Sesión vencida',
+  setup: 'Configuración inicial', login: 'Entrada', login_failed: 'PIN incorrecto', lockout: 'Bloqueo por intentos',
+  login_refused: 'Entrada rechazada (bloqueado)', logout: 'Salida', config_change: 'Cambio de configuración',
+  unit_change: 'Cambio de unidad', pin_change: 'Cambio de PIN', export: 'Exportación', sync_now: 'Sincronizar ahora',
+  exit: 'Salida del modo quiosco',
 };
+
+export const ORIGINS = { screen: 'pantalla', cli: 'línea de comandos', setup: 'configuración inicial' };
