@@ -246,6 +246,13 @@ async function boot() {
     return;
   }
   installExportEvents(ctx);
+  // A USB keyboard plugged in by IT works on the PIN pad too (same buttons, same rules).
+  document.addEventListener('keydown', (e) => {
+    if (state.screen !== 'pin' || e.ctrlKey || e.metaKey || e.altKey) return;
+    const id = /^[0-9]$/.test(e.key) ? `pin-${e.key}` : e.key === 'Enter' ? 'pin-enter' : e.key === 'Backspace' || e.key === 'Escape' ? 'pin-clear' : null;
+    const btn = id && app.querySelector(`[data-testid="${id}"]`);
+    if (btn && !btn.disabled) { e.preventDefault(); btn.click(); }
+  });
   // A reused (hidden then shown) window starts again on the PIN pad.
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && !state.token) {

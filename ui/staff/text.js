@@ -19,7 +19,7 @@ export const SETTINGS = {
   'survey.thanks_seconds': { label: 'Segundos en la pantalla «¡Gracias!»', kind: 'number', layout: 'numeric', max: 2, rule: 'Un número de 2 a 60.' },
   'survey.min_interval_seconds': { label: 'Segundos mínimos entre encuestas', kind: 'number', layout: 'numeric', max: 3, rule: 'Un número de 0 a 600.' },
   'survey.abandoned': { label: 'Encuestas sin terminar', kind: 'choice',
-    choices: [['keep', 'Guardar'], ['discard', 'Descartar']], rule: 'Guardar o Descartar.' },
+    choices: [['keep', 'Conservar'], ['discard', 'Descartar']], rule: 'Conservar o Descartar.' },
   'sync.retention_days': { label: 'Días que se guardan las respuestas ya enviadas', kind: 'number', layout: 'numeric', max: 4, rule: 'Un número de 1 a 3650.' },
   'staff.session_minutes': { label: 'Minutos de sesión del personal', kind: 'number', layout: 'numeric', max: 2, rule: 'Un número de 1 a 30.' },
 };
