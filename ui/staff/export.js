@@ -178,7 +178,10 @@ function paintJob() {
   const exp = ctxRef && ctxRef.state.exp;
   if (!slots || !slots.job.isConnected || !exp) return;
   const job = exp.job;
-  if (slots.start) slots.start.disabled = !!(job && job.status === 'running') || !Array.isArray(exp.dests) || !exp.dests.length;
+  if (slots.start) {
+    slots.start.disabled = !!(job && job.status === 'running') || !Array.isArray(exp.dests) || !exp.dests.length
+      || D.compare(exp.from, exp.to) > 0;
+  }
   if (!job) return mount(slots.job);
   const parts = [];
   if (job.status === 'running' || job.status === 'done') {
