@@ -27,6 +27,7 @@ const state = {
   lockedLeft: 0,
   token: null,
   role: null,
+  sessionSeconds: 0,
   overview: null,
   exp: null, // export screen state (kept while the session lasts)
   busy: false,
@@ -48,7 +49,9 @@ const ctx = {
   /** Admin call with the token; an expired session goes back to the PIN pad and closes the window. */
   async call(fn, ...args) {
     try {
-      return await fn(state.token, ...args);
+      const res = await fn(state.token, ...args);
+      armExpiry(); // Rust slides the session on every authorised call
+      return res;
     } catch (err) {
       if (err.code === 'unauthorized') { await endSession({ close: true, logout: false }); }
       throw err;
@@ -183,10 +186,8 @@ async function login(pin) {
     state.role = res.role;
     state.pinMessage = null;
     state.exp = null;
-    clearTimeout(expiryTimer);
-    if (Number(res.expiresInSeconds) > 0) {
-      expiryTimer = setTimeout(() => endSession({ close: true, logout: true }), Number(res.expiresInSeconds) * 1000);
-    }
+    state.sessionSeconds = Number(res.expiresInSeconds) || 0;
+    armExpiry();
     state.busy = false;
     go('staff');
   } catch (err) {
@@ -207,6 +208,14 @@ async function login(pin) {
 }
 
 // ---------- session end / inactivity ----------
+
+/** Leave before Rust's session runs out (it slides on each call), rather than fail on the next tap. */
+function armExpiry() {
+  clearTimeout(expiryTimer);
+  if (state.token && state.sessionSeconds > 0) {
+    expiryTimer = setTimeout(() => endSession({ close: true, logout: true }), state.sessionSeconds * 1000);
+  }
+}
 
 async function endSession({ close, logout }) {
   const token = state.token;
