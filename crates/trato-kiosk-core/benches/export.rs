@@ -87,14 +87,17 @@ fn period() -> (NaiveDate, NaiveDate) {
 
 struct Run {
     secs: f64,
+    /// User + system CPU time: unlike wall time, barely moved by other load.
+    cpu_secs: f64,
     peak_kb: u64,
 }
 
 fn report(what: &str, run: &Run, file: &Path) {
     let mb = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) / 1_000_000;
     println!(
-        "{what:<22} {:>7.1} s  peak {:>5} MB  file {mb} MB",
+        "{what:<22} {:>7.1} s (cpu {:>5.1} s)  peak {:>5} MB  file {mb} MB",
         run.secs,
+        run.cpu_secs,
         run.peak_kb / 1024
     );
 }
@@ -105,7 +108,9 @@ fn measure(cmd: &mut Command) -> Result<Run, Error> {
     let started = Instant::now();
     let mut child = cmd.spawn()?;
     let status_path = format!("/proc/{}/status", child.id());
+    let stat_path = format!("/proc/{}/stat", child.id());
     let mut peak_kb = 0;
+    let mut cpu_secs: f64 = 0.0;
     loop {
         if let Some(status) = child.try_wait()? {
             if !status.success() {
@@ -116,12 +121,31 @@ fn measure(cmd: &mut Command) -> Result<Run, Error> {
         if let Ok(status) = std::fs::read_to_string(&status_path) {
             peak_kb = peak_kb.max(vm_hwm_kb(&status));
         }
+        if let Ok(stat) = std::fs::read_to_string(&stat_path) {
+            cpu_secs = cpu_secs.max(cpu_seconds(&stat));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(Run {
         secs: started.elapsed().as_secs_f64(),
+        cpu_secs,
         peak_kb,
     })
+}
+
+/// utime + stime from `/proc/PID/stat`, in seconds (USER_HZ is 100 on Linux).
+fn cpu_seconds(stat: &str) -> f64 {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn vm_hwm_kb(status: &str) -> u64 {

@@ -20,10 +20,10 @@
 //! the newest; a response leaves blank the questions its version lacks.
 
 mod csv;
-mod layout;
-mod period;
+pub(crate) mod layout;
+pub(crate) mod period;
 mod rows;
-mod summary;
+pub(crate) mod summary;
 mod xlsx;
 
 use std::fs::File;
