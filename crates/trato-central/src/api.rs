@@ -204,12 +204,19 @@ async fn post_batch(
     ingest::check_sender(&auth, &batch).map_err(ApiError::forbidden)?;
 
     let n = batch.responses.len();
+    let started = std::time::Instant::now();
     let reply = ingest::apply(&state, &auth, batch, received_at).await?;
+    let stored = reply
+        .results
+        .iter()
+        .filter(|r| r.outcome == trato_domain::wire::Outcome::Stored)
+        .count();
     tracing::info!(
         kiosk = %auth.kiosk_id,
         unit = %auth.unit_clues,
         responses = n,
-        stored = reply.results.iter().filter(|r| matches!(r.outcome, trato_domain::wire::Outcome::Stored)).count(),
+        stored,
+        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "batch applied"
     );
     Ok(Json(reply))
