@@ -7,6 +7,22 @@ const COMMANDS: &[&str] = &[
     "start_survey",
     "submit_response",
     "abandon_response",
+    "open_staff",
+    "staff_pad_state",
+    "staff_login",
+    "staff_logout",
+    "staff_close",
+    "staff_overview",
+    "staff_export_destinations",
+    "staff_export",
+    "staff_sync_now",
+    "staff_settings",
+    "staff_update_settings",
+    "staff_set_pin",
+    "staff_audit",
+    "leave_kiosk_mode",
+    "setup_state",
+    "complete_setup",
 ];
 
 fn main() {

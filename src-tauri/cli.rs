@@ -1,21 +1,35 @@
 //! The `trato-kiosk` command line: with no subcommand it runs the kiosk;
-//! subcommands are the IT tools, usable headless over SSH or in scripts.
+//! subcommands are the IT tools, usable headless over SSH or in scripts for
+//! mass deployment. Each validates exactly as the staff screen does (the same
+//! core calls), exits non-zero with a message naming the problem, and
+//! changes nothing on error.
 
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand};
-use trato_kiosk_core::{data_dir, Kiosk};
+use anyhow::{bail, Context as _};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use trato_domain::SurveyDefinition;
+use trato_kiosk_core::export::{self, ExportFormat, ExportRequest};
+use trato_kiosk_core::staff::{DEMO_IT_PIN, DEMO_STAFF_PIN};
+use trato_kiosk_core::{data_dir, Kiosk, Role};
+
+use crate::kiosk_window::WindowPlan;
 
 #[derive(Debug, Parser)]
-#[command(name = "trato-kiosk", version, about = "Quiosco de la encuesta de Trato Digno (IMSS)")]
+#[command(
+    name = "trato-kiosk",
+    version,
+    about = "Quiosco de la encuesta de Trato Digno (IMSS)"
+)]
 pub struct Cli {
     /// Where the kiosk keeps its database [default: the platform's app-data directory]
     #[arg(long, global = true, env = data_dir::DATA_DIR_ENV, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// Run as a demo kiosk: a data directory of its own and a sample unit
+    /// Run as a demo kiosk: a data directory of its own, a sample unit and demo PINs
     #[arg(long, global = true)]
     pub demo: bool,
 
@@ -31,12 +45,84 @@ pub enum Command {
         #[arg(long, value_parser = parse_size, value_name = "WxH")]
         window_size: Option<(u32, u32)>,
     },
-    /// Show what is stored and the database's health
+    /// Show what is stored, what waits to be sent and the database's health
     Status {
         /// Machine-readable output
         #[arg(long)]
         json: bool,
     },
+    /// Show or change this kiosk's settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Set a PIN; the new PIN is read from standard input, never from the command line
+    #[command(subcommand)]
+    Pin(PinCommand),
+    /// Check or install a survey definition
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+    /// Export responses of a period (the unit's local days, both included)
+    Export {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: NaiveDate,
+        /// Only this service area
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// A file, or a folder to write a file with a generated name into
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting (the token redacted)
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set one setting, e.g. `config set unit.clues DFIMS000020`
+    Set { key: String, value: String },
+    /// Apply every setting in a TOML file, all or none
+    Import { file: PathBuf },
+    /// Print the settings as TOML (for `config import` on another kiosk)
+    Export {
+        /// Include the sync token in clear
+        #[arg(long)]
+        with_secrets: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// `echo 482913 | trato-kiosk pin set staff`
+    Set {
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// Check a survey file and list every problem with its path
+    Validate { file: PathBuf },
+    /// Install a survey file and make it active (earlier responses keep their version)
+    Install { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Staff,
+    It,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Xlsx,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -59,22 +145,58 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = resolve_dir(&cli)?;
-    match cli.command.unwrap_or(Command::Run { window_size: None }) {
+    let command = cli.command.unwrap_or(Command::Run { window_size: None });
+    // Only the survey validator works without a data directory.
+    if let Command::Survey(SurveyCommand::Validate { file }) = &command {
+        return validate_survey(file);
+    }
+    let _lock = data_dir::InstanceLock::acquire(&dir)?;
+    let mut kiosk = open_kiosk(&dir, cli.demo)?;
+    match command {
         Command::Run { window_size } => {
-            let _lock = data_dir::InstanceLock::acquire(&dir)?;
-            let kiosk = open_kiosk(&dir, cli.demo)?;
             tracing::info!(data_dir = %dir.display(), "starting the kiosk");
-            crate::run(kiosk, window_size)?;
+            crate::run(kiosk, WindowPlan { size: window_size })?;
         }
-        Command::Status { json } => {
-            let kiosk = open_kiosk(&dir, cli.demo)?;
-            print_status(&kiosk, json)?;
+        Command::Status { json } => print_status(&kiosk, json)?,
+        Command::Config(config) => run_config(&mut kiosk, config)?,
+        Command::Pin(PinCommand::Set { role }) => {
+            let pin = read_pin()?;
+            let role = match role {
+                RoleArg::Staff => Role::Staff,
+                RoleArg::It => Role::It,
+            };
+            kiosk.admin_cli().set_pin(role, &pin)?;
+            eprintln!("PIN de {} actualizado.", role.as_str());
         }
+        Command::Survey(SurveyCommand::Install { file }) => {
+            let survey = load_survey(&file)?;
+            let new = kiosk.admin_cli().install_survey(&survey)?;
+            println!(
+                "{} {} v{}: activa{}",
+                if new { "Instalada" } else { "Ya instalada" },
+                survey.id,
+                survey.version,
+                if new {
+                    ""
+                } else {
+                    " (sin cambios en la definición)"
+                }
+            );
+        }
+        Command::Survey(SurveyCommand::Validate { .. }) => unreachable!("handled above"),
+        Command::Export {
+            from,
+            to,
+            service,
+            format,
+            out,
+        } => run_export(&mut kiosk, from, to, service, format, out)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -89,7 +211,7 @@ fn resolve_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
     })
 }
 
-fn open_kiosk(dir: &std::path::Path, demo: bool) -> anyhow::Result<Kiosk> {
+fn open_kiosk(dir: &Path, demo: bool) -> anyhow::Result<Kiosk> {
     let mut kiosk = Kiosk::open(dir)
         .with_context(|| format!("cannot open the kiosk data in {}", dir.display()))?;
     if let Some(moved) = &kiosk.open_report().quarantined {
@@ -98,42 +220,199 @@ fn open_kiosk(dir: &std::path::Path, demo: bool) -> anyhow::Result<Kiosk> {
             moved.display()
         );
     }
-    if demo && !kiosk.settings().demo {
-        kiosk.update_settings(&[
-            ("kiosk.demo", "true"),
-            ("unit.clues", "DFIMS000020"),
-            ("unit.name", "Unidad de demostración"),
-        ])?;
+    if demo {
+        if !kiosk.is_configured()? {
+            kiosk.complete_setup(
+                &[
+                    ("kiosk.demo", "true"),
+                    ("unit.clues", "DFIMS000020"),
+                    ("unit.name", "Unidad de demostración"),
+                    ("kiosk.label", "Quiosco de demostración"),
+                ],
+                DEMO_STAFF_PIN,
+                DEMO_IT_PIN,
+            )?;
+        }
+        if kiosk.settings().demo {
+            eprintln!(
+                "DEMO: datos en {}; PIN de personal {DEMO_STAFF_PIN}, PIN de TI {DEMO_IT_PIN} \
+                 (mantenga presionada 3 s la esquina superior izquierda para el modo de personal)",
+                dir.display()
+            );
+        }
     }
     Ok(kiosk)
+}
+
+fn run_config(kiosk: &mut Kiosk, command: ConfigCommand) -> anyhow::Result<()> {
+    match command {
+        ConfigCommand::Show { json } => {
+            let pairs = kiosk.admin_cli().settings_redacted()?;
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> =
+                    pairs.into_iter().map(|(k, v)| (k, v.into())).collect();
+                println!("{}", serde_json::to_string_pretty(&map)?);
+            } else {
+                let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+                for (key, value) in pairs {
+                    println!("{key:<width$}  {value}");
+                }
+            }
+        }
+        ConfigCommand::Set { key, value } => {
+            let changed = kiosk.admin_cli().update_settings(&[(&key, &value)])?;
+            if changed.is_empty() {
+                eprintln!("{key}: sin cambios");
+            } else {
+                eprintln!("{key}: actualizado");
+            }
+        }
+        ConfigCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let changed = kiosk.admin_cli().import_toml(&text)?;
+            eprintln!(
+                "{} ajuste(s) cambiado(s): {}",
+                changed.len(),
+                changed.join(", ")
+            );
+        }
+        ConfigCommand::Export { with_secrets } => {
+            print!("{}", kiosk.admin_cli().export_toml(with_secrets)?);
+        }
+    }
+    Ok(())
+}
+
+/// The new PIN, from the first line of standard input: never an argument
+/// (other users see arguments in `ps`), never echoed.
+fn read_pin() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Nuevo PIN (4 a 8 dígitos; no se muestra): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let pin = line.trim_end_matches(['\r', '\n']).to_owned();
+    if pin.is_empty() {
+        bail!("no PIN on standard input: `echo 482913 | trato-kiosk pin set staff`");
+    }
+    Ok(pin)
+}
+
+fn load_survey(file: &Path) -> anyhow::Result<SurveyDefinition> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    SurveyDefinition::from_json(&text)
+        .with_context(|| format!("{} is not a valid survey", file.display()))
+}
+
+fn validate_survey(file: &Path) -> anyhow::Result<ExitCode> {
+    let survey = load_survey(file)?;
+    println!(
+        "ok: {} v{} ({} preguntas, idiomas: {})",
+        survey.id,
+        survey.version,
+        survey.questions.len(),
+        survey.languages.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_export(
+    kiosk: &mut Kiosk,
+    from: NaiveDate,
+    to: NaiveDate,
+    service: Option<String>,
+    format: FormatArg,
+    out: PathBuf,
+) -> anyhow::Result<()> {
+    let format = match format {
+        FormatArg::Csv => ExportFormat::Csv,
+        FormatArg::Xlsx => ExportFormat::Xlsx,
+    };
+    let mut request = ExportRequest::new(from, to, format, out.clone());
+    request.service = service;
+    let admin = kiosk.admin_cli();
+    admin.record_export(&format!("{from}..{to} {format:?} -> {}", out.display()))?;
+    let show_progress = std::io::stderr().is_terminal();
+    let summary = export::export(
+        admin.kiosk().store(),
+        admin.kiosk().settings(),
+        &request,
+        &mut |p| {
+            if show_progress && p.total > 0 {
+                eprint!("\r{} / {} respuestas", p.done, p.total);
+            }
+        },
+    )?;
+    if show_progress {
+        eprintln!();
+    }
+    println!("{} ({} respuestas)", summary.path.display(), summary.rows);
+    Ok(())
 }
 
 fn print_status(kiosk: &Kiosk, json: bool) -> anyhow::Result<()> {
     let store = kiosk.store();
     let counts = store.response_counts()?;
     let check = store.quick_check()?;
+    let last_sync = store.last_sync()?;
     let settings = kiosk.settings();
     let status = serde_json::json!({
         "data_dir": store.path().parent(),
+        "configured": kiosk.is_configured()?,
         "unit": { "clues": settings.unit_clues, "name": settings.unit_name },
         "kiosk_id": settings.kiosk_id,
         "demo": settings.demo,
         "survey": { "id": settings.survey_id, "version": settings.survey_version },
         "responses": counts,
-        "database": { "bytes": store.size_bytes(), "quick_check": check, "schema_version": store.schema_version()? },
+        "last_sync": last_sync,
+        "database": {
+            "bytes": store.size_bytes(),
+            "quick_check": check,
+            "schema_version": store.schema_version()?,
+        },
     });
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
-    } else {
-        println!("Unidad:        {} {}", settings.unit_clues, settings.unit_name);
-        println!("Quiosco:       {}{}", settings.kiosk_id, if settings.demo { " (DEMO)" } else { "" });
-        println!("Encuesta:      {} v{}", settings.survey_id, settings.survey_version);
-        println!(
-            "Respuestas:    {} (completas {}, abandonadas {}, marcadas {})",
-            counts.total, counts.complete, counts.abandoned, counts.flagged
-        );
-        println!("Por enviar:    {}", counts.pending);
-        println!("Base de datos: {} bytes, verificación: {}", store.size_bytes(), check);
+        return Ok(());
     }
+    println!(
+        "Unidad:          {} {}",
+        settings.unit_clues, settings.unit_name
+    );
+    println!(
+        "Quiosco:         {}{}",
+        settings.kiosk_id,
+        if settings.demo { " (DEMO)" } else { "" }
+    );
+    println!(
+        "Encuesta activa: {} v{}",
+        settings.survey_id, settings.survey_version
+    );
+    println!(
+        "Respuestas:      {} (completas {}, abandonadas {}, marcadas {})",
+        counts.total, counts.complete, counts.abandoned, counts.flagged
+    );
+    println!(
+        "Envío:           {} por enviar, {} enviadas, {} rechazadas",
+        counts.pending, counts.sent, counts.rejected
+    );
+    match last_sync {
+        Some(s) if s.ok => println!("Última sincronización: {} (correcta)", s.finished_at),
+        Some(s) => println!(
+            "Última sincronización: {} (falló: {})",
+            s.finished_at,
+            s.error.unwrap_or_default()
+        ),
+        None => println!("Última sincronización: nunca"),
+    }
+    println!(
+        "Base de datos:   {} bytes, verificación: {}",
+        store.size_bytes(),
+        check
+    );
     Ok(())
 }

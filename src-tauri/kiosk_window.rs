@@ -2,37 +2,72 @@
 //! navigate away, open a context menu, zoom, or open devtools. Platform
 //! specifics live here, behind `cfg`, and nowhere else.
 
-use tauri::{AppHandle, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 pub const MAIN_WINDOW: &str = "main";
+/// The staff tools (and the first-run setup): a window of its own, so the
+/// survey window's capability never covers an admin command.
+pub const STAFF_WINDOW: &str = "staff";
 
-/// Opens the survey window. `size` forces the inner size (tests under Xvfb,
-/// where no window manager honours full screen); otherwise the window takes
+/// How windows are sized: `size` forces the inner size (tests under Xvfb,
+/// where no window manager honours full screen); otherwise each window takes
 /// the primary monitor's size and asks for full screen.
-pub fn open<R: Runtime>(
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowPlan {
+    pub size: Option<(u32, u32)>,
+}
+
+/// Opens the patient survey window.
+pub fn open_survey<R: Runtime>(
     app: &AppHandle<R>,
-    size: Option<(u32, u32)>,
+    plan: WindowPlan,
 ) -> tauri::Result<WebviewWindow<R>> {
-    let monitor_size = app
-        .primary_monitor()
-        .ok()
-        .flatten()
-        .map(|m| {
-            let logical = m.size().to_logical::<f64>(m.scale_factor());
-            (logical.width, logical.height)
-        });
-    let (width, height) = size
+    open(app, MAIN_WINDOW, "index.html", plan)
+}
+
+/// Opens the staff window above the survey (or focuses it if open); `setup`
+/// shows the first-run setup instead of the PIN pad.
+pub fn open_staff<R: Runtime>(
+    app: &AppHandle<R>,
+    plan: WindowPlan,
+    setup: bool,
+) -> tauri::Result<WebviewWindow<R>> {
+    if let Some(window) = app.get_webview_window(STAFF_WINDOW) {
+        window.set_focus()?;
+        return Ok(window);
+    }
+    let page = if setup {
+        "staff.html?mode=setup"
+    } else {
+        "staff.html"
+    };
+    open(app, STAFF_WINDOW, page, plan)
+}
+
+fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    label: &str,
+    page: &str,
+    plan: WindowPlan,
+) -> tauri::Result<WebviewWindow<R>> {
+    let monitor_size = app.primary_monitor().ok().flatten().map(|m| {
+        let logical = m.size().to_logical::<f64>(m.scale_factor());
+        (logical.width, logical.height)
+    });
+    let (width, height) = plan
+        .size
         .map(|(w, h)| (f64::from(w), f64::from(h)))
         .or(monitor_size)
         .unwrap_or((1280.0, 800.0));
-    let window = WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+    let kiosk_mode = plan.size.is_none();
+    let window = WebviewWindowBuilder::new(app, label, WebviewUrl::App(page.into()))
         .title("Trato Digno")
         .inner_size(width, height)
         .position(0.0, 0.0)
-        .fullscreen(size.is_none())
+        .fullscreen(kiosk_mode)
         .decorations(false)
         .resizable(false)
-        .always_on_top(size.is_none())
+        .always_on_top(kiosk_mode)
         .disable_drag_drop_handler()
         .zoom_hotkeys_enabled(false)
         .on_navigation(is_app_url)

@@ -7,15 +7,14 @@ pub mod cli;
 mod commands;
 mod ipc_error;
 mod kiosk_window;
-
-use std::sync::Mutex;
+mod staff_commands;
 
 use tauri::{Builder, Runtime};
 use trato_kiosk_core::Kiosk;
 
 pub use commands::KioskState;
 pub use ipc_error::IpcError;
-pub use kiosk_window::MAIN_WINDOW;
+pub use kiosk_window::{WindowPlan, MAIN_WINDOW, STAFF_WINDOW};
 
 /// The app's configuration (tauri.conf.json, embedded UI, capabilities).
 pub fn context<R: Runtime>() -> tauri::Context<R> {
@@ -23,22 +22,48 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 }
 
 /// Adds the kiosk's state and commands to a builder (real or mock runtime).
-pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk) -> Builder<R> {
+pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan) -> Builder<R> {
     builder
-        .manage(KioskState(Mutex::new(kiosk)))
+        .manage(KioskState::new(kiosk))
+        .manage(plan)
         .invoke_handler(tauri::generate_handler![
+            // The survey window (capability `survey`).
             commands::kiosk_bootstrap,
             commands::start_survey,
             commands::submit_response,
             commands::abandon_response,
+            commands::open_staff,
+            // The staff window (capability `staff`).
+            staff_commands::staff_pad_state,
+            staff_commands::staff_login,
+            staff_commands::staff_logout,
+            staff_commands::staff_close,
+            staff_commands::staff_overview,
+            staff_commands::staff_export_destinations,
+            staff_commands::staff_export,
+            staff_commands::staff_sync_now,
+            staff_commands::staff_settings,
+            staff_commands::staff_update_settings,
+            staff_commands::staff_set_pin,
+            staff_commands::staff_audit,
+            staff_commands::leave_kiosk_mode,
+            staff_commands::setup_state,
+            staff_commands::complete_setup,
         ])
 }
 
-/// Runs the kiosk window until it is closed.
-pub fn run(kiosk: Kiosk, window_size: Option<(u32, u32)>) -> anyhow::Result<()> {
-    configure(Builder::default(), kiosk)
+/// Runs the kiosk until it is closed: the survey, or the first-run setup
+/// when the kiosk has no unit or PINs yet.
+pub fn run(kiosk: Kiosk, plan: WindowPlan) -> anyhow::Result<()> {
+    let configured = kiosk.is_configured()?;
+    configure(Builder::default(), kiosk, plan)
         .setup(move |app| {
-            kiosk_window::open(app.handle(), window_size)?;
+            if configured {
+                kiosk_window::open_survey(app.handle(), plan)?;
+            } else {
+                tracing::warn!("this kiosk is not configured yet: showing the setup screen");
+                kiosk_window::open_staff(app.handle(), plan, true)?;
+            }
             Ok(())
         })
         .run(context())?;

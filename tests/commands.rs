@@ -14,27 +14,48 @@ struct Harness {
     db: std::path::PathBuf,
     _app: App<MockRuntime>,
     main: WebviewWindow<MockRuntime>,
+    staff: WebviewWindow<MockRuntime>,
     other: WebviewWindow<MockRuntime>,
 }
 
+const STAFF_PIN: &str = "2580";
+const IT_PIN: &str = "1470";
+
+/// A configured kiosk (unit and both PINs) with its three kinds of window.
 fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let kiosk = Kiosk::open(dir.path()).unwrap();
-    let app = trato_kiosk::configure(mock_builder(), kiosk)
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    kiosk
+        .complete_setup(
+            &[("unit.clues", "DFIMS000020"), ("unit.name", "HGZ 1")],
+            STAFF_PIN,
+            IT_PIN,
+        )
+        .unwrap();
+    harness_with(dir, kiosk)
+}
+
+fn harness_with(dir: tempfile::TempDir, kiosk: Kiosk) -> Harness {
+    let app = trato_kiosk::configure(mock_builder(), kiosk, Default::default())
         .build(trato_kiosk::context())
         .unwrap();
-    let main = WebviewWindowBuilder::new(&app, trato_kiosk::MAIN_WINDOW, Default::default())
-        .build()
-        .unwrap();
+    let window = |label: &str| {
+        WebviewWindowBuilder::new(&app, label, Default::default())
+            .build()
+            .unwrap()
+    };
+    let (main, staff) = (
+        window(trato_kiosk::MAIN_WINDOW),
+        window(trato_kiosk::STAFF_WINDOW),
+    );
     // A window no capability names: it must not reach any command.
-    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
-        .build()
-        .unwrap();
+    let other = window("other");
     Harness {
         db: dir.path().join("kiosk.db"),
         _dir: dir,
         _app: app,
         main,
+        staff,
         other,
     }
 }
@@ -92,19 +113,29 @@ fn a_survey_started_and_submitted_through_commands_is_stored() {
     let id = started["responseId"].as_str().unwrap().to_owned();
     let args = json!({"responseId": id, "language": "es", "answers": answers()});
     let submitted = invoke(&h.main, "submit_response", args.clone()).unwrap();
-    assert_eq!(submitted, json!({"status": "complete", "alreadyStored": false}));
+    assert_eq!(
+        submitted,
+        json!({"status": "complete", "alreadyStored": false})
+    );
     // A repeated tap on "Enviar" stores nothing new.
     let again = invoke(&h.main, "submit_response", args).unwrap();
     assert_eq!(again["alreadyStored"], true);
     assert_eq!(count(&h.db, "SELECT COUNT(*) FROM responses"), 1);
     assert_eq!(
-        count(&h.db, "SELECT COUNT(*) FROM answers WHERE question_id = 'mejorar'"),
+        count(
+            &h.db,
+            "SELECT COUNT(*) FROM answers WHERE question_id = 'mejorar'"
+        ),
         2
     );
     // The comment is stored with the e-mail masked.
     let comment: String = rusqlite::Connection::open(&h.db)
         .unwrap()
-        .query_row("SELECT text FROM answers WHERE question_id = 'comentario'", [], |r| r.get(0))
+        .query_row(
+            "SELECT text FROM answers WHERE question_id = 'comentario'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(!comment.contains("ana@example.com"), "{comment}");
 }
@@ -144,23 +175,226 @@ fn abandon_keeps_partial_answers() {
     .unwrap();
     assert_eq!(kept, json!({"kept": true}));
     assert_eq!(
-        count(&h.db, "SELECT COUNT(*) FROM responses WHERE status = 'abandoned'"),
+        count(
+            &h.db,
+            "SELECT COUNT(*) FROM responses WHERE status = 'abandoned'"
+        ),
         1
     );
 }
 
+const SURVEY_COMMANDS: &[&str] = &[
+    "kiosk_bootstrap",
+    "start_survey",
+    "submit_response",
+    "abandon_response",
+    "open_staff",
+];
+
+/// Every staff command with arguments that would succeed for IT.
+fn admin_calls(token: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("staff_overview", json!({"token": token})),
+        ("staff_export_destinations", json!({"token": token})),
+        (
+            "staff_export",
+            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "service": null, "format": "csv", "destination": std::env::temp_dir()}),
+        ),
+        ("staff_sync_now", json!({"token": token})),
+        ("staff_settings", json!({"token": token})),
+        (
+            "staff_update_settings",
+            json!({"token": token, "changes": {"unit.name": "HGZ 2"}}),
+        ),
+        (
+            "staff_set_pin",
+            json!({"token": token, "role": "staff", "pin": "958263"}),
+        ),
+        ("staff_audit", json!({"token": token, "limit": 10})),
+        ("leave_kiosk_mode", json!({"token": token})),
+    ]
+}
+
+const STAFF_WINDOW_COMMANDS: &[&str] = &[
+    "staff_pad_state",
+    "staff_login",
+    "staff_logout",
+    "staff_close",
+    "setup_state",
+    "complete_setup",
+];
+
+fn login(h: &Harness, pin: &str) -> String {
+    let session = invoke(&h.staff, "staff_login", json!({"pin": pin})).unwrap();
+    session["token"].as_str().unwrap().to_owned()
+}
+
 #[test]
-fn a_window_without_the_survey_capability_reaches_no_command() {
+fn a_window_without_a_capability_reaches_no_command() {
     let h = harness();
-    for cmd in ["kiosk_bootstrap", "start_survey", "submit_response", "abandon_response"] {
+    let admin = admin_calls("x");
+    let all = SURVEY_COMMANDS
+        .iter()
+        .chain(STAFF_WINDOW_COMMANDS)
+        .chain(admin.iter().map(|(cmd, _)| cmd));
+    for cmd in all {
         let error = invoke(&h.other, cmd, json!({"language": "es"})).unwrap_err();
         assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
     }
 }
 
 #[test]
+fn the_survey_window_cannot_call_any_staff_command_even_with_a_valid_session() {
+    let h = harness();
+    let token = login(&h, IT_PIN);
+    for (cmd, args) in admin_calls(&token) {
+        let error = invoke(&h.main, cmd, args).unwrap_err();
+        assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
+    }
+    for cmd in STAFF_WINDOW_COMMANDS {
+        let error = invoke(&h.main, cmd, json!({"pin": IT_PIN})).unwrap_err();
+        assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
+    }
+    // And the staff window cannot store survey answers.
+    for cmd in SURVEY_COMMANDS {
+        let error = invoke(&h.staff, cmd, json!({"language": "es"})).unwrap_err();
+        assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
+    }
+}
+
+#[test]
+fn every_admin_command_refuses_a_missing_or_forged_session() {
+    let h = harness();
+    for token in ["", "forged-token", &"0".repeat(64)] {
+        for (cmd, args) in admin_calls(token) {
+            let error = invoke(&h.staff, cmd, args).unwrap_err();
+            assert_eq!(error["code"], "unauthorized", "{cmd}: {error}");
+        }
+    }
+}
+
+#[test]
+fn the_staff_role_is_refused_it_commands_in_rust() {
+    let h = harness();
+    let token = login(&h, STAFF_PIN);
+    for (cmd, args) in admin_calls(&token) {
+        let result = invoke(&h.staff, cmd, args);
+        match cmd {
+            "staff_settings" | "staff_update_settings" | "staff_set_pin" | "leave_kiosk_mode" => {
+                assert_eq!(result.unwrap_err()["code"], "forbidden", "{cmd}");
+            }
+            "staff_sync_now" => assert_eq!(result.unwrap_err()["code"], "not_available"),
+            _ => assert!(result.is_ok(), "{cmd}: {result:?}"),
+        }
+    }
+    assert_eq!(
+        count(
+            &h.db,
+            "SELECT COUNT(*) FROM settings WHERE key = 'unit.name' AND value = 'HGZ 2'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn it_changes_the_unit_and_every_step_is_audited() {
+    let h = harness();
+    let token = login(&h, IT_PIN);
+    let changed = invoke(
+        &h.staff,
+        "staff_update_settings",
+        json!({"token": token, "changes": {"unit.clues": "NLIMS000315", "unit.name": "UMF 15"}}),
+    )
+    .unwrap();
+    assert_eq!(changed["changed"], json!(["unit.clues", "unit.name"]));
+    let error = invoke(
+        &h.staff,
+        "staff_update_settings",
+        json!({"token": token, "changes": {"unit.clues": "BAD"}}),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "invalid_setting");
+    assert!(error["message"].as_str().unwrap().contains("unit.clues"));
+    let settings = invoke(&h.staff, "staff_settings", json!({"token": token})).unwrap();
+    assert_eq!(settings["values"]["unit.clues"], "NLIMS000315");
+    let audit = invoke(&h.staff, "staff_audit", json!({"token": token})).unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in ["login", "config_change", "unit_change"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+}
+
+#[test]
+fn five_wrong_pins_lock_the_pad() {
+    let h = harness();
+    for attempt in 1..=5 {
+        let error = invoke(&h.staff, "staff_login", json!({"pin": "000000"})).unwrap_err();
+        let expected = if attempt < 5 { "wrong_pin" } else { "locked" };
+        assert!(
+            error["code"] == expected || (attempt == 5 && error["code"] == "wrong_pin"),
+            "{attempt}: {error}"
+        );
+    }
+    let pad = invoke(&h.staff, "staff_pad_state", json!({})).unwrap();
+    assert_eq!(pad["locked"], true);
+    assert!(pad["retryAfterSeconds"].as_u64().unwrap() > 250);
+    // Even the right PIN is refused while locked.
+    let error = invoke(&h.staff, "staff_login", json!({"pin": IT_PIN})).unwrap_err();
+    assert_eq!(error["code"], "locked");
+}
+
+#[test]
+fn the_staff_overview_counts_what_was_stored() {
+    let h = harness();
+    let started = invoke(&h.main, "start_survey", json!({"language": "es"})).unwrap();
+    invoke(
+        &h.main,
+        "submit_response",
+        json!({"responseId": started["responseId"], "language": "es", "answers": answers()}),
+    )
+    .unwrap();
+    let token = login(&h, STAFF_PIN);
+    let overview = invoke(&h.staff, "staff_overview", json!({"token": token})).unwrap();
+    assert_eq!(overview["counts"]["today"], 1);
+    assert_eq!(overview["counts"]["week"], 1);
+    assert_eq!(overview["counts"]["pending"], 1);
+    let trato = overview["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "trato")
+        .unwrap();
+    assert_eq!(trato["negativePct"], 100.0);
+    assert_eq!(trato["positivePct"], 0.0);
+}
+
+#[test]
+fn first_run_setup_is_refused_once_the_kiosk_is_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let kiosk = Kiosk::open(dir.path()).unwrap();
+    let h = harness_with(dir, kiosk);
+    let state = invoke(&h.staff, "setup_state", json!({})).unwrap();
+    assert_eq!(state["itPinSet"], false);
+    let setup = json!({"unitClues": "DFIMS000020", "unitName": "HGZ 1", "kioskLabel": "Módulo PB", "staffPin": "582930", "itPin": "731904"});
+    invoke(&h.staff, "complete_setup", setup.clone()).unwrap();
+    let error = invoke(&h.staff, "complete_setup", setup).unwrap_err();
+    assert_eq!(error["code"], "already_set_up");
+    login(&h, "731904");
+}
+
+#[test]
 fn an_unknown_command_is_refused() {
     let h = harness();
-    assert!(invoke(&h.main, "plugin:fs|read_file", json!({"path": "/etc/passwd"})).is_err());
+    assert!(invoke(
+        &h.main,
+        "plugin:fs|read_file",
+        json!({"path": "/etc/passwd"})
+    )
+    .is_err());
     assert!(invoke(&h.main, "delete_everything", json!({})).is_err());
 }

@@ -7,7 +7,6 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-
 pub const DATA_DIR_ENV: &str = "TRATO_KIOSK_DATA_DIR";
 const APP_DIR_NAME: &str = "mx.imss.tratodigno.kiosk";
 

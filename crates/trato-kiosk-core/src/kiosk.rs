@@ -94,6 +94,15 @@ impl Kiosk {
         &self.settings
     }
 
+    /// The kiosk's own folder for exports, beside its database.
+    pub fn exports_dir(&self) -> std::path::PathBuf {
+        self.store
+            .path()
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("exportaciones")
+    }
+
     pub fn open_report(&self) -> &OpenReport {
         &self.open_report
     }

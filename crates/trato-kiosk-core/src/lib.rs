@@ -4,8 +4,10 @@
 
 pub mod clock;
 pub mod data_dir;
+pub mod destinations;
 pub mod export;
 pub mod kiosk;
+pub mod overview;
 pub mod settings;
 pub mod staff;
 pub mod store;
@@ -37,6 +39,8 @@ pub enum KioskError {
     Auth(#[from] staff::AuthError),
     #[error(transparent)]
     Pin(#[from] staff::PinError),
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
 }
 
 impl KioskError {
@@ -57,6 +61,7 @@ impl KioskError {
             Self::Pin(staff::PinError::SameAsOtherRole) => "pin_in_use",
             Self::Pin(staff::PinError::Format) => "invalid_pin",
             Self::Pin(staff::PinError::Hash(_)) => "internal",
+            Self::Export(e) => e.code(),
         }
     }
 }

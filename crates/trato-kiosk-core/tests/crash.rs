@@ -20,7 +20,11 @@ const KILLS: usize = 200;
 /// Eight answers, as the default survey's longest path has.
 fn response() -> Response {
     let now = Utc::now();
-    let choice = |q: &str, c: &str| Answer { question: q.into(), codes: vec![c.into()], text: None };
+    let choice = |q: &str, c: &str| Answer {
+        question: q.into(),
+        codes: vec![c.into()],
+        text: None,
+    };
     Response {
         id: Uuid::now_v7(),
         survey_id: "trato-digno".into(),
@@ -42,8 +46,16 @@ fn response() -> Response {
             choice("respuesta", "en_parte"),
             choice("respeto", "si"),
             choice("espera", "mas_2_horas"),
-            Answer { question: "mejorar".into(), codes: vec!["trato_personal".into(), "tiempo_espera".into()], text: None },
-            Answer { question: "comentario".into(), codes: vec![], text: Some("Comentario de prueba con acentos: señor, atención".into()) },
+            Answer {
+                question: "mejorar".into(),
+                codes: vec!["trato_personal".into(), "tiempo_espera".into()],
+                text: None,
+            },
+            Answer {
+                question: "comentario".into(),
+                codes: vec![],
+                text: Some("Comentario de prueba con acentos: señor, atención".into()),
+            },
         ],
     }
 }
@@ -52,7 +64,9 @@ fn response() -> Response {
 #[test]
 #[ignore = "run only as the crash test's child process"]
 fn crash_child_commit_loop() {
-    let Some(path) = std::env::var_os(CHILD_ENV) else { return };
+    let Some(path) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
     let (mut store, _) = Store::open(std::path::Path::new(&path)).unwrap();
     loop {
         let response = response();
@@ -77,7 +91,13 @@ fn sigkill_at_random_moments_loses_no_committed_response() {
     let mut printed: Vec<Uuid> = Vec::new();
     for _ in 0..KILLS {
         let mut child = Command::new(&exe)
-            .args(["crash_child_commit_loop", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_child_commit_loop",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -88,7 +108,10 @@ fn sigkill_at_random_moments_loses_no_committed_response() {
             BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
-                .filter_map(|line| line.strip_prefix("committed ").and_then(|id| Uuid::parse_str(id).ok()))
+                .filter_map(|line| {
+                    line.strip_prefix("committed ")
+                        .and_then(|id| Uuid::parse_str(id).ok())
+                })
                 .collect::<Vec<_>>()
         });
         // Kill at a random moment: sometimes before the first commit,
@@ -101,7 +124,11 @@ fn sigkill_at_random_moments_loses_no_committed_response() {
         child.wait().unwrap();
         printed.extend(reader.join().unwrap());
     }
-    assert!(printed.len() > KILLS, "the child committed too little to test anything ({})", printed.len());
+    assert!(
+        printed.len() > KILLS,
+        "the child committed too little to test anything ({})",
+        printed.len()
+    );
 
     let (store, report) = Store::open(&path).unwrap();
     assert!(report.quarantined.is_none());
@@ -111,10 +138,15 @@ fn sigkill_at_random_moments_loses_no_committed_response() {
             .response(*id)
             .unwrap()
             .unwrap_or_else(|| panic!("committed response {id} lost (seed {seed})"));
-        assert_eq!(stored.answers, expected, "response {id} is partial (seed {seed})");
+        assert_eq!(
+            stored.answers, expected,
+            "response {id} is partial (seed {seed})"
+        );
     }
     let conn = Connection::open(&path).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     // No stored response is partial either, printed or not.
     let partial: i64 = conn

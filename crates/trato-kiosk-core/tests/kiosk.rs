@@ -80,7 +80,10 @@ fn a_submitted_survey_is_stored_with_its_answers_and_identity() {
     assert_eq!(stored.survey_version, 1);
     assert_eq!(stored.language, "es");
     assert_eq!(stored.utc_offset_minutes, -360);
-    assert_eq!(stored.finished_at - stored.started_at, Duration::seconds(40));
+    assert_eq!(
+        stored.finished_at - stored.started_at,
+        Duration::seconds(40)
+    );
     assert_eq!(stored.answers, answers);
 }
 
@@ -113,7 +116,10 @@ fn a_survey_completed_too_soon_after_another_is_flagged_not_dropped() {
     clock.advance(Duration::seconds(11));
     let third = kiosk.start_survey("es").unwrap();
     assert_eq!(
-        kiosk.submit(third, "es", &complete_answers()).unwrap().status,
+        kiosk
+            .submit(third, "es", &complete_answers())
+            .unwrap()
+            .status,
         ResponseStatus::Complete
     );
     assert_eq!(kiosk.store().response_counts().unwrap().total, 3);
@@ -128,7 +134,9 @@ fn invalid_answers_store_nothing_and_keep_the_survey_open() {
     let error = kiosk.submit(id, "es", &answers).unwrap_err();
     assert_eq!(error.code(), "invalid_answers");
     // A missing required answer is refused too.
-    let error = kiosk.submit(id, "es", &complete_answers()[..3]).unwrap_err();
+    let error = kiosk
+        .submit(id, "es", &complete_answers()[..3])
+        .unwrap_err();
     assert_eq!(error.code(), "invalid_answers");
     assert_eq!(kiosk.store().response_counts().unwrap().total, 0);
     // The patient can still finish.
@@ -163,7 +171,10 @@ fn the_improvement_question_is_only_accepted_after_a_low_rating() {
             text: None,
         },
     );
-    assert_eq!(kiosk.submit(id, "es", &answers).unwrap_err().code(), "invalid_answers");
+    assert_eq!(
+        kiosk.submit(id, "es", &answers).unwrap_err().code(),
+        "invalid_answers"
+    );
     answers[0] = choice("trato", "2");
     assert_eq!(
         kiosk.submit(id, "es", &answers).unwrap().status,
@@ -174,7 +185,10 @@ fn the_improvement_question_is_only_accepted_after_a_low_rating() {
 #[test]
 fn an_idle_reset_keeps_partial_answers_as_abandoned_by_default() {
     let (_dir, mut kiosk, _clock) = kiosk();
-    assert_eq!(kiosk.settings().get("survey.abandoned").as_deref(), Some("keep"));
+    assert_eq!(
+        kiosk.settings().get("survey.abandoned").as_deref(),
+        Some("keep")
+    );
     let id = kiosk.start_survey("en").unwrap();
     let partial = &complete_answers()[..2];
     assert!(kiosk.abandon(id, "en", partial).unwrap().kept);
@@ -191,16 +205,26 @@ fn an_idle_reset_keeps_partial_answers_as_abandoned_by_default() {
 #[test]
 fn an_idle_reset_discards_partial_answers_when_configured() {
     let (_dir, mut kiosk, _clock) = kiosk();
-    kiosk.update_settings(&[("survey.abandoned", "discard")]).unwrap();
+    kiosk
+        .update_settings(&[("survey.abandoned", "discard")])
+        .unwrap();
     let id = kiosk.start_survey("es").unwrap();
-    assert!(!kiosk.abandon(id, "es", &complete_answers()[..2]).unwrap().kept);
+    assert!(
+        !kiosk
+            .abandon(id, "es", &complete_answers()[..2])
+            .unwrap()
+            .kept
+    );
     assert_eq!(kiosk.store().response_counts().unwrap().total, 0);
 }
 
 #[test]
 fn an_unknown_language_or_session_is_refused() {
     let (_dir, mut kiosk, _clock) = kiosk();
-    assert_eq!(kiosk.start_survey("fr").unwrap_err().code(), "invalid_answers");
+    assert_eq!(
+        kiosk.start_survey("fr").unwrap_err().code(),
+        "invalid_answers"
+    );
     let error = kiosk
         .submit(uuid::Uuid::now_v7(), "es", &complete_answers())
         .unwrap_err();
@@ -212,13 +236,21 @@ fn settings_are_stored_explicitly_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let kiosk_id = {
         let mut kiosk = Kiosk::open(dir.path()).unwrap();
-        kiosk.update_settings(&[("survey.idle_seconds", "90")]).unwrap();
+        kiosk
+            .update_settings(&[("survey.idle_seconds", "90")])
+            .unwrap();
         kiosk.settings().kiosk_id.clone()
     };
     let kiosk = Kiosk::open(dir.path()).unwrap();
     assert_eq!(kiosk.settings().kiosk_id, kiosk_id);
     assert_eq!(kiosk.settings().idle_seconds, 90);
-    let stored: Vec<String> = kiosk.store().settings().unwrap().into_iter().map(|(k, _)| k).collect();
+    let stored: Vec<String> = kiosk
+        .store()
+        .settings()
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert!(stored.contains(&"survey.abandoned".to_owned()));
 }
 
@@ -232,5 +264,8 @@ fn bad_settings_change_nothing() {
     assert_eq!(error.code(), "invalid_setting");
     assert!(error.to_string().contains("unit.clues"), "{error}");
     assert_eq!(kiosk.settings(), &before);
-    assert_eq!(kiosk.update_settings(&[("nope", "1")]).unwrap_err().code(), "unknown_setting");
+    assert_eq!(
+        kiosk.update_settings(&[("nope", "1")]).unwrap_err().code(),
+        "unknown_setting"
+    );
 }

@@ -27,9 +27,21 @@ fn sample_response() -> Response {
         status: ResponseStatus::Complete,
         flag_reason: None,
         answers: vec![
-            Answer { question: "trato".into(), codes: vec!["4".into()], text: None },
-            Answer { question: "mejorar".into(), codes: vec!["tiempo_espera".into(), "limpieza".into()], text: None },
-            Answer { question: "comentario".into(), codes: vec![], text: Some("¡Excelente atención! 👍".into()) },
+            Answer {
+                question: "trato".into(),
+                codes: vec!["4".into()],
+                text: None,
+            },
+            Answer {
+                question: "mejorar".into(),
+                codes: vec!["tiempo_espera".into(), "limpieza".into()],
+                text: None,
+            },
+            Answer {
+                question: "comentario".into(),
+                codes: vec![],
+                text: Some("¡Excelente atención! 👍".into()),
+            },
         ],
     }
 }
@@ -47,7 +59,9 @@ fn pragmas_are_wal_full_and_foreign_keys() {
     let _store = open_with_default_survey(&path);
     // A second connection sees the persistent journal mode.
     let conn = Connection::open(&path).unwrap();
-    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     let (store, _) = Store::open(&path).unwrap();
     drop(store);
@@ -60,8 +74,14 @@ fn a_response_round_trips_and_survives_reopening() {
     let response = sample_response();
     {
         let mut store = open_with_default_survey(&path);
-        assert_eq!(store.insert_response(&response).unwrap(), Inserted::New { seq: 1 });
-        assert_eq!(store.insert_response(&response).unwrap(), Inserted::AlreadyStored);
+        assert_eq!(
+            store.insert_response(&response).unwrap(),
+            Inserted::New { seq: 1 }
+        );
+        assert_eq!(
+            store.insert_response(&response).unwrap(),
+            Inserted::AlreadyStored
+        );
     }
     let (store, report) = Store::open(&path).unwrap();
     assert_eq!(report.previous_version, SCHEMA_VERSION);
@@ -72,7 +92,11 @@ fn a_response_round_trips_and_survives_reopening() {
     // Answers are queryable per question, one row per chosen option.
     let conn = Connection::open(&path).unwrap();
     let n: i64 = conn
-        .query_row("SELECT COUNT(*) FROM answers WHERE question_id = 'mejorar'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM answers WHERE question_id = 'mejorar'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(n, 2);
 }
@@ -97,7 +121,11 @@ fn a_failed_insert_leaves_no_half_written_response() {
     let mut store = open_with_default_survey(&path);
     let mut response = sample_response();
     // The same option twice violates the answers primary key mid-transaction.
-    response.answers.push(Answer { question: "trato".into(), codes: vec!["4".into()], text: None });
+    response.answers.push(Answer {
+        question: "trato".into(),
+        codes: vec!["4".into()],
+        text: None,
+    });
     assert!(store.insert_response(&response).is_err());
     let conn = Connection::open(&path).unwrap();
     for table in ["responses", "answers"] {
@@ -112,7 +140,9 @@ fn a_failed_insert_leaves_no_half_written_response() {
 fn sequence_numbers_are_monotonic() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open_with_default_survey(&dir.path().join("kiosk.db"));
-    let seqs: Vec<Inserted> = (0..3).map(|_| store.insert_response(&sample_response()).unwrap()).collect();
+    let seqs: Vec<Inserted> = (0..3)
+        .map(|_| store.insert_response(&sample_response()).unwrap())
+        .collect();
     assert_eq!(seqs, [1, 2, 3].map(|seq| Inserted::New { seq }));
 }
 
@@ -130,7 +160,9 @@ fn migrations_upgrade_from_every_earlier_version() {
             if version >= 1 {
                 survey_catalog::install_default(&mut store).unwrap();
                 store.insert_response(&response).unwrap();
-                store.put_settings(&[("unit.clues".into(), "NLIMS000315".into())]).unwrap();
+                store
+                    .put_settings(&[("unit.clues".into(), "NLIMS000315".into())])
+                    .unwrap();
             }
         }
         let (store, report) = Store::open(&path).unwrap();
@@ -138,8 +170,15 @@ fn migrations_upgrade_from_every_earlier_version() {
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.quick_check().unwrap(), "ok");
         if version >= 1 {
-            assert_eq!(store.response(response.id).unwrap().unwrap(), response, "from v{version}");
-            assert!(store.settings().unwrap().contains(&("unit.clues".into(), "NLIMS000315".into())));
+            assert_eq!(
+                store.response(response.id).unwrap().unwrap(),
+                response,
+                "from v{version}"
+            );
+            assert!(store
+                .settings()
+                .unwrap()
+                .contains(&("unit.clues".into(), "NLIMS000315".into())));
         }
     }
 }
@@ -161,12 +200,19 @@ fn a_database_from_a_newer_kiosk_is_refused_not_damaged() {
 fn a_corrupt_database_is_moved_aside_with_its_wal_and_a_new_one_started() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.db");
-    std::fs::write(&path, b"this is not a sqlite database, it is a damaged file....").unwrap();
+    std::fs::write(
+        &path,
+        b"this is not a sqlite database, it is a damaged file....",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("kiosk.db-wal"), b"wal bytes").unwrap();
     let (store, report) = Store::open(&path).unwrap();
     let moved = report.quarantined.expect("quarantined");
     assert!(report.check_failure.is_some());
-    assert_eq!(std::fs::read(&moved).unwrap(), b"this is not a sqlite database, it is a damaged file....");
+    assert_eq!(
+        std::fs::read(&moved).unwrap(),
+        b"this is not a sqlite database, it is a damaged file...."
+    );
     let mut moved_wal = moved.into_os_string();
     moved_wal.push("-wal");
     assert_eq!(std::fs::read(moved_wal).unwrap(), b"wal bytes");
@@ -198,7 +244,10 @@ fn a_database_with_damaged_pages_fails_quick_check_and_is_kept() {
     }
     std::fs::write(&path, &bytes).unwrap();
     let (store, report) = Store::open(&path).unwrap();
-    assert!(report.quarantined.is_some(), "damaged pages must fail quick_check");
+    assert!(
+        report.quarantined.is_some(),
+        "damaged pages must fail quick_check"
+    );
     assert_eq!(store.response_counts().unwrap().total, 0);
     assert_eq!(std::fs::read(report.quarantined.unwrap()).unwrap(), bytes);
 }

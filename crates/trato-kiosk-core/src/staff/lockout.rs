@@ -49,6 +49,14 @@ impl LockoutState {
         }
     }
 
+    /// Whole seconds until the pad unlocks (0 when it is not locked).
+    pub fn retry_after_seconds(&self, now: DateTime<Utc>) -> u64 {
+        match self.check(now) {
+            Ok(()) => 0,
+            Err(until) => ((until - now).num_milliseconds().max(0) as u64).div_ceil(1000),
+        }
+    }
+
     /// Undoes a lock the clock cannot justify: if the system clock was set
     /// back, `locked_until` may lie further ahead than the lockout's own
     /// length; it then ends one length from now instead of days later.

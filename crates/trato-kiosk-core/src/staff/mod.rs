@@ -37,6 +37,7 @@ pub use session::{Sessions, StaffSession};
 use crate::settings::KioskSettings;
 use crate::store::StoreError;
 use crate::{Kiosk, KioskError};
+use trato_domain::SurveyDefinition;
 
 /// PINs of the demo configuration (`trato-kiosk --demo`), shown in its
 /// terminal; never use them on a real kiosk (its data directory is separate).
@@ -45,7 +46,7 @@ pub const DEMO_IT_PIN: &str = "1470";
 
 /// Who is acting. IT can do everything staff can, plus configuration, PINs
 /// and leaving kiosk mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Staff,
@@ -552,6 +553,24 @@ impl Admin<'_> {
         )?;
         tx.commit().map_err(StoreError::from)?;
         Ok(())
+    }
+
+    /// Installs a survey version and makes it active (IT). Responses already
+    /// stored keep the version they were answered with; installing a version
+    /// that is already there only activates it. Audited as a config change.
+    pub fn install_survey(&mut self, survey: &SurveyDefinition) -> Result<bool, KioskError> {
+        self.require(Role::It)?;
+        let issues = survey.validate();
+        if !issues.is_empty() {
+            return Err(trato_domain::SurveyError::Invalid(issues).into());
+        }
+        let new = self.kiosk.store.install_survey(survey)?;
+        let version = survey.version.to_string();
+        self.update_settings(&[
+            ("survey.active_id", survey.id.as_str()),
+            ("survey.active_version", version.as_str()),
+        ])?;
+        Ok(new)
     }
 
     /// Records an export the shell made (staff): period, format, destination.

@@ -36,6 +36,16 @@ pub enum StoreError {
     UnknownSurvey { id: String, version: u32 },
 }
 
+/// One sync attempt, as `sync_log` records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncRecord {
+    pub finished_at: String,
+    pub ok: bool,
+    pub sent: i64,
+    pub rejected: i64,
+    pub error: Option<String>,
+}
+
 /// What happened while opening the store, for the log and the status screen.
 #[derive(Debug, Clone, Default)]
 pub struct OpenReport {
@@ -137,6 +147,26 @@ impl Store {
             .filter_map(|p| std::fs::metadata(p).ok())
             .map(|m| m.len())
             .sum()
+    }
+
+    /// The most recent sync attempt, for `status` and the staff screen.
+    pub fn last_sync(&self) -> Result<Option<SyncRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT finished_at, ok, sent, rejected, error FROM sync_log ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(SyncRecord {
+                        finished_at: r.get(0)?,
+                        ok: r.get(1)?,
+                        sent: r.get(2)?,
+                        rejected: r.get(3)?,
+                        error: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     // --- settings -----------------------------------------------------------

@@ -55,9 +55,10 @@ impl Store {
                 version: response.survey_version,
             });
         }
-        let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses", [], |r| {
-            r.get(0)
-        })?;
+        let seq: i64 =
+            tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses", [], |r| {
+                r.get(0)
+            })?;
         tx.execute(
             "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
                  service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,

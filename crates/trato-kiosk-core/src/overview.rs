@@ -1,0 +1,166 @@
+//! What staff see on the staff screen: today's and this week's counts, and
+//! per question the answer distribution with % positive / % negative, from
+//! the same SQL aggregates as the export's summary sheet.
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use trato_domain::QuestionKind;
+
+use crate::export::layout::Layout;
+use crate::export::period::Period;
+use crate::export::summary::{QuestionSummary, Summary};
+use crate::{Kiosk, KioskError};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffOverview {
+    pub unit: UnitView,
+    pub kiosk_id: String,
+    pub kiosk_label: String,
+    pub demo: bool,
+    pub survey: SurveyRef,
+    pub service_areas: Vec<String>,
+    pub counts: OverviewCounts,
+    /// The last 7 local days, per question with options.
+    pub questions: Vec<QuestionView>,
+    pub database: DatabaseView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitView {
+    pub clues: String,
+    pub name: String,
+    pub ooad: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyRef {
+    pub id: String,
+    pub version: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OverviewCounts {
+    pub today: u64,
+    pub week: u64,
+    pub total: i64,
+    pub pending: i64,
+    pub sent: i64,
+    pub rejected: i64,
+    pub abandoned: i64,
+    pub flagged: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionView {
+    pub id: String,
+    pub prompt: String,
+    pub kind: QuestionKind,
+    pub answered: u64,
+    /// Bien + Muy bien, of those who answered (faces questions only).
+    pub positive_pct: Option<f64>,
+    /// Mal + Muy mal, of those who answered (faces questions only).
+    pub negative_pct: Option<f64>,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionView {
+    pub code: String,
+    pub label: String,
+    pub count: u64,
+    pub pct: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseView {
+    pub bytes: u64,
+    pub quick_check: String,
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        // One decimal, as staff read it.
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
+}
+
+impl QuestionView {
+    fn from_summary(q: &QuestionSummary) -> Self {
+        QuestionView {
+            id: q.id.clone(),
+            prompt: q.prompt.clone(),
+            kind: q.kind,
+            answered: q.answered,
+            positive_pct: q.positive().map(|n| pct(n, q.answered)),
+            negative_pct: q.negative().map(|n| pct(n, q.answered)),
+            options: q
+                .options
+                .iter()
+                .map(|o| OptionView {
+                    code: o.code.clone(),
+                    label: o.label.clone(),
+                    count: o.count,
+                    pct: pct(o.count, q.answered),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Kiosk {
+    /// The staff screen's figures; `today` is the unit's local date.
+    pub fn overview(&self, today: NaiveDate, language: &str) -> Result<StaffOverview, KioskError> {
+        let conn = self.store().conn();
+        let settings = self.settings();
+        let week = Period::new(today - Duration::days(6), today, None)?;
+        let versions = week.survey_versions(conn)?;
+        let layout = Layout::load(conn, &versions, settings, language)?;
+        let summary = Summary::load(conn, &week, &layout)?;
+        let today_count = summary
+            .days
+            .iter()
+            .filter(|d| d.date == today)
+            .map(|d| d.total)
+            .sum();
+        let stored = self.store().response_counts()?;
+        Ok(StaffOverview {
+            unit: UnitView {
+                clues: settings.unit_clues.clone(),
+                name: settings.unit_name.clone(),
+                ooad: settings.unit_ooad.clone(),
+            },
+            kiosk_id: settings.kiosk_id.clone(),
+            kiosk_label: settings.kiosk_label.clone(),
+            demo: settings.demo,
+            survey: SurveyRef {
+                id: settings.survey_id.clone(),
+                version: settings.survey_version,
+            },
+            service_areas: settings.service_areas.clone(),
+            counts: OverviewCounts {
+                today: today_count,
+                week: summary.days.iter().map(|d| d.total).sum(),
+                total: stored.total,
+                pending: stored.pending,
+                sent: stored.sent,
+                rejected: stored.rejected,
+                abandoned: stored.abandoned,
+                flagged: stored.flagged,
+            },
+            questions: summary
+                .questions
+                .iter()
+                .map(QuestionView::from_summary)
+                .collect(),
+            database: DatabaseView {
+                bytes: self.store().size_bytes(),
+                quick_check: self.store().quick_check()?,
+            },
+        })
+    }
+}

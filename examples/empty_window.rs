@@ -1,0 +1,25 @@
+//! The floor for the start-up and memory benchmark: the same Tauri build and
+//! WebKitGTK, one window of the same size showing a blank page.
+//! `cargo build --release --example empty_window`; used by `.ci/bench-startup`.
+
+fn main() {
+    let size = std::env::args()
+        .nth(1)
+        .and_then(|s| {
+            let (w, h) = s.split_once('x')?;
+            Some((w.parse::<f64>().ok()?, h.parse::<f64>().ok()?))
+        })
+        .unwrap_or((1280.0, 800.0));
+    tauri::Builder::default()
+        .setup(move |app| {
+            let blank = "about:blank".parse().expect("a valid URL");
+            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::External(blank))
+                .inner_size(size.0, size.1)
+                .position(0.0, 0.0)
+                .decorations(false)
+                .build()?;
+            Ok(())
+        })
+        .run(trato_kiosk::context())
+        .expect("the empty window runs");
+}

@@ -1,0 +1,379 @@
+//! The IT command line, run as the real `trato-kiosk` binary on fresh data
+//! directories: what an IT script sees (exit codes, stdout, stderr).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const APP: &str = env!("CARGO_BIN_EXE_trato-kiosk");
+
+fn kiosk(dir: &Path, args: &[&str]) -> Output {
+    kiosk_with_stdin(dir, args, "")
+}
+
+fn kiosk_with_stdin(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn failed(output: &Output) -> String {
+    assert!(!output.status.success(), "expected a failure, got success");
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn config_json(dir: &Path) -> Value {
+    serde_json::from_str(&ok(&kiosk(dir, &["config", "show", "--json"]))).unwrap()
+}
+
+#[test]
+fn config_set_and_show_with_good_values() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "unit.clues", "nlims000315"],
+    ));
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "unit.name", "UMF 15 Monterrey"],
+    ));
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "survey.idle_seconds", "90"],
+    ));
+    ok(&kiosk(
+        dir.path(),
+        &[
+            "config",
+            "set",
+            "sync.token",
+            "s3cr3t-token-abcdefghijklmnop",
+        ],
+    ));
+    let config = config_json(dir.path());
+    assert_eq!(config["unit.clues"], "NLIMS000315");
+    assert_eq!(config["unit.name"], "UMF 15 Monterrey");
+    assert_eq!(config["survey.idle_seconds"], "90");
+    let token = config["sync.token"].as_str().unwrap();
+    assert!(!token.contains("s3cr3t-token-abcdefghijklmnop"), "{token}");
+    // The plain listing never shows the token either.
+    let listing = ok(&kiosk(dir.path(), &["config", "show"]));
+    assert!(listing.contains("NLIMS000315"));
+    assert!(!listing.contains("s3cr3t-token"));
+}
+
+#[test]
+fn a_bad_value_exits_non_zero_names_the_key_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = config_json(dir.path());
+    for (key, value) in [
+        ("unit.clues", "DF-IMS-000020"),
+        ("survey.idle_seconds", "3"),
+        ("sync.endpoint", "http://central.imss.example/api"),
+        ("survey.abandoned", "maybe"),
+    ] {
+        let stderr = failed(&kiosk(dir.path(), &["config", "set", key, value]));
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+    let stderr = failed(&kiosk(dir.path(), &["config", "set", "no.such.key", "1"]));
+    assert!(stderr.contains("no.such.key"), "{stderr}");
+    assert_eq!(config_json(dir.path()), before);
+}
+
+#[test]
+fn config_import_applies_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[unit]\nclues = \"JCIMS000301\"\nname = \"HGR 46 Guadalajara\"\n\n[survey]\nidle_seconds = 60\n",
+    )
+    .unwrap();
+    ok(&kiosk(
+        dir.path(),
+        &["config", "import", good.to_str().unwrap()],
+    ));
+    let config = config_json(dir.path());
+    assert_eq!(config["unit.clues"], "JCIMS000301");
+    assert_eq!(config["survey.idle_seconds"], "60");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[unit]\nname = \"Otra unidad\"\nclues = \"XX\"\n").unwrap();
+    let stderr = failed(&kiosk(
+        dir.path(),
+        &["config", "import", bad.to_str().unwrap()],
+    ));
+    assert!(stderr.contains("unit.clues"), "{stderr}");
+    assert_eq!(config_json(dir.path())["unit.name"], "HGR 46 Guadalajara");
+
+    // Export, then import on another kiosk: the same settings.
+    let exported = ok(&kiosk(dir.path(), &["config", "export"]));
+    let other = tempfile::tempdir().unwrap();
+    let file = other.path().join("from-first.toml");
+    std::fs::write(&file, exported).unwrap();
+    ok(&kiosk(
+        other.path(),
+        &["config", "import", file.to_str().unwrap()],
+    ));
+    assert_eq!(config_json(other.path())["unit.name"], "HGR 46 Guadalajara");
+}
+
+#[test]
+fn pins_are_read_from_stdin_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kiosk_with_stdin(dir.path(), &["pin", "set", "staff"], "482913\n");
+    ok(&out);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("482913"));
+    ok(&kiosk_with_stdin(
+        dir.path(),
+        &["pin", "set", "it"],
+        "735190\n",
+    ));
+    // A weak PIN is refused.
+    let stderr = failed(&kiosk_with_stdin(
+        dir.path(),
+        &["pin", "set", "staff"],
+        "1111\n",
+    ));
+    assert!(!stderr.is_empty());
+    // Stored only as a hash.
+    let db = std::fs::read(dir.path().join("kiosk.db")).unwrap();
+    assert!(!db.windows(6).any(|w| w == b"482913"));
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "unit.clues", "DFIMS000020"],
+    ));
+    let status: Value =
+        serde_json::from_str(&ok(&kiosk(dir.path(), &["status", "--json"]))).unwrap();
+    assert_eq!(status["configured"], true);
+}
+
+#[test]
+fn status_reports_counts_and_the_database_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let status: Value =
+        serde_json::from_str(&ok(&kiosk(dir.path(), &["status", "--json"]))).unwrap();
+    assert_eq!(status["responses"]["total"], 0);
+    assert_eq!(status["responses"]["pending"], 0);
+    assert_eq!(status["database"]["quick_check"], "ok");
+    assert_eq!(status["survey"]["id"], "trato-digno");
+    assert_eq!(status["configured"], false);
+    assert!(status["last_sync"].is_null());
+    let text = ok(&kiosk(dir.path(), &["status"]));
+    assert!(text.contains("trato-digno v1"), "{text}");
+}
+
+fn survey_v2(dir: &Path) -> std::path::PathBuf {
+    let mut survey: Value =
+        serde_json::from_str(include_str!("../assets/surveys/trato-digno-v1.json")).unwrap();
+    survey["version"] = 2.into();
+    survey["questions"][0]["prompt"]["es"] = "¿Cómo le atendieron hoy?".into();
+    let path = dir.join("trato-digno-v2.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&survey).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn survey_validate_lists_problems_with_their_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = survey_v2(dir.path());
+    let out = ok(&kiosk(
+        dir.path(),
+        &["survey", "validate", good.to_str().unwrap()],
+    ));
+    assert!(out.contains("trato-digno v2"), "{out}");
+
+    let mut bad: Value = serde_json::from_str(&std::fs::read_to_string(&good).unwrap()).unwrap();
+    bad["questions"][1]["prompt"]
+        .as_object_mut()
+        .unwrap()
+        .remove("en");
+    bad["questions"][0]["options"][1]["label"]["es"] = "".into();
+    let bad_path = dir.path().join("bad.json");
+    std::fs::write(&bad_path, bad.to_string()).unwrap();
+    let stderr = failed(&kiosk(
+        dir.path(),
+        &["survey", "validate", bad_path.to_str().unwrap()],
+    ));
+    assert!(stderr.contains("questions[1].prompt"), "{stderr}");
+    assert!(
+        stderr.contains("questions[0].options[1].label.es"),
+        "{stderr}"
+    );
+
+    std::fs::write(&bad_path, "{ not json").unwrap();
+    failed(&kiosk(
+        dir.path(),
+        &["survey", "validate", bad_path.to_str().unwrap()],
+    ));
+}
+
+#[test]
+fn survey_install_activates_the_new_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let v2 = survey_v2(dir.path());
+    ok(&kiosk(
+        dir.path(),
+        &["survey", "install", v2.to_str().unwrap()],
+    ));
+    let status: Value =
+        serde_json::from_str(&ok(&kiosk(dir.path(), &["status", "--json"]))).unwrap();
+    assert_eq!(status["survey"]["version"], 2);
+    // Installing it again changes nothing and still succeeds.
+    ok(&kiosk(
+        dir.path(),
+        &["survey", "install", v2.to_str().unwrap()],
+    ));
+}
+
+#[test]
+fn export_writes_a_csv_and_an_xlsx_and_refuses_a_backwards_period() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "unit.clues", "DFIMS000020"],
+    ));
+    // One response answered today through the real kiosk flow.
+    let today = chrono::Local::now().date_naive().to_string();
+    {
+        let mut k = trato_kiosk_core::Kiosk::open(dir.path()).unwrap();
+        let id = k.start_survey("es").unwrap();
+        let answers: Vec<trato_domain::Answer> = serde_json::from_value(serde_json::json!([
+            {"question": "trato", "codes": ["4"]}, {"question": "saludo", "codes": ["si"]},
+            {"question": "escucha", "codes": ["si"]}, {"question": "respuesta", "codes": ["si"]},
+            {"question": "respeto", "codes": ["si"]}, {"question": "espera", "codes": ["menos_30"]},
+            {"question": "comentario", "text": "=HYPERLINK(\"http://x\")"}
+        ]))
+        .unwrap();
+        k.submit(id, "es", &answers).unwrap();
+    }
+    let today_csv = ok(&kiosk(
+        dir.path(),
+        &[
+            "export",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--format",
+            "csv",
+            "--out",
+            dir.path().join("hoy.csv").to_str().unwrap(),
+        ],
+    ));
+    assert!(today_csv.contains("(1 respuestas)"), "{today_csv}");
+    let mut reader = csv::Reader::from_path(dir.path().join("hoy.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(
+        rows[0]
+            .iter()
+            .any(|cell| cell == "'=HYPERLINK(\"http://x\")"),
+        "{:?}",
+        rows[0]
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = ok(&kiosk(
+        dir.path(),
+        &[
+            "export",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ],
+    ));
+    let file = out
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit_once(" (")
+        .unwrap()
+        .0
+        .to_owned();
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "CSV must start with a BOM"
+    );
+    assert!(
+        file.ends_with("trato-digno_DFIMS000020_2026-11-01_2026-11-30.csv"),
+        "{file}"
+    );
+
+    let xlsx = out_dir.path().join("resultados.xlsx");
+    ok(&kiosk(
+        dir.path(),
+        &[
+            "export",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    failed(&kiosk(
+        dir.path(),
+        &[
+            "export",
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-11-01",
+            "--format",
+            "csv",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ],
+    ));
+}
+
+#[test]
+fn a_second_kiosk_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _lock = trato_kiosk_core::data_dir::InstanceLock::acquire(dir.path()).unwrap();
+    let stderr = failed(&kiosk(dir.path(), &["status"]));
+    assert!(stderr.contains("already running"), "{stderr}");
+}

@@ -1,0 +1,243 @@
+//! End to end: the release app in a real window under Xvfb, driven through
+//! WebDriver by tapping, then its SQLite file read back.
+//!
+//! Run by `.ci/test` under `xvfb-run` (ignored by a plain `cargo test`, which
+//! has no display): `xvfb-run -a cargo test --release --test e2e -- --include-ignored`.
+
+mod support;
+
+use serde_json::json;
+use support::{query, KioskApp};
+
+const SIZE: &str = "1280x800";
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn a_patient_completes_the_survey_by_tapping_and_it_is_stored() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    app.tap("start").await;
+    app.answer("trato", "5").await;
+    app.answer("saludo", "si").await;
+    app.answer("escucha", "en_parte").await;
+    app.answer("respuesta", "si").await;
+    app.answer("respeto", "si").await;
+    app.answer("espera", "30_a_60").await;
+    // A good rating skips "¿Qué podemos mejorar?" and goes to the comment.
+    app.wait_question("comentario").await;
+    app.tap("text-comentario").await;
+    app.type_on_screen("muy amables ñ").await;
+    let typed = app.value_of("text-comentario").await;
+    assert_eq!(typed.to_lowercase(), "muy amables ñ");
+    app.tap("submit").await;
+    app.wait_screen("thanks").await;
+    app.tap_repeatedly("thanks", 1).await;
+
+    let rows = query(
+        &app.db_path(),
+        "SELECT id, status, unit_clues, language, sync_state FROM responses",
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[0][1..],
+        [
+            json!("complete"),
+            json!("DFIMS000020"),
+            json!("es"),
+            json!("pending")
+        ]
+    );
+    let answers = query(
+        &app.db_path(),
+        "SELECT question_id, COALESCE(option_code, text) FROM answers ORDER BY rowid",
+    );
+    let expected = [
+        ("trato", "5"),
+        ("saludo", "si"),
+        ("escucha", "en_parte"),
+        ("respuesta", "si"),
+        ("respeto", "si"),
+        ("espera", "30_a_60"),
+        ("comentario", typed.as_str()),
+    ];
+    let expected: Vec<Vec<serde_json::Value>> = expected
+        .iter()
+        .map(|(q, v)| vec![json!(q), json!(v)])
+        .collect();
+    assert_eq!(answers, expected);
+
+    // The thank-you screen returns to the attract screen by itself.
+    app.wait_screen("attract").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn a_patient_who_walks_away_is_reset_and_the_partial_answers_are_kept_as_abandoned() {
+    let app = KioskApp::launch(SIZE, |kiosk| {
+        kiosk
+            .update_settings(&[
+                ("survey.idle_seconds", "15"),
+                ("survey.idle_prompt_seconds", "5"),
+            ])
+            .unwrap();
+    })
+    .await;
+    app.tap("start").await;
+    app.answer("trato", "2").await;
+    app.answer("saludo", "no").await;
+    app.wait_question("escucha").await;
+    // Nobody touches the screen: "¿Sigue ahí?", then the reset.
+    app.wait_until("the idle prompt", async || {
+        app.js(
+            "return !!document.querySelector(\"[data-testid='idle-prompt']\")?.checkVisibility()",
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    })
+    .await;
+    app.wait_screen("attract").await;
+
+    let rows = query(&app.db_path(), "SELECT status FROM responses");
+    assert_eq!(rows, vec![vec![json!("abandoned")]]);
+    let answers = query(
+        &app.db_path(),
+        "SELECT question_id, option_code FROM answers ORDER BY rowid",
+    );
+    assert_eq!(
+        answers,
+        vec![
+            vec![json!("trato"), json!("2")],
+            vec![json!("saludo"), json!("no")]
+        ]
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn repeated_taps_during_transitions_create_no_extra_answers_or_responses() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    app.tap_repeatedly("start", 5).await;
+    for (question, code) in [
+        ("trato", "4"),
+        ("saludo", "si"),
+        ("escucha", "si"),
+        ("respuesta", "no"),
+        ("respeto", "si"),
+        ("espera", "menos_30"),
+    ] {
+        app.wait_question(question).await;
+        app.tap_repeatedly(&format!("answer-{question}-{code}"), 6)
+            .await;
+        app.wait_until(&format!("leaving {question}"), async || {
+            app.question().await != question
+        })
+        .await;
+    }
+    app.wait_question("comentario").await;
+    app.tap_repeatedly("submit", 8).await;
+    app.wait_screen("thanks").await;
+    app.tap_repeatedly("thanks", 5).await;
+
+    assert_eq!(
+        query(&app.db_path(), "SELECT COUNT(*) FROM responses"),
+        vec![vec![json!(1)]]
+    );
+    let per_question = query(
+        &app.db_path(),
+        "SELECT question_id, COUNT(*) FROM answers GROUP BY question_id HAVING COUNT(*) > 1",
+    );
+    assert!(
+        per_question.is_empty(),
+        "questions answered twice: {per_question:?}"
+    );
+    assert_eq!(
+        query(&app.db_path(), "SELECT COUNT(*) FROM answers"),
+        vec![vec![json!(6)]]
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn the_survey_can_be_answered_in_english() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    app.tap("lang-en").await;
+    app.wait_until("English", async || {
+        app.js("return document.documentElement.lang").await == json!("en")
+    })
+    .await;
+    app.tap("start").await;
+    app.answer("trato", "1").await;
+    app.answer("saludo", "no").await;
+    app.answer("escucha", "no").await;
+    app.answer("respuesta", "no").await;
+    app.answer("respeto", "no").await;
+    app.answer("espera", "mas_2_horas").await;
+    // A low rating shows "What can we improve?", a multiple choice.
+    app.wait_question("mejorar").await;
+    app.tap("answer-mejorar-trato_personal").await;
+    app.tap("answer-mejorar-limpieza").await;
+    app.tap("next").await;
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+    app.wait_screen("thanks").await;
+
+    let rows = query(&app.db_path(), "SELECT language, status FROM responses");
+    assert_eq!(rows, vec![vec![json!("en"), json!("complete")]]);
+    let improve = query(
+        &app.db_path(),
+        "SELECT option_code FROM answers WHERE question_id = 'mejorar' ORDER BY position",
+    );
+    assert_eq!(
+        improve,
+        vec![vec![json!("trato_personal")], vec![json!("limpieza")]]
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn a_failed_write_shows_a_calm_error_and_the_kiosk_keeps_working() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    // The next insert fails inside SQLite, as a full disk would make it.
+    support::execute(
+        &app.db_path(),
+        "CREATE TRIGGER e2e_fail BEFORE INSERT ON responses BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    );
+    let answer_all = async || {
+        app.tap("start").await;
+        for (question, code) in [
+            ("trato", "3"),
+            ("saludo", "si"),
+            ("escucha", "si"),
+            ("respuesta", "si"),
+            ("respeto", "si"),
+            ("espera", "menos_30"),
+        ] {
+            app.answer(question, code).await;
+        }
+        app.wait_question("comentario").await;
+        app.tap("submit").await;
+    };
+    answer_all().await;
+    app.wait_screen("error").await;
+    assert_ne!(app.screen().await, "thanks");
+    assert_eq!(
+        query(&app.db_path(), "SELECT COUNT(*) FROM responses"),
+        vec![vec![json!(0)]]
+    );
+
+    // Staff free the disk; the next patient is served as usual.
+    support::execute(&app.db_path(), "DROP TRIGGER e2e_fail");
+    app.tap("error-home").await;
+    app.wait_screen("attract").await;
+    answer_all().await;
+    app.wait_screen("thanks").await;
+    assert_eq!(
+        query(&app.db_path(), "SELECT COUNT(*) FROM responses"),
+        vec![vec![json!(1)]]
+    );
+    app.quit().await;
+}

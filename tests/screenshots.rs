@@ -1,0 +1,96 @@
+//! Saves a PNG of every patient screen from the real app, so anyone can look
+//! at what a patient sees. Run with `.ci/screenshots` (both sizes), or:
+//! `TRATO_SCREENSHOT_SIZE=1080x1920 xvfb-run -a -s "-screen 0 1080x1920x24"
+//!  cargo test --release --test screenshots -- --ignored`.
+//! Output: `target/screenshots/<size>/NN-<screen>.png`.
+
+mod support;
+
+use std::path::PathBuf;
+
+use support::KioskApp;
+
+#[tokio::test]
+#[ignore = "produces screenshots for people to look at: run by .ci/screenshots"]
+async fn screenshots_of_every_patient_screen() {
+    let size = std::env::var("TRATO_SCREENSHOT_SIZE").unwrap_or_else(|_| "1280x800".into());
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(&size);
+    let app = KioskApp::launch(&size, |kiosk| {
+        kiosk
+            .update_settings(&[
+                ("survey.idle_seconds", "15"),
+                ("survey.idle_prompt_seconds", "10"),
+            ])
+            .unwrap();
+    })
+    .await;
+    let shot = async |name: &str| {
+        // Let the screen finish painting and its transition settle.
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        app.screenshot(&out.join(format!("{name}.png"))).await;
+    };
+
+    shot("01-attract").await;
+    app.tap("lang-en").await;
+    shot("02-attract-en").await;
+    app.tap("lang-es").await;
+    app.tap("start").await;
+    app.wait_question("trato").await;
+    shot("03-faces").await;
+    app.tap("answer-trato-2").await;
+    app.wait_question("saludo").await;
+    shot("04-yes-no").await;
+    app.tap("answer-saludo-no").await;
+    app.wait_question("escucha").await;
+    shot("05-yes-no-partly").await;
+    app.answer("escucha", "en_parte").await;
+    app.answer("respuesta", "no").await;
+    app.answer("respeto", "si").await;
+    app.wait_question("espera").await;
+    shot("06-single-choice").await;
+    app.answer("espera", "1_a_2_horas").await;
+    app.wait_question("mejorar").await;
+    app.tap("answer-mejorar-tiempo_espera").await;
+    shot("07-multiple-choice").await;
+    app.tap("next").await;
+    app.wait_question("comentario").await;
+    app.tap("text-comentario").await;
+    app.type_on_screen("gracias").await;
+    shot("08-comment-keyboard").await;
+    app.wait_until("the idle prompt", async || {
+        app.js(
+            "return !!document.querySelector(\"[data-testid='idle-prompt']\")?.checkVisibility()",
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    })
+    .await;
+    shot("09-idle-prompt").await;
+    app.tap("idle-continue").await;
+    app.tap("submit").await;
+    app.wait_screen("thanks").await;
+    shot("10-thanks").await;
+    app.wait_screen("attract").await;
+
+    // A storage failure, made real with a trigger that refuses the insert.
+    support::execute(
+        &app.db_path(),
+        "CREATE TRIGGER screenshot_fail BEFORE INSERT ON responses BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    );
+    app.tap("start").await;
+    app.answer("trato", "5").await;
+    app.answer("saludo", "si").await;
+    app.answer("escucha", "si").await;
+    app.answer("respuesta", "si").await;
+    app.answer("respeto", "si").await;
+    app.answer("espera", "menos_30").await;
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+    app.wait_screen("error").await;
+    shot("11-error").await;
+    app.quit().await;
+    eprintln!("screenshots in {}", out.display());
+}

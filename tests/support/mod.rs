@@ -1,0 +1,260 @@
+//! Drives the real release app through WebDriver: `tauri-driver` in front of
+//! WebKitWebDriver, the app started by the driver with its own data directory.
+//! Needs a display (the suite runs under `xvfb-run`) and `tauri-driver` on PATH.
+
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use trato_kiosk_core::Kiosk;
+
+pub const APP: &str = env!("CARGO_BIN_EXE_trato-kiosk");
+/// The PINs every test kiosk is set up with.
+pub const STAFF_PIN: &str = "582930";
+pub const IT_PIN: &str = "731904";
+const WAIT: Duration = Duration::from_secs(15);
+
+pub struct KioskApp {
+    pub client: Client,
+    driver: Child,
+    pub data_dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl KioskApp {
+    /// Starts the app at `size` (WxH) on a fresh data directory, after
+    /// `prepare` has set up that directory's kiosk (settings, data).
+    pub async fn launch(size: &str, prepare: impl FnOnce(&mut Kiosk)) -> KioskApp {
+        let data_dir = tempfile::tempdir().unwrap();
+        {
+            let mut kiosk = Kiosk::open(data_dir.path()).unwrap();
+            kiosk
+                .complete_setup(
+                    &[
+                        ("unit.clues", "DFIMS000020"),
+                        ("unit.name", "HGZ 1 (prueba)"),
+                    ],
+                    STAFF_PIN,
+                    IT_PIN,
+                )
+                .unwrap();
+            prepare(&mut kiosk);
+        }
+        let port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
+        let deadline = Instant::now() + WAIT;
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let caps = json!({
+            "tauri:options": {
+                "application": APP,
+                "args": ["--data-dir", data_dir.path(), "run", "--window-size", size],
+            }
+        });
+        let client = ClientBuilder::rustls()
+            .expect("rustls client")
+            .capabilities(caps.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session on the kiosk app");
+        let app = KioskApp {
+            client,
+            driver,
+            data_dir,
+        };
+        app.wait_screen("attract").await;
+        app
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.path().join("kiosk.db")
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect(script)
+    }
+
+    pub async fn screen(&self) -> String {
+        self.js("return document.body.dataset.screen || ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn question(&self) -> String {
+        self.js("return document.body.dataset.question || ''")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Polls until `check` holds; panics with `what` after the wait limit.
+    pub async fn wait_until(&self, what: &str, mut check: impl AsyncFnMut() -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while !check().await {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn wait_screen(&self, screen: &str) {
+        self.wait_until(&format!("screen {screen}"), async || {
+            self.screen().await == screen
+        })
+        .await;
+    }
+
+    pub async fn wait_question(&self, id: &str) {
+        self.wait_until(&format!("question {id}"), async || {
+            self.screen().await == "question" && self.question().await == id
+        })
+        .await;
+    }
+
+    pub async fn tap(&self, testid: &str) {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot tap {testid}: {e}"));
+    }
+
+    /// Taps an element as fast as WebDriver allows, `times` times, ignoring
+    /// taps that land after it is gone (as a child's fingers would).
+    pub async fn tap_repeatedly(&self, testid: &str, times: usize) {
+        let selector = format!("[data-testid='{testid}']");
+        if let Ok(element) = self.client.find(Locator::Css(&selector)).await {
+            for _ in 0..times {
+                let _ = element.click().await;
+            }
+        }
+        // And a burst inside one task, faster than any finger.
+        let script = format!(
+            "const el = document.querySelector(\"{selector}\"); if (el) {{ for (let i = 0; i < {times}; i++) el.click(); }}"
+        );
+        let _ = self.client.execute(&script, vec![]).await;
+    }
+
+    /// Answers a single-answer question and waits for the survey to move on.
+    pub async fn answer(&self, question: &str, code: &str) {
+        self.wait_question(question).await;
+        self.tap(&format!("answer-{question}-{code}")).await;
+        self.wait_until(&format!("leaving {question}"), async || {
+            self.question().await != question
+        })
+        .await;
+    }
+
+    /// Types on the on-screen keyboard; a space is `kb-space`.
+    pub async fn type_on_screen(&self, text: &str) {
+        for c in text.chars() {
+            let key = if c == ' ' {
+                "space".to_owned()
+            } else {
+                c.to_string()
+            };
+            self.tap(&format!("kb-{key}")).await;
+        }
+    }
+
+    pub async fn value_of(&self, testid: &str) -> String {
+        self.js(&format!(
+            "return document.querySelector(\"[data-testid='{testid}']\").value"
+        ))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    pub async fn screenshot(&self, path: &Path) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+        // Dropping stops the driver.
+    }
+}
+
+impl Drop for KioskApp {
+    /// Stops tauri-driver with SIGTERM, on which it also stops
+    /// WebKitWebDriver and the app; a SIGKILL would orphan them. Runs when a
+    /// test panics too.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Reads the app's database from outside, as an auditor would.
+pub fn query(db: &Path, sql: &str) -> Vec<Vec<Value>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |row| {
+        (0..n)
+            .map(|i| {
+                Ok(match row.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(v) => json!(v),
+                    rusqlite::types::ValueRef::Real(v) => json!(v),
+                    rusqlite::types::ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                    rusqlite::types::ValueRef::Blob(_) => Value::Null,
+                })
+            })
+            .collect()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Changes the app's database from outside (for example a trigger that makes
+/// the next insert fail, as a full disk would).
+pub fn execute(db: &Path, sql: &str) {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
