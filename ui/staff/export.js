@@ -82,7 +82,10 @@ export function exportScreen(ctx) {
         Object.assign(exp, { kind, from: r.from, to: r.to, custom: false });
         rerender();
       })),
-      chip(exp.custom, 'export-range-custom', 'Otras fechas', () => { exp.custom = true; exp.kind = 'custom'; rerender(); })),
+      chip(exp.custom, 'export-range-custom', 'Otras fechas', () => {
+        exp.custom = true; exp.kind = 'custom'; rerender();
+        reveal(document.querySelector('.steppers'));
+      })),
     h('p', { class: 'period-line', dataset: { testid: 'export-period' } }, 'Del ', h('strong', {}, D.label(exp.from)), ' al ', h('strong', {}, D.label(exp.to))),
     exp.custom ? h('div', { class: 'steppers' },
       stepper('Desde', 'from', exp, rerender),
@@ -133,6 +136,16 @@ export function exportScreen(ctx) {
       h('div', { class: 'col' }, period, service),
       h('div', { class: 'col' }, format, dest)),
     h('div', { class: 'run-bar' }, start, jobSlot));
+}
+
+/** Scroll so `el` sits fully above the sticky action bar. */
+function reveal(el) {
+  const sc = document.getElementById('scroll');
+  const bar = document.querySelector('.run-bar');
+  if (!el || !sc) return;
+  const limit = (bar ? bar.getBoundingClientRect().top : sc.getBoundingClientRect().bottom) - 12;
+  const over = el.getBoundingClientRect().bottom - limit;
+  if (over > 0) sc.scrollTop += over;
 }
 
 function stepper(title, which, exp, rerender) {

@@ -82,8 +82,15 @@ function render() {
     audit: () => withChrome(auditScreen(ctx)),
     setup: () => setupScreen(ctx),
   };
+  // Re-rendering the same screen (a chip, a stepper) keeps the scroll position.
+  const prev = document.getElementById('scroll');
+  const top = prev && rendered === state.screen ? prev.scrollTop : 0;
   mount(app, (screens[state.screen] || screens.loading)());
+  const next = document.getElementById('scroll');
+  if (next) next.scrollTop = top;
+  rendered = state.screen;
 }
+let rendered = null;
 
 /** Top bar + tabs shared by every signed-in screen. */
 function withChrome(body) {
