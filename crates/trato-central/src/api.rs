@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route(BATCHES_PATH, post(post_batch))
         .route(ACTIVE_SURVEY_PATH, get(active_survey))
         .route(HEALTH_PATH, get(health))
+        .merge(crate::dashboard::web::routes())
         .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
         // Refuses a declared Content-Length over the cap before the handler
         // runs, and cuts an undeclared (chunked) body at the cap.
@@ -211,6 +212,8 @@ async fn post_batch(
         .iter()
         .filter(|r| r.outcome == trato_domain::wire::Outcome::Stored)
         .count();
+    // The transaction has committed: open dashboards may refetch now.
+    state.dash.live.notify(&auth.unit_clues, stored);
     tracing::info!(
         kiosk = %auth.kiosk_id,
         unit = %auth.unit_clues,

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 pub mod clues;
+pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod ratelimit;
@@ -34,6 +35,9 @@ pub struct Config {
     pub rate_per_sec: f64,
     /// Clock differences above this are flagged on the stored responses.
     pub skew_threshold: chrono::Duration,
+    /// Mark dashboard session cookies `Secure` (also done per request when a
+    /// proxy sends `X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
 }
 
 impl Default for Config {
@@ -43,6 +47,7 @@ impl Default for Config {
             rate_burst: 60,
             rate_per_sec: 20.0,
             skew_threshold: chrono::Duration::minutes(5),
+            secure_cookies: false,
         }
     }
 }
@@ -54,6 +59,8 @@ pub struct AppState {
     pub surveys: Arc<surveys::SurveyCache>,
     pub limiter: Arc<ratelimit::RateLimiter>,
     pub config: Arc<Config>,
+    /// Dashboard sessions, login limits and live-update channel.
+    pub dash: Arc<dashboard::DashState>,
 }
 
 impl AppState {
@@ -66,6 +73,7 @@ impl AppState {
             )),
             store,
             config: Arc::new(config),
+            dash: Arc::new(dashboard::DashState::default()),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use trato_central::dashboard::{auth, catalogue};
 use trato_central::store::PublishTarget;
 use trato_central::{admin, open_store, serve, shutdown_signal, AppState, Config};
 
@@ -47,6 +48,19 @@ enum Command {
         /// Requests per second a kiosk regains (0 turns the limit off).
         #[arg(long, default_value_t = 20.0)]
         rate_per_sec: f64,
+        /// Mark dashboard session cookies Secure (set when TLS is in front).
+        #[arg(long, env = "TRATO_CENTRAL_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Load and list the unit catalogue (CLUES, name, OOAD or UMAE, state).
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
+    /// Dashboard accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Issue, list and revoke kiosk tokens.
     Kiosk {
@@ -83,6 +97,46 @@ enum KioskCommand {
         #[command(flatten)]
         db: Db,
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Check a CSV catalogue (header clues,nombre,tipo,ooad_umae,estado) and
+    /// load it; units are inserted or updated by CLUES. Nothing is loaded
+    /// from a file with any problem.
+    Load {
+        #[command(flatten)]
+        db: Db,
+        file: PathBuf,
+    },
+    /// List the loaded units.
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a dashboard account; the password is read from standard input
+    /// (first line).
+    Add {
+        #[command(flatten)]
+        db: Db,
+        /// national, ooad, umae or unit.
+        #[arg(long)]
+        role: String,
+        /// OOAD/UMAE name (roles ooad, umae) or CLUES (role unit); empty for national.
+        #[arg(long, default_value = "")]
+        scope: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List accounts (never their passwords).
+    List {
+        #[command(flatten)]
+        db: Db,
     },
 }
 
@@ -136,12 +190,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             request_timeout_secs,
             rate_burst,
             rate_per_sec,
+            secure_cookies,
         } => {
             let store = open_store(&db.db).await?;
             let config = Config {
                 request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
                 rate_burst,
                 rate_per_sec,
+                secure_cookies,
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)
@@ -191,6 +247,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let store = open_store(&db.db).await?;
                 admin::revoke_kiosk(&*store, &id).await?;
                 println!("revoked {id}");
+            }
+        },
+        Command::Catalogue { command } => match command {
+            CatalogueCommand::Load { db, file } => {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let store = open_store(&db.db).await?;
+                let n = catalogue::load(&*store, &text).await?;
+                println!("loaded {n} units from {}", file.display());
+            }
+            CatalogueCommand::List { db } => {
+                let store = open_store(&db.db).await?;
+                println!(
+                    "{:<11}  {:<4}  {:<40}  {:<20}  NAME",
+                    "CLUES", "KIND", "OOAD/UMAE", "STATE"
+                );
+                for u in store.dash().units().await? {
+                    println!(
+                        "{:<11}  {:<4}  {:<40}  {:<20}  {}",
+                        u.clues, u.parent_kind, u.parent, u.state, u.name
+                    );
+                }
+            }
+        },
+        Command::User { command } => match command {
+            UserCommand::Add {
+                db,
+                role,
+                scope,
+                name,
+            } => {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .context("cannot read the password from standard input")?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                let store = open_store(&db.db).await?;
+                let id = auth::add_account(&*store, &role, &scope, &name, password).await?;
+                println!("account {name} ({role} {scope}) created: {id}");
+            }
+            UserCommand::List { db } => {
+                let store = open_store(&db.db).await?;
+                println!("{:<24}  {:<8}  {:<8}  SCOPE", "NAME", "ROLE", "STATE");
+                for a in store.dash().list_accounts().await? {
+                    let st = if a.disabled { "disabled" } else { "active" };
+                    println!("{:<24}  {:<8}  {:<8}  {}", a.name, a.role, st, a.scope);
+                }
             }
         },
         Command::Survey { command } => match command {

@@ -1,6 +1,7 @@
 //! Storage behind one trait, with a SQLite and a PostgreSQL implementation that
 //! behave the same (the integration tests run against both).
 
+pub mod dash;
 mod postgres;
 mod sqlite;
 
@@ -113,6 +114,8 @@ pub enum PublishTarget {
 pub trait Store: Send + Sync + 'static {
     /// "sqlite" or "postgres", for logs.
     fn backend(&self) -> &'static str;
+    /// The dashboard's tables (catalogue, accounts, figures, alerts).
+    fn dash(&self) -> &dyn dash::DashStore;
     /// A cheap round trip, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

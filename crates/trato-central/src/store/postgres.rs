@@ -15,8 +15,13 @@ use super::{
 };
 use crate::error::StoreError;
 
+mod dash;
+
 /// Numbered migrations; the `schema_version` table records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_dashboard.sql"),
+];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
 const MIGRATION_LOCK: i64 = 0x7472_6174_6f5f_6365;
@@ -79,6 +84,10 @@ impl PostgresStore {
 impl Store for PostgresStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn dash(&self) -> &dyn super::dash::DashStore {
+        self
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -251,10 +260,12 @@ impl Store for PostgresStore {
             .collect::<Result<_, _>>()?;
 
         let mut seen_new: HashSet<Uuid> = HashSet::new();
+        let mut rollup = super::dash::Rollup::default();
         let mut others: Vec<Uuid> = Vec::new();
         for it in &items {
             let id = it.response.id;
             if inserted.contains(&id) && seen_new.insert(id) {
+                rollup.add(&it.response);
                 // First occurrence of a new id: its answers go in.
                 for a in &it.response.answers {
                     for code in &a.codes {
@@ -282,6 +293,7 @@ impl Store for PostgresStore {
             )
             .await?;
         }
+        dash::write_rollup(&tx, &rollup).await?;
         let stored_hashes: HashMap<Uuid, String> = if others.is_empty() {
             HashMap::new()
         } else {

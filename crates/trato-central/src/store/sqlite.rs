@@ -21,8 +21,13 @@ use super::{
 };
 use crate::error::StoreError;
 
+mod dash;
+
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_dashboard.sql"),
+];
 const READERS: usize = 4;
 
 pub struct SqliteStore {
@@ -219,6 +224,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn dash(&self) -> &dyn super::dash::DashStore {
+        self
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .await
@@ -311,8 +320,10 @@ impl Store for SqliteStore {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut out = Vec::with_capacity(items.len());
             let mut answers = Vec::new();
+            let mut rollup = super::dash::Rollup::default();
             for item in &items {
                 if insert_response(&tx, &meta, item)? {
+                    rollup.add(&item.response);
                     let id = item.response.id.to_string();
                     for a in &item.response.answers {
                         for code in &a.codes {
@@ -345,6 +356,7 @@ impl Store for SqliteStore {
                 });
             }
             insert_answers(&tx, &answers)?;
+            dash::write_rollup(&tx, &rollup)?;
             tx.execute(
                 "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3 WHERE id = ?1",
                 params![meta.kiosk_id, ts(meta.received_at), meta.clock_offset_ms],

@@ -1,0 +1,111 @@
+//! Live updates: after a batch's transaction commits, the ingest handler
+//! sends one [`LiveEvent`] on a broadcast channel; each open page listens
+//! through server-sent events and receives only events for units in its
+//! account's scope, then refetches its figures.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::{Role, Viewer};
+use crate::error::ApiError;
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveEvent {
+    pub unit_clues: String,
+    /// Responses newly stored by the batch.
+    pub stored: usize,
+}
+
+pub struct Live {
+    tx: broadcast::Sender<LiveEvent>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self {
+            tx: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Live {
+    /// Called after a batch is committed; never blocks, never fails ingest.
+    pub fn notify(&self, unit_clues: &str, stored: usize) {
+        if stored == 0 {
+            return;
+        }
+        let _ = self.tx.send(LiveEvent {
+            unit_clues: unit_clues.to_owned(),
+            stored,
+        });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.tx.subscribe()
+    }
+}
+
+/// `GET /api/v1/dashboard/events`: `batch` events for the viewer's units, a
+/// `lagged` event when some were missed (the page simply refetches), and a
+/// comment every 15 s to keep proxies from closing the stream. The stream
+/// ends when the session does.
+pub async fn events(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let allowed: Option<HashSet<String>> = match viewer.role {
+        Role::National => None,
+        Role::Unit => Some([viewer.scope.clone()].into()),
+        Role::Ooad | Role::Umae => Some(
+            state
+                .store
+                .dash()
+                .units()
+                .await?
+                .into_iter()
+                .filter(|u| u.parent == viewer.scope)
+                .map(|u| u.clues)
+                .collect(),
+        ),
+    };
+    let rx = state.dash.live.subscribe();
+    let hello = Event::default().event("hello").data("{}");
+    let st = stream::unfold(
+        (rx, state, viewer.session_hash, allowed, Some(hello)),
+        |(mut rx, state, session, allowed, first)| async move {
+            if let Some(ev) = first {
+                return Some((Ok(ev), (rx, state, session, allowed, None)));
+            }
+            loop {
+                let msg = rx.recv().await;
+                if !state.dash.sessions.is_alive(&session) {
+                    return None;
+                }
+                let ev = match msg {
+                    Ok(e) => {
+                        if allowed.as_ref().is_some_and(|a| !a.contains(&e.unit_clues)) {
+                            continue;
+                        }
+                        Event::default()
+                            .event("batch")
+                            .data(serde_json::to_string(&e).unwrap_or_default())
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        Event::default().event("lagged").data("{}")
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                return Some((Ok(ev), (rx, state, session, allowed, None)));
+            }
+        },
+    );
+    Ok(Sse::new(st).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

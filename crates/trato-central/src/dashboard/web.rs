@@ -1,0 +1,234 @@
+//! The dashboard's pages and embedded assets, and its routes. Everything is
+//! compiled into the binary; nothing is fetched from the internet. Every
+//! reply carries a strict Content-Security-Policy (no inline script or
+//! style, nothing from another origin).
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::auth::{self, check_csrf, check_origin, Viewer};
+use super::{api, live, report};
+use crate::AppState;
+
+const CSS: &str = include_str!("assets/tablero.css");
+const JS: &str = include_str!("assets/tablero.js");
+const TABLERO: &str = include_str!("assets/tablero.html");
+
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/tablero") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/tablero", get(tablero))
+        .route("/informe", get(report::report_page))
+        .route("/static/tablero.css", get(css))
+        .route("/static/tablero.js", get(js))
+        .route("/api/v1/dashboard/me", get(api::me))
+        .route("/api/v1/dashboard/summary", get(api::get_summary))
+        .route("/api/v1/dashboard/alerts", get(api::alerts))
+        .route("/api/v1/dashboard/alerts/{id}/attend", post(api::attend))
+        .route("/api/v1/dashboard/events", get(live::events))
+        .route("/api/v1/dashboard/report.xlsx", get(report::report_xlsx))
+        .layer(middleware::from_fn(security_headers))
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// A complete page around `body`.
+pub fn page(title: &str, body: &str, csrf: Option<&str>) -> Html<String> {
+    let meta = csrf
+        .map(|t| format!("<meta name=\"csrf-token\" content=\"{}\">", escape(t)))
+        .unwrap_or_default();
+    Html(format!(
+        "<!doctype html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         {meta}<title>{}</title><link rel=\"stylesheet\" href=\"/static/tablero.css\">\
+         </head><body>{body}</body></html>",
+        escape(title)
+    ))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        JS,
+    )
+}
+
+fn login_html(error: Option<&str>, name: &str) -> Html<String> {
+    let err = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    page(
+        "Entrar — Tablero Trato Digno",
+        &format!(
+            r#"<main class="login">
+<h1>Tablero de Trato Digno</h1>
+<p class="sub">Instituto Mexicano del Seguro Social</p>
+{err}
+<form method="post" action="/login">
+<label for="name">Usuario</label>
+<input id="name" name="name" autocomplete="username" required value="{}">
+<label for="password">Contraseña</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Entrar</button>
+</form>
+</main>"#,
+            escape(name)
+        ),
+        None,
+    )
+}
+
+async fn login_page(viewer: Option<Viewer>) -> Response {
+    if viewer.is_some() {
+        return Redirect::to("/tablero").into_response();
+    }
+    login_html(None, "").into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+}
+
+/// Failed logins re-render the form with 200 (the API's error middleware
+/// would replace an HTML error body); the page says what happened.
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form<LoginForm>,
+) -> Response {
+    if check_origin(&headers).is_err() {
+        return (StatusCode::FORBIDDEN, "cross-site login refused").into_response();
+    }
+    let name = form.name.trim().to_lowercase();
+    let limited = state
+        .dash
+        .login_global
+        .check("all")
+        .and_then(|()| state.dash.login_per_name.check(&name));
+    if let Err(secs) = limited {
+        tracing::warn!(account = %name, "login rate limited");
+        return login_html(
+            Some(&format!(
+                "Demasiados intentos. Espere {secs} segundos e intente de nuevo."
+            )),
+            &form.name,
+        )
+        .into_response();
+    }
+    match auth::check_login(&*state.store, &form.name, &form.password).await {
+        Ok(Some(viewer)) => {
+            let secure = auth::secure(&state, &headers);
+            let who = viewer.name.clone();
+            match state.dash.sessions.create(viewer) {
+                Ok(token) => {
+                    tracing::info!(account = %who, "signed in");
+                    let mut r = Redirect::to("/tablero").into_response();
+                    if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(&token, secure)) {
+                        r.headers_mut().insert(header::SET_COOKIE, v);
+                    }
+                    r
+                }
+                Err(e) => e.into_response(),
+            }
+        }
+        Ok(None) => {
+            tracing::warn!(account = %name, "failed sign-in");
+            login_html(Some("Usuario o contraseña incorrectos."), &form.name).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    form: Form<LogoutForm>,
+) -> Response {
+    if let Err(e) = check_csrf(&viewer, &headers, Some(&form.csrf)) {
+        return e.into_response();
+    }
+    state.dash.sessions.remove(&viewer.session_hash);
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(auth::secure(&state, &headers))) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn tablero(viewer: Option<Viewer>) -> Response {
+    let Some(v) = viewer else {
+        return Redirect::to("/login").into_response();
+    };
+    let body = TABLERO
+        .replace("{{CSRF}}", &escape(&v.csrf))
+        .replace("{{NAME}}", &escape(&v.name));
+    page("Tablero de Trato Digno", &body, Some(&v.csrf)).into_response()
+}

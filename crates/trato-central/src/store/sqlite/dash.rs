@@ -1,0 +1,386 @@
+//! SQLite side of [`DashStore`].
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
+use crate::error::StoreError;
+use crate::store::corrupt;
+use crate::store::dash::{
+    placeholders, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
+    FigureQuery, FigureRows, NewAccount, Rollup, Unit,
+};
+
+fn day(s: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("day `{s}`: {e}")))
+}
+
+/// Writes a batch's figures and alerts; called inside the ingest transaction.
+pub(super) fn write_rollup(
+    tx: &rusqlite::Transaction<'_>,
+    rollup: &Rollup,
+) -> Result<(), StoreError> {
+    if rollup.is_empty() {
+        return Ok(());
+    }
+    let mut up = tx.prepare_cached(&format!(
+        "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (day, unit_clues, service_area) DO UPDATE SET
+           responses = responses + excluded.responses,
+           trato_n = trato_n + excluded.trato_n,
+           trato_pos = trato_pos + excluded.trato_pos,
+           trato_neg = trato_neg + excluded.trato_neg,
+           saludo_n = saludo_n + excluded.saludo_n,
+           saludo_si = saludo_si + excluded.saludo_si,
+           escucha_n = escucha_n + excluded.escucha_n,
+           escucha_si = escucha_si + excluded.escucha_si,
+           respuesta_n = respuesta_n + excluded.respuesta_n,
+           respuesta_si = respuesta_si + excluded.respuesta_si,
+           respeto_n = respeto_n + excluded.respeto_n,
+           respeto_no = respeto_no + excluded.respeto_no,
+           alerts = alerts + excluded.alerts",
+        cols = Counts::COLUMNS
+    ))?;
+    let mut area = tx.prepare_cached(
+        "INSERT INTO service_areas (unit_clues, service_area) VALUES (?1, ?2)
+         ON CONFLICT DO NOTHING",
+    )?;
+    let mut last_area: Option<(&str, &str)> = None;
+    for ((d, unit, svc), c) in &rollup.figures {
+        let a = c.to_array();
+        let day_s = d.format("%Y-%m-%d").to_string();
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&day_s, unit, svc];
+        for x in &a {
+            p.push(x);
+        }
+        up.execute(p.as_slice())?;
+        if last_area != Some((unit, svc)) {
+            area.execute(params![unit, svc])?;
+            last_area = Some((unit, svc));
+        }
+    }
+    let mut al = tx.prepare_cached(
+        "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
+            answers, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for x in &rollup.alerts {
+        al.execute(params![
+            x.id.to_string(),
+            x.unit_clues,
+            x.service_area,
+            ts(x.finished_at),
+            x.day.format("%Y-%m-%d").to_string(),
+            x.reason,
+            x.answers,
+            x.comment,
+        ])?;
+    }
+    Ok(())
+}
+
+/// ` AND unit_clues IN (...)` / ` AND service_area = ?` and their parameters.
+fn filters(
+    units: &Option<Vec<String>>,
+    area: &Option<String>,
+    first: usize,
+) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut p = Vec::new();
+    if let Some(u) = units {
+        sql.push_str(&format!(
+            " AND unit_clues IN ({})",
+            placeholders(u.len(), first, false)
+        ));
+        p.extend(u.iter().cloned());
+    }
+    if let Some(a) = area {
+        sql.push_str(&format!(" AND service_area = ?{}", first + p.len()));
+        p.push(a.clone());
+    }
+    (sql, p)
+}
+
+fn counts_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counts> {
+    let mut a = [0i64; 13];
+    for (i, x) in a.iter_mut().enumerate() {
+        *x = r.get::<_, Option<i64>>(first + i)?.unwrap_or(0);
+    }
+    Ok(Counts::from_array(a))
+}
+
+fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 11]> {
+    let mut out: [Option<String>; 11] = Default::default();
+    for (i, x) in out.iter_mut().enumerate() {
+        *x = r.get(i)?;
+    }
+    Ok(out)
+}
+
+fn alert_record(v: [Option<String>; 11]) -> Result<AlertRecord, StoreError> {
+    let [id, unit, area, fin, d, reason, answers, comment, at, by, note] = v;
+    let req = |s: Option<String>| s.ok_or_else(|| corrupt("NULL in alerts"));
+    Ok(AlertRecord {
+        id: Uuid::parse_str(&req(id)?).map_err(corrupt)?,
+        unit_clues: req(unit)?,
+        service_area: req(area)?,
+        finished_at: parse_ts(&req(fin)?)?,
+        day: day(&req(d)?)?,
+        reason: req(reason)?,
+        answers: req(answers)?,
+        comment,
+        attended_at: parse_opt_ts(at)?,
+        attended_by: by,
+        note,
+    })
+}
+
+const ALERT_COLUMNS: &str = "response_id, unit_clues, service_area, finished_at, day, reason, \
+    answers, comment, attended_at, attended_by, note";
+
+#[async_trait]
+impl DashStore for SqliteStore {
+    async fn load_units(&self, units: Vec<Unit>, at: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut st = tx.prepare(
+                    "INSERT INTO units (clues, name, parent_kind, parent, state, loaded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (clues) DO UPDATE SET name = excluded.name,
+                       parent_kind = excluded.parent_kind, parent = excluded.parent,
+                       state = excluded.state, loaded_at = excluded.loaded_at",
+                )?;
+                for u in &units {
+                    st.execute(params![
+                        u.clues,
+                        u.name,
+                        u.parent_kind,
+                        u.parent,
+                        u.state,
+                        ts(at)
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(units.len())
+        })
+        .await
+    }
+
+    async fn units(&self) -> Result<Vec<Unit>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT clues, name, parent_kind, parent, state FROM units ORDER BY clues",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(Unit {
+                    clues: r.get(0)?,
+                    name: r.get(1)?,
+                    parent_kind: r.get(2)?,
+                    parent: r.get(3)?,
+                    state: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn add_account(&self, a: NewAccount) -> Result<bool, StoreError> {
+        self.write(move |c| {
+            let n = c.execute(
+                "INSERT INTO accounts (id, name, role, scope, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING",
+                params![
+                    a.id,
+                    a.name,
+                    a.role,
+                    a.scope,
+                    a.password_hash,
+                    ts(a.created_at)
+                ],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+                 FROM accounts WHERE name = ?1",
+            )?
+            .query_row([name], |r| {
+                Ok(AccountRecord {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role: r.get(2)?,
+                    scope: r.get(3)?,
+                    password_hash: r.get(4)?,
+                    disabled: r.get(5)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+                 FROM accounts ORDER BY name",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(AccountRecord {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    role: r.get(2)?,
+                    scope: r.get(3)?,
+                    password_hash: r.get(4)?,
+                    disabled: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn figures(&self, q: &FigureQuery) -> Result<FigureRows, StoreError> {
+        let q = q.clone();
+        self.read(move |c| {
+            let (f, fp) = filters(&q.units, &q.area, 3);
+            let sql = format!(
+                "SELECT day, unit_clues, {sums} FROM daily_figures
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day, unit_clues",
+                sums = Counts::SUMS
+            );
+            let mut p = vec![
+                q.from.format("%Y-%m-%d").to_string(),
+                q.to.format("%Y-%m-%d").to_string(),
+            ];
+            p.extend(fp);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params_from_iter(p.iter()), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    counts_at(r, 2)?,
+                ))
+            })?;
+            let mut out = FigureRows::default();
+            for row in rows {
+                let (d, u, c) = row?;
+                out.rows.push((day(&d)?, u, c));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError> {
+        let q = q.clone();
+        self.read(move |c| {
+            let (f, fp) = filters(&q.units, &None, 3);
+            let sql = format!(
+                "SELECT service_area, {sums} FROM daily_figures
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY service_area ORDER BY service_area",
+                sums = Counts::SUMS
+            );
+            let mut p = vec![
+                q.from.format("%Y-%m-%d").to_string(),
+                q.to.format("%Y-%m-%d").to_string(),
+            ];
+            p.extend(fp);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params_from_iter(p.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, counts_at(r, 1)?))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn service_areas(&self, units: Option<&[String]>) -> Result<Vec<String>, StoreError> {
+        let units = units.map(<[String]>::to_vec);
+        self.read(move |c| {
+            let (f, p) = filters(&units, &None, 1);
+            let sql = format!(
+                "SELECT DISTINCT service_area FROM service_areas WHERE 1 = 1{f}
+                 ORDER BY service_area"
+            );
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params_from_iter(p.iter()), |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRecord>, StoreError> {
+        let q = q.clone();
+        self.read(move |c| {
+            let (f, fp) = filters(&q.units, &q.area, 3);
+            let status = match q.status {
+                AlertStatus::Open => " AND attended_at IS NULL",
+                AlertStatus::Attended => " AND attended_at IS NOT NULL",
+                AlertStatus::All => "",
+            };
+            let sql = format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE day BETWEEN ?1 AND ?2{f}{status}
+                 ORDER BY finished_at DESC, response_id LIMIT {}",
+                q.limit.max(0)
+            );
+            let mut p = vec![
+                q.from.format("%Y-%m-%d").to_string(),
+                q.to.format("%Y-%m-%d").to_string(),
+            ];
+            p.extend(fp);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params_from_iter(p.iter()), alert_row)?;
+            let mut out = Vec::new();
+            for r in rows {
+                out.push(alert_record(r?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn alert(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
+        self.read(move |c| {
+            let row = c
+                .prepare_cached(&format!(
+                    "SELECT {ALERT_COLUMNS} FROM alerts WHERE response_id = ?1"
+                ))?
+                .query_row([id.to_string()], alert_row)
+                .optional()?;
+            row.map(alert_record).transpose()
+        })
+        .await
+    }
+
+    async fn attend_alert(
+        &self,
+        id: Uuid,
+        by: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (by, note) = (by.to_owned(), note.to_owned());
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE alerts SET attended_at = ?2, attended_by = ?3, note = ?4
+                 WHERE response_id = ?1 AND attended_at IS NULL",
+                params![id.to_string(), ts(at), by, note],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+}
