@@ -21,6 +21,10 @@ const WAIT: Duration = Duration::from_secs(15);
 
 pub struct KioskApp {
     pub client: Client,
+    /// WebKitWebDriver's native clicks work in the survey window but crash
+    /// it in a second window (the staff window): there taps are dispatched
+    /// in the page instead.
+    native_taps: std::cell::Cell<bool>,
     driver: Child,
     pub data_dir: tempfile::TempDir,
 }
@@ -81,6 +85,7 @@ impl KioskApp {
             .expect("a WebDriver session on the kiosk app");
         let app = KioskApp {
             client,
+            native_taps: std::cell::Cell::new(true),
             driver,
             data_dir,
         };
@@ -136,6 +141,9 @@ impl KioskApp {
     }
 
     pub async fn tap(&self, testid: &str) {
+        if !self.native_taps.get() {
+            return self.tap_in_page(testid).await;
+        }
         self.client
             .wait()
             .at_most(WAIT)
@@ -145,6 +153,25 @@ impl KioskApp {
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot tap {testid}: {e}"));
+    }
+
+    /// Taps by dispatching the click inside the page, once the element is
+    /// there and enabled.
+    pub async fn tap_in_page(&self, testid: &str) {
+        let selector = format!("[data-testid='{testid}']");
+        let script = format!(
+            "const el = document.querySelector(\"{selector}\"); \
+             if (!el || el.disabled || !el.checkVisibility()) return false; el.click(); return true;"
+        );
+        self.wait_until(&format!("{testid} to be tappable"), async || {
+            self.client
+                .execute(&script, vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+        })
+        .await;
     }
 
     /// Taps an element as fast as WebDriver allows, `times` times, ignoring
@@ -193,6 +220,90 @@ impl KioskApp {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+    }
+
+    /// Presses and holds for `hold`, as a finger would on the hidden corner.
+    pub async fn long_press(&self, testid: &str, hold: Duration) {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        let element = self
+            .client
+            .find(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no element {testid}: {e}"));
+        let press = MouseActions::new("finger".into())
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Pause { duration: hold })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(press)
+            .await
+            .expect("the long press");
+    }
+
+    /// Switches WebDriver to the window that is not `current` (the staff
+    /// window above the survey), waiting for it to open.
+    pub async fn switch_to_other_window(&self, current: &fantoccini::wd::WindowHandle) {
+        self.wait_until("a second window", async || {
+            self.client
+                .windows()
+                .await
+                .map(|w| w.len() > 1)
+                .unwrap_or(false)
+        })
+        .await;
+        let other = self
+            .client
+            .windows()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w != current)
+            .unwrap();
+        self.client.switch_to_window(other).await.unwrap();
+        self.native_taps.set(false);
+    }
+
+    /// Back to the survey window after the staff window closed.
+    pub async fn switch_to_survey(&self, survey: fantoccini::wd::WindowHandle) {
+        self.client.switch_to_window(survey).await.unwrap();
+        self.native_taps.set(true);
+    }
+
+    /// Enters a PIN on the staff window's pad.
+    pub async fn enter_pin(&self, pin: &str) {
+        for digit in pin.chars() {
+            self.tap(&format!("pin-{digit}")).await;
+        }
+        self.tap("pin-enter").await;
+    }
+
+    pub async fn text_of(&self, testid: &str) -> String {
+        self.js(&format!(
+            "const el = document.querySelector(\"[data-testid='{testid}']\"); return el ? el.textContent : ''"
+        ))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    pub async fn visible(&self, testid: &str) -> bool {
+        self.js(&format!(
+            "return !!document.querySelector(\"[data-testid='{testid}']\")?.checkVisibility()"
+        ))
+        .await
+        .as_bool()
+        .unwrap_or(false)
     }
 
     pub async fn screenshot(&self, path: &Path) {

@@ -1,0 +1,262 @@
+//! End to end for staff and IT: the hidden gesture, the PIN pad and its
+//! lockout, changing the unit, an export to a folder, leaving staff mode;
+//! the real release app under Xvfb through WebDriver.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::{query, KioskApp, IT_PIN, STAFF_PIN};
+
+const SIZE: &str = "1280x800";
+
+/// Holds the hidden corner for 3 s, then moves WebDriver to the staff window.
+async fn open_staff(app: &KioskApp) -> fantoccini::wd::WindowHandle {
+    let survey = app.client.window().await.unwrap();
+    app.long_press("staff-corner", Duration::from_millis(3300))
+        .await;
+    app.switch_to_other_window(&survey).await;
+    app.wait_screen("pin").await;
+    survey
+}
+
+fn audit_actions(app: &KioskApp) -> Vec<String> {
+    query(&app.db_path(), "SELECT action FROM audit_log ORDER BY id")
+        .into_iter()
+        .map(|row| row[0].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn staff_open_the_hidden_pad_log_in_see_counts_and_leave() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    // A short tap on the corner does nothing; the survey stays.
+    app.tap("staff-corner").await;
+    assert_eq!(app.client.windows().await.unwrap().len(), 1);
+
+    let survey = open_staff(&app).await;
+    app.enter_pin(STAFF_PIN).await;
+    app.wait_screen("staff").await;
+    assert_eq!(app.text_of("count-today").await.trim(), "0");
+    // Staff do not see the IT tools.
+    assert!(!app.visible("settings-open").await);
+
+    app.tap("staff-close").await;
+    app.wait_until("the staff window to close", async || {
+        app.client
+            .windows()
+            .await
+            .map(|w| w.len() == 1)
+            .unwrap_or(false)
+    })
+    .await;
+    app.switch_to_survey(survey).await;
+    app.wait_screen("attract").await;
+    let actions = audit_actions(&app);
+    assert!(actions.contains(&"login".to_owned()), "{actions:?}");
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn five_wrong_pins_lock_the_pad_even_against_the_right_pin() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    open_staff(&app).await;
+    for _ in 0..5 {
+        app.enter_pin("999999").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    app.wait_until("the lockout message", async || {
+        app.visible("pin-locked").await
+    })
+    .await;
+    // The pad's keys are off while locked (and Rust refuses any PIN then:
+    // tests/commands.rs); the right PIN cannot even be typed.
+    let keys_off = app
+        .js("return [...document.querySelectorAll('button[data-testid]')].filter(b => /^pin-[0-9]$/.test(b.dataset.testid)).every(b => b.disabled)")
+        .await;
+    assert_eq!(keys_off, json!(true));
+    assert_eq!(
+        app.screen().await,
+        "pin",
+        "a locked pad must not let anyone in"
+    );
+    let lock = query(
+        &app.db_path(),
+        "SELECT failures, lockouts, locked_until IS NOT NULL FROM pin_lockout",
+    );
+    assert_eq!(lock[0][1], json!(1));
+    assert_eq!(lock[0][2], json!(1));
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    let survey = open_staff(&app).await;
+    app.enter_pin(IT_PIN).await;
+    app.wait_screen("staff").await;
+    app.tap("settings-open").await;
+    app.wait_screen("settings").await;
+    app.tap("setting-unit.clues").await;
+    // The field's first key replaces its value.
+    app.type_on_screen("nlims000315").await;
+    app.tap("setting-save").await;
+    app.wait_until("the unit saved", async || {
+        query(
+            &app.db_path(),
+            "SELECT value FROM settings WHERE key = 'unit.clues'",
+        ) == vec![vec![json!("NLIMS000315")]]
+    })
+    .await;
+    let change = query(
+        &app.db_path(),
+        "SELECT role, detail FROM audit_log WHERE action = 'unit_change'",
+    );
+    assert_eq!(
+        change,
+        vec![vec![
+            json!("it"),
+            json!("unit.clues: DFIMS000020 -> NLIMS000315")
+        ]]
+    );
+
+    // A bad CLUES is refused next to the field and changes nothing.
+    app.tap("setting-unit.clues").await;
+    app.type_on_screen("abc").await;
+    let typed = app
+        .js("return document.querySelector(\"[data-testid='setting-unit.clues']\").dataset.value")
+        .await;
+    assert_eq!(typed, json!("ABC"));
+    app.tap("setting-save").await;
+    app.wait_until("the error", async || app.visible("setting-error").await)
+        .await;
+    let error = app.text_of("setting-error").await;
+    assert!(error.contains("CLUES") || error.contains("11"), "{error}");
+    assert_eq!(
+        query(
+            &app.db_path(),
+            "SELECT value FROM settings WHERE key = 'unit.clues'"
+        ),
+        vec![vec![json!("NLIMS000315")]]
+    );
+
+    app.tap("staff-close").await;
+    app.switch_to_survey(survey).await;
+    app.wait_screen("attract").await;
+    app.tap("start").await;
+    for (q, c) in [
+        ("trato", "5"),
+        ("saludo", "si"),
+        ("escucha", "si"),
+        ("respuesta", "si"),
+        ("respeto", "si"),
+        ("espera", "menos_30"),
+    ] {
+        app.answer(q, c).await;
+    }
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+    app.wait_screen("thanks").await;
+    assert_eq!(
+        query(&app.db_path(), "SELECT unit_clues FROM responses"),
+        vec![vec![json!("NLIMS000315")]]
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn staff_export_today_to_the_kiosk_folder() {
+    let app = KioskApp::launch(SIZE, |kiosk| {
+        kiosk
+            .update_settings(&[("survey.min_interval_seconds", "0")])
+            .unwrap();
+    })
+    .await;
+    // One response answered today.
+    app.tap("start").await;
+    for (q, c) in [
+        ("trato", "2"),
+        ("saludo", "no"),
+        ("escucha", "no"),
+        ("respuesta", "si"),
+        ("respeto", "si"),
+        ("espera", "mas_2_horas"),
+    ] {
+        app.answer(q, c).await;
+    }
+    app.wait_question("mejorar").await;
+    app.tap("answer-mejorar-limpieza").await;
+    app.tap("next").await;
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+    app.wait_screen("thanks").await;
+
+    open_staff(&app).await;
+    app.enter_pin(STAFF_PIN).await;
+    app.wait_screen("staff").await;
+    app.wait_until("today's count", async || {
+        app.text_of("count-today").await.trim() == "1"
+    })
+    .await;
+    app.tap("export-open").await;
+    app.wait_screen("export").await;
+    app.tap("export-range-today").await;
+    app.tap("export-format-csv").await;
+    // The kiosk's own folder is the last destination when no USB drive is in.
+    let last = app
+        .js("return document.querySelectorAll(\"[data-testid^='export-dest-']:not([data-testid='export-dest-refresh'])\").length - 1")
+        .await
+        .as_i64()
+        .unwrap();
+    app.tap(&format!("export-dest-{last}")).await;
+    app.tap("export-start").await;
+    app.wait_until("the export to finish", async || {
+        app.visible("export-done").await
+    })
+    .await;
+    let done = app.text_of("export-done").await;
+    assert!(done.contains(".csv"), "{done}");
+
+    let folder = app.data_dir.path().join("exportaciones");
+    let files: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mut reader = csv::Reader::from_path(&files[0]).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].iter().any(|cell| cell == "Mal"), "{:?}", rows[0]);
+    assert!(audit_actions(&app).contains(&"export".to_owned()));
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn it_leaves_kiosk_mode_and_the_app_closes() {
+    let app = KioskApp::launch(SIZE, |_| {}).await;
+    open_staff(&app).await;
+    app.enter_pin(IT_PIN).await;
+    app.wait_screen("staff").await;
+    app.tap("settings-open").await;
+    app.wait_screen("settings").await;
+    app.tap("leave-kiosk").await;
+    app.tap("leave-kiosk-confirm").await;
+    app.wait_until("the app to exit", async || {
+        app.client
+            .windows()
+            .await
+            .map(|w| w.is_empty())
+            .unwrap_or(true)
+    })
+    .await;
+    let db = app.db_path();
+    let exit = query(&db, "SELECT role FROM audit_log WHERE action = 'exit'");
+    assert_eq!(exit, vec![vec![json!("it")]]);
+    app.quit().await;
+}
