@@ -24,13 +24,36 @@ pub async fn add_kiosk(
     unit: &str,
     name: &str,
 ) -> Result<IssuedKiosk, AdminError> {
+    add_kiosk_with_id(store, unit, name, None).await
+}
+
+/// As [`add_kiosk`], registering the kiosk under the id it already has
+/// (`trato-kiosk status` shows it; every response it stored carries it), so
+/// responses taken before the kiosk got its token are accepted too. `None`
+/// makes a new id.
+pub async fn add_kiosk_with_id(
+    store: &dyn Store,
+    unit: &str,
+    name: &str,
+    kiosk_id: Option<&str>,
+) -> Result<IssuedKiosk, AdminError> {
     validate_clues(unit)?;
+    let id = match kiosk_id.map(str::trim) {
+        None => uuid::Uuid::now_v7().to_string(),
+        Some(id)
+            if !id.is_empty()
+                && id.chars().count() <= 64
+                && !id.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            id.to_owned()
+        }
+        Some(_) => return Err(AdminError::BadKioskId),
+    };
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AdminError::BadName);
     }
     let token = generate_token().map_err(|e| AdminError::Random(e.to_string()))?;
-    let id = uuid::Uuid::now_v7().to_string();
     store
         .add_kiosk(NewKiosk {
             id: id.clone(),

@@ -36,6 +36,8 @@ pub enum AdminError {
     Clues(#[from] CluesError),
     #[error("the kiosk name must be 1 to 200 characters")]
     BadName,
+    #[error("a kiosk id is 1 to 64 characters without spaces (the id `trato-kiosk status` shows)")]
+    BadKioskId,
     #[error("no kiosk has the id `{0}`")]
     NoSuchKiosk(String),
     #[error(transparent)]

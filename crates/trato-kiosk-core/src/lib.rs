@@ -12,6 +12,7 @@ pub mod settings;
 pub mod staff;
 pub mod store;
 pub mod survey_catalog;
+pub mod sync;
 
 pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted};
 pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};

@@ -251,3 +251,57 @@ fn a_database_with_damaged_pages_fails_quick_check_and_is_kept() {
     assert_eq!(store.response_counts().unwrap().total, 0);
     assert_eq!(std::fs::read(report.quarantined.unwrap()).unwrap(), bytes);
 }
+
+/// Migration 4 (sync: the centre's clock in `sync_log`, the retention
+/// index): from every earlier version, stored responses are still pending,
+/// in `seq` order, and a sync attempt records its clock offset.
+#[test]
+fn migration_4_keeps_pending_responses_pending_from_every_earlier_version() {
+    for version in 0..4 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.db");
+        let first = sample_response();
+        let mut second = sample_response();
+        second.id = uuid::Uuid::now_v7();
+        {
+            let (mut store, _) = Store::open_at_version(&path, version).unwrap();
+            if version >= 1 {
+                survey_catalog::install_default(&mut store).unwrap();
+                store.insert_response(&first).unwrap();
+                store.insert_response(&second).unwrap();
+            }
+        }
+        let (store, _) = Store::open(&path).unwrap();
+        let pending = store.pending_responses(10).unwrap();
+        if version >= 1 {
+            let ids: Vec<_> = pending.iter().map(|p| p.response.id).collect();
+            assert_eq!(ids, vec![first.id, second.id], "from v{version}");
+            assert_eq!(pending[0].response, first);
+            assert!(pending[0].seq < pending[1].seq);
+        } else {
+            assert!(pending.is_empty());
+        }
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO sync_log (started_at, finished_at, ok, sent, rejected, error, server_time, clock_offset_ms)
+             VALUES ('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', 1, 2, 0, NULL,
+                     '2026-01-01T00:00:03.000Z', 2500)",
+            [],
+        )
+        .unwrap();
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'responses_synced'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1, "from v{version}");
+        let (store, _) = Store::open(&path).unwrap();
+        assert_eq!(
+            store.last_sync().unwrap().unwrap().clock_offset_ms,
+            Some(2500)
+        );
+    }
+}

@@ -95,6 +95,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_log_at ON audit_log (at);
     "#,
+    // 4: sync with the centre. Each attempt records the centre's clock and
+    // the kiosk's offset from it; retention finds sent responses by when the
+    // centre acknowledged them.
+    r#"
+    ALTER TABLE sync_log ADD COLUMN server_time TEXT;
+    ALTER TABLE sync_log ADD COLUMN clock_offset_ms INTEGER;
+    CREATE INDEX responses_synced ON responses (sync_state, synced_at);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -8,6 +8,7 @@
 
 mod migrations;
 mod responses;
+pub(crate) mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use trato_domain::SurveyDefinition;
 
 pub use migrations::SCHEMA_VERSION;
 pub use responses::{Inserted, ResponseCounts};
+pub use sync::PendingResponse;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -44,6 +46,8 @@ pub struct SyncRecord {
     pub sent: i64,
     pub rejected: i64,
     pub error: Option<String>,
+    /// The centre's clock minus the kiosk's, when the centre answered.
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// What happened while opening the store, for the log and the status screen.
@@ -96,6 +100,29 @@ impl Store {
             },
             report,
         ))
+    }
+
+    /// A second connection to a database the kiosk has already opened (and
+    /// so checked and migrated): for the sync task, which then never waits
+    /// for the survey's connection. Never creates, checks or migrates: a
+    /// schema other than this build's is refused.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        apply_pragmas(&conn)?;
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version != SCHEMA_VERSION {
+            return Err(StoreError::Corrupt(format!(
+                "{} has schema version {version}, this program expects {SCHEMA_VERSION}; open it with the kiosk first",
+                path.display()
+            )));
+        }
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     /// Opens with the kiosk's pragmas and runs `quick_check`; any failure comes
@@ -154,7 +181,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT finished_at, ok, sent, rejected, error FROM sync_log ORDER BY id DESC LIMIT 1",
+                "SELECT finished_at, ok, sent, rejected, error, clock_offset_ms
+                 FROM sync_log ORDER BY id DESC LIMIT 1",
                 [],
                 |r| {
                     Ok(SyncRecord {
@@ -163,6 +191,7 @@ impl Store {
                         sent: r.get(2)?,
                         rejected: r.get(3)?,
                         error: r.get(4)?,
+                        clock_offset_ms: r.get(5)?,
                     })
                 },
             )

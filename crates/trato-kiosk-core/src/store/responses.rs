@@ -2,7 +2,7 @@
 //! either stored whole or not at all.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::Serialize;
 use trato_domain::{Answer, FlagReason, Response, ResponseStatus};
 use uuid::Uuid;
@@ -32,72 +32,37 @@ pub struct ResponseCounts {
 impl Store {
     /// Stores a response and its answers durably. Idempotent on the response id.
     pub fn insert_response(&mut self, response: &Response) -> Result<Inserted, StoreError> {
-        let tx = self.conn_mut().transaction()?;
-        let id = response.id.to_string();
-        let exists: bool = tx
-            .query_row("SELECT 1 FROM responses WHERE id = ?1", [&id], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if exists {
-            return Ok(Inserted::AlreadyStored);
+        // IMMEDIATE: the write lock is taken (waiting up to the busy timeout)
+        // before the first read, so the sync task's connection committing in
+        // between can never make this commit fail with a stale snapshot.
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let inserted = insert_in(&tx, response)?;
+        if let Inserted::New { .. } = inserted {
+            tx.commit()?;
         }
-        let known_survey = tx
-            .query_row(
-                "SELECT 1 FROM surveys WHERE id = ?1 AND version = ?2",
-                (&response.survey_id, response.survey_version),
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if !known_survey {
-            return Err(StoreError::UnknownSurvey {
-                id: response.survey_id.clone(),
-                version: response.survey_version,
-            });
-        }
-        let seq: i64 =
-            tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses", [], |r| {
-                r.get(0)
-            })?;
-        tx.execute(
-            "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
-                 service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,
-                 status, flag_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                id,
-                seq,
-                response.survey_id,
-                response.survey_version,
-                response.unit_clues,
-                response.unit_name,
-                response.service_area,
-                response.kiosk_id,
-                response.language,
-                timestamp(response.started_at),
-                timestamp(response.finished_at),
-                response.utc_offset_minutes,
-                response.status.as_str(),
-                response.flag_reason.map(FlagReason::as_str),
-            ],
-        )?;
-        {
-            let mut stmt = tx.prepare(
-                "INSERT INTO answers (response_id, question_id, position, option_code, text)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for answer in &response.answers {
-                for (position, code) in (0_i64..).zip(&answer.codes) {
-                    stmt.execute(params![id, answer.question, position, code, None::<String>])?;
-                }
-                if let Some(text) = &answer.text {
-                    let position = answer.codes.len() as i64;
-                    stmt.execute(params![id, answer.question, position, None::<String>, text])?;
-                }
+        Ok(inserted)
+    }
+
+    /// Many responses in one transaction (test fixtures and benchmarks: one
+    /// fsync instead of one per response). Same rules as `insert_response`.
+    #[doc(hidden)]
+    pub fn insert_responses_in_one_transaction(
+        &mut self,
+        responses: &[Response],
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut new = 0;
+        for response in responses {
+            if let Inserted::New { .. } = insert_in(&tx, response)? {
+                new += 1;
             }
         }
         tx.commit()?;
-        Ok(Inserted::New { seq })
+        Ok(new)
     }
 
     /// Reads one response back with its answers, in the order they were stored.
@@ -186,29 +151,38 @@ impl Store {
     }
 }
 
-const RESPONSE_COLUMNS: &str = "id, survey_id, survey_version, unit_clues, unit_name, service_area,
+pub(super) const RESPONSE_COLUMNS: &str =
+    "id, survey_id, survey_version, unit_clues, unit_name, service_area,
      kiosk_id, language, started_at, finished_at, utc_offset_minutes, status, flag_reason";
 
 /// Maps a row of [`RESPONSE_COLUMNS`]; the outer error is SQLite's, the inner
 /// one a stored value this build cannot read.
 fn read_header(row: &Row<'_>) -> rusqlite::Result<Result<Response, StoreError>> {
-    let id: String = row.get(0)?;
-    let started: String = row.get(8)?;
-    let finished: String = row.get(9)?;
-    let status: String = row.get(11)?;
-    let flag: Option<String> = row.get(12)?;
+    read_header_from(row, 0)
+}
+
+/// As [`read_header`] for a row whose [`RESPONSE_COLUMNS`] start at `base`.
+pub(super) fn read_header_from(
+    row: &Row<'_>,
+    base: usize,
+) -> rusqlite::Result<Result<Response, StoreError>> {
+    let id: String = row.get(base)?;
+    let started: String = row.get(base + 8)?;
+    let finished: String = row.get(base + 9)?;
+    let status: String = row.get(base + 11)?;
+    let flag: Option<String> = row.get(base + 12)?;
     let mut response = Response {
         id: Uuid::nil(),
-        survey_id: row.get(1)?,
-        survey_version: row.get(2)?,
-        unit_clues: row.get(3)?,
-        unit_name: row.get(4)?,
-        service_area: row.get(5)?,
-        kiosk_id: row.get(6)?,
-        language: row.get(7)?,
+        survey_id: row.get(base + 1)?,
+        survey_version: row.get(base + 2)?,
+        unit_clues: row.get(base + 3)?,
+        unit_name: row.get(base + 4)?,
+        service_area: row.get(base + 5)?,
+        kiosk_id: row.get(base + 6)?,
+        language: row.get(base + 7)?,
         started_at: DateTime::<Utc>::MIN_UTC,
         finished_at: DateTime::<Utc>::MIN_UTC,
-        utc_offset_minutes: row.get(10)?,
+        utc_offset_minutes: row.get(base + 10)?,
         status: ResponseStatus::Complete,
         flag_reason: None,
         answers: Vec::new(),
@@ -228,4 +202,71 @@ fn read_header(row: &Row<'_>) -> rusqlite::Result<Result<Response, StoreError>> 
         };
         Ok(response)
     })())
+}
+
+/// Inserts one response and its answers inside the caller's transaction.
+fn insert_in(tx: &rusqlite::Transaction<'_>, response: &Response) -> Result<Inserted, StoreError> {
+    let id = response.id.to_string();
+    let exists: bool = tx
+        .query_row("SELECT 1 FROM responses WHERE id = ?1", [&id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if exists {
+        return Ok(Inserted::AlreadyStored);
+    }
+    let known_survey = tx
+        .query_row(
+            "SELECT 1 FROM surveys WHERE id = ?1 AND version = ?2",
+            (&response.survey_id, response.survey_version),
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !known_survey {
+        return Err(StoreError::UnknownSurvey {
+            id: response.survey_id.clone(),
+            version: response.survey_version,
+        });
+    }
+    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses", [], |r| {
+        r.get(0)
+    })?;
+    tx.execute(
+        "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
+             service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,
+             status, flag_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            id,
+            seq,
+            response.survey_id,
+            response.survey_version,
+            response.unit_clues,
+            response.unit_name,
+            response.service_area,
+            response.kiosk_id,
+            response.language,
+            timestamp(response.started_at),
+            timestamp(response.finished_at),
+            response.utc_offset_minutes,
+            response.status.as_str(),
+            response.flag_reason.map(FlagReason::as_str),
+        ],
+    )?;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO answers (response_id, question_id, position, option_code, text)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for answer in &response.answers {
+            for (position, code) in (0_i64..).zip(&answer.codes) {
+                stmt.execute(params![id, answer.question, position, code, None::<String>])?;
+            }
+            if let Some(text) = &answer.text {
+                let position = answer.codes.len() as i64;
+                stmt.execute(params![id, answer.question, position, None::<String>, text])?;
+            }
+        }
+    }
+    Ok(Inserted::New { seq })
 }

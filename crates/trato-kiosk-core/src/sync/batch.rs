@@ -1,0 +1,106 @@
+//! The next batch: pending responses in `seq` order, default 200, encoded
+//! as gzip JSON never over the 1 MiB compressed limit (the batch shrinks
+//! until it fits).
+
+use std::io::Write as _;
+
+use chrono::{DateTime, Utc};
+use flate2::write::GzEncoder;
+use trato_domain::wire::{BatchRequest, WireResponse};
+use uuid::Uuid;
+
+use super::SyncError;
+use crate::store::{PendingResponse, Store};
+
+/// A batch ready to post: the body exactly as sent, and what it holds.
+#[derive(Debug, Clone)]
+pub struct PreparedBatch {
+    /// gzip-compressed JSON of a `BatchRequest`.
+    pub body: Vec<u8>,
+    /// `(seq, id)` of each response, in the order sent (the reply's order).
+    pub items: Vec<(i64, Uuid)>,
+}
+
+impl PreparedBatch {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Who sends: the batch header, from the kiosk's settings.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub kiosk_id: String,
+    pub unit_clues: String,
+}
+
+/// Reads up to `limit` pending responses and encodes them, halving the count
+/// while the body is over `max_bytes`. `None` when nothing is pending.
+pub fn next_batch(
+    store: &Store,
+    sender: &Sender,
+    sent_at: DateTime<Utc>,
+    limit: usize,
+    max_bytes: usize,
+) -> Result<Option<PreparedBatch>, SyncError> {
+    let pending = store.pending_responses(limit.max(1))?;
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    encode_fitting(pending, sender, sent_at, max_bytes).map(Some)
+}
+
+/// Encodes as many of `pending` (from the front) as fit in `max_bytes`.
+pub fn encode_fitting(
+    mut pending: Vec<PendingResponse>,
+    sender: &Sender,
+    sent_at: DateTime<Utc>,
+    max_bytes: usize,
+) -> Result<PreparedBatch, SyncError> {
+    loop {
+        let items: Vec<(i64, Uuid)> = pending.iter().map(|p| (p.seq, p.response.id)).collect();
+        let request = BatchRequest {
+            kiosk_id: sender.kiosk_id.clone(),
+            unit_clues: sender.unit_clues.clone(),
+            sent_at,
+            responses: pending
+                .iter()
+                .map(|p| WireResponse {
+                    seq: u64::try_from(p.seq).unwrap_or(0),
+                    response: p.response.clone(),
+                })
+                .collect(),
+        };
+        let body = encode(&request)?;
+        if body.len() <= max_bytes {
+            return Ok(PreparedBatch { body, items });
+        }
+        if pending.len() == 1 {
+            return Err(SyncError::ResponseTooLarge(pending[0].response.id));
+        }
+        let keep = pending.len() / 2;
+        tracing::debug!(
+            from = pending.len(),
+            to = keep,
+            bytes = body.len(),
+            "batch over the size limit: halving"
+        );
+        pending.truncate(keep);
+    }
+}
+
+/// gzip JSON of a batch, as the centre reads it.
+pub fn encode(request: &BatchRequest) -> Result<Vec<u8>, SyncError> {
+    let json = serde_json::to_vec(request).map_err(|e| SyncError::Encode(e.to_string()))?;
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(json.len() / 4),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&json)
+        .map_err(|e| SyncError::Encode(e.to_string()))?;
+    enc.finish().map_err(|e| SyncError::Encode(e.to_string()))
+}
