@@ -208,16 +208,15 @@ async fn a_failed_write_shows_a_calm_error_and_the_kiosk_keeps_working() {
     );
     let answer_all = async || {
         app.tap("start").await;
-        for (question, code) in [
+        app.answer_all(&[
             ("trato", "3"),
             ("saludo", "si"),
             ("escucha", "si"),
             ("respuesta", "si"),
             ("respeto", "si"),
             ("espera", "menos_30"),
-        ] {
-            app.answer(question, code).await;
-        }
+        ])
+        .await;
         app.wait_question("comentario").await;
         app.tap("submit").await;
     };

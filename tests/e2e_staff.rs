@@ -148,16 +148,15 @@ async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
     app.switch_to_survey(survey).await;
     app.wait_screen("attract").await;
     app.tap("start").await;
-    for (q, c) in [
+    app.answer_all(&[
         ("trato", "5"),
         ("saludo", "si"),
         ("escucha", "si"),
         ("respuesta", "si"),
         ("respeto", "si"),
         ("espera", "menos_30"),
-    ] {
-        app.answer(q, c).await;
-    }
+    ])
+    .await;
     app.wait_question("comentario").await;
     app.tap("submit").await;
     app.wait_screen("thanks").await;
@@ -179,16 +178,15 @@ async fn staff_export_today_to_the_kiosk_folder() {
     .await;
     // One response answered today.
     app.tap("start").await;
-    for (q, c) in [
+    app.answer_all(&[
         ("trato", "2"),
         ("saludo", "no"),
         ("escucha", "no"),
         ("respuesta", "si"),
         ("respeto", "si"),
         ("espera", "mas_2_horas"),
-    ] {
-        app.answer(q, c).await;
-    }
+    ])
+    .await;
     app.wait_question("mejorar").await;
     app.tap("answer-mejorar-limpieza").await;
     app.tap("next").await;

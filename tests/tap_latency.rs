@@ -42,16 +42,15 @@ async fn tap_on_submit_to_thank_you_painted() {
     for _ in 0..ROUNDS {
         app.wait_screen("attract").await;
         app.tap("start").await;
-        for (q, c) in [
+        app.answer_all(&[
             ("trato", "4"),
             ("saludo", "si"),
             ("escucha", "si"),
             ("respuesta", "si"),
             ("respeto", "si"),
             ("espera", "menos_30"),
-        ] {
-            app.answer(q, c).await;
-        }
+        ])
+        .await;
         app.wait_question("comentario").await;
         let ms = app.client.execute_async(MEASURE, vec![]).await.unwrap();
         samples.push(ms.as_f64().unwrap());

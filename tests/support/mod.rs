@@ -200,6 +200,13 @@ impl KioskApp {
         .await;
     }
 
+    /// Answers single-answer questions in order, each as [`Self::answer`].
+    pub async fn answer_all(&self, answers: &[(&str, &str)]) {
+        for (question, code) in answers {
+            self.answer(question, code).await;
+        }
+    }
+
     /// Types on the on-screen keyboard; a space is `kb-space`.
     pub async fn type_on_screen(&self, text: &str) {
         for c in text.chars() {
