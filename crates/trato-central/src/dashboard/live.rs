@@ -26,12 +26,16 @@ pub struct LiveEvent {
 
 pub struct Live {
     tx: broadcast::Sender<LiveEvent>,
+    /// Set when the server stops: open streams end, so a graceful shutdown
+    /// does not wait for pages that never close.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for Live {
     fn default() -> Self {
         Self {
             tx: broadcast::channel(1024).0,
+            closing: tokio::sync::watch::channel(false).0,
         }
     }
 }
@@ -50,6 +54,11 @@ impl Live {
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
+    }
+
+    /// Ends every open event stream (server shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 }
 
@@ -77,15 +86,29 @@ pub async fn events(
         ),
     };
     let rx = state.dash.live.subscribe();
+    let closing = state.dash.live.closing.subscribe();
     let hello = Event::default().event("hello").data("{}");
     let st = stream::unfold(
-        (rx, state, viewer.session_hash, allowed, Some(hello)),
-        |(mut rx, state, session, allowed, first)| async move {
+        (
+            rx,
+            closing,
+            state,
+            viewer.session_hash,
+            allowed,
+            Some(hello),
+        ),
+        |(mut rx, mut closing, state, session, allowed, first)| async move {
             if let Some(ev) = first {
-                return Some((Ok(ev), (rx, state, session, allowed, None)));
+                return Some((Ok(ev), (rx, closing, state, session, allowed, None)));
             }
             loop {
-                let msg = rx.recv().await;
+                if *closing.borrow_and_update() {
+                    return None;
+                }
+                let msg = tokio::select! {
+                    m = rx.recv() => m,
+                    _ = closing.changed() => return None,
+                };
                 if !state.dash.sessions.is_alive(&session) {
                     return None;
                 }
@@ -103,7 +126,7 @@ pub async fn events(
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 };
-                return Some((Ok(ev), (rx, state, session, allowed, None)));
+                return Some((Ok(ev), (rx, closing, state, session, allowed, None)));
             }
         },
     );

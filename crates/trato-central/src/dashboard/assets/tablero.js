@@ -1,0 +1,338 @@
+// Tablero de Trato Digno: fetches the JSON API, draws the figures, listens to
+// server-sent events. No framework, no inline code (strict CSP); every text
+// goes through textContent.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const LABELS = {
+    trato: { q: "Trato", "1": "Muy mal", "2": "Mal", "3": "Regular", "4": "Bien", "5": "Muy bien" },
+    saludo: { q: "Le saludaron" },
+    escucha: { q: "Le escucharon" },
+    respuesta: { q: "Respondieron dudas" },
+    respeto: { q: "Respeto y no discriminación" },
+    espera: { q: "Espera", menos_30: "menos de 30 min", "30_a_60": "30 a 60 min", "1_a_2_horas": "1 a 2 h", mas_2_horas: "más de 2 h" },
+    mejorar: { q: "Mejorar", trato_personal: "trato del personal", tiempo_espera: "tiempo de espera", informacion: "información", limpieza: "limpieza", medicamentos: "medicamentos", otro: "otro" },
+  };
+  const YESNO = { si: "Sí", no: "No", en_parte: "En parte" };
+  let me = null;
+  let refreshTimer = null;
+  let loading = false;
+  let again = false;
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  async function api(path, opts) {
+    const r = await fetch(path, Object.assign({ credentials: "same-origin" }, opts || {}));
+    if (r.status === 401) {
+      window.location.href = "/login";
+      throw new Error("sesión terminada");
+    }
+    if (!r.ok) {
+      let msg = r.status + "";
+      try { msg = (await r.json()).message || msg; } catch (e) { /* not JSON */ }
+      throw new Error(msg);
+    }
+    return r.json();
+  }
+
+  // Dates as YYYY-MM-DD strings, computed in UTC to avoid DST surprises.
+  function parseDay(s) { const [y, m, d] = s.split("-").map(Number); return new Date(Date.UTC(y, m - 1, d)); }
+  function fmtDay(d) { return d.toISOString().slice(0, 10); }
+  function addDays(s, n) { const d = parseDay(s); d.setUTCDate(d.getUTCDate() + n); return fmtDay(d); }
+  function shortDay(s) { const d = parseDay(s); return d.getUTCDate() + "/" + (d.getUTCMonth() + 1); }
+
+  function period() {
+    const today = me.today;
+    switch ($("period").value) {
+      case "today": return [today, today];
+      case "2m": { const d = parseDay(today); d.setUTCMonth(d.getUTCMonth() - 2); d.setUTCDate(d.getUTCDate() + 1); return [fmtDay(d), today]; }
+      case "custom": return [$("from").value || addDays(today, -6), $("to").value || today];
+      default: return [addDays(today, -6), today];
+    }
+  }
+
+  function bimester(day) {
+    const d = parseDay(day);
+    const m0 = Math.floor(d.getUTCMonth() / 2) * 2;
+    const from = new Date(Date.UTC(d.getUTCFullYear(), m0, 1));
+    const to = new Date(Date.UTC(d.getUTCFullYear(), m0 + 2, 0));
+    return [fmtDay(from), fmtDay(to)];
+  }
+
+  function query(extra) {
+    const [from, to] = period();
+    const p = new URLSearchParams({ from: from, to: to, scope: $("scope").value });
+    if ($("area").value) p.set("area", $("area").value);
+    for (const k in (extra || {})) p.set(k, extra[k]);
+    return p.toString();
+  }
+
+  function pct(v) { return v === null || v === undefined ? "—" : v.toFixed(1).replace(".", ",") + " %"; }
+  function num(v) { return (v || 0).toLocaleString("es-MX"); }
+  function when(iso) {
+    if (!iso) return "nunca";
+    const d = new Date(iso);
+    return d.toLocaleString("es-MX", { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function fillScopes() {
+    const sel = $("scope");
+    sel.textContent = "";
+    if (me.role === "national") sel.appendChild(new Option("Todo el Instituto", "institute"));
+    const ooad = me.parents.filter((p) => p.kind === "ooad");
+    const umae = me.parents.filter((p) => p.kind === "umae");
+    for (const [label, list] of [["OOAD", ooad], ["UMAE", umae]]) {
+      if (!list.length) continue;
+      const g = el("optgroup"); g.label = label;
+      for (const p of list) g.appendChild(new Option(p.name, "parent:" + p.name));
+      sel.appendChild(g);
+    }
+    if (me.units.length) {
+      const g = el("optgroup"); g.label = "Unidades";
+      for (const u of me.units) g.appendChild(new Option(u.name + " (" + u.clues + ")", "unit:" + u.clues));
+      sel.appendChild(g);
+    }
+    if (!sel.options.length) sel.appendChild(new Option(me.scope, "unit:" + me.scope));
+    sel.value = me.home;
+    const area = $("area");
+    for (const a of me.areas) area.appendChild(new Option(a, a));
+  }
+
+  function setText(id, v) { $(id).textContent = v; }
+
+  function drawChart(days) {
+    const box = $("chart");
+    box.textContent = "";
+    const NS = "http://www.w3.org/2000/svg";
+    const W = 960, H = 260, L = 44, R = 52, T = 14, B = 30;
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("class", "trend");
+    const mk = (tag, attrs, text) => {
+      const e = document.createElementNS(NS, tag);
+      for (const k in attrs) e.setAttribute(k, attrs[k]);
+      if (text !== undefined) e.textContent = text;
+      svg.appendChild(e);
+      return e;
+    };
+    const n = days.length;
+    const maxN = Math.max(1, ...days.map((d) => d.responses));
+    const x = (i) => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
+    const y = (p) => T + ((100 - p) * (H - T - B)) / 100;
+    const bw = Math.max(2, Math.min(28, ((W - L - R) / Math.max(n, 1)) * 0.6));
+    for (const p of [0, 25, 50, 75, 100]) {
+      mk("line", { x1: L, x2: W - R, y1: y(p), y2: y(p), class: "grid" });
+      mk("text", { x: L - 6, y: y(p) + 4, class: "axis", "text-anchor": "end" }, p + "%");
+    }
+    mk("text", { x: W - R + 6, y: T + 4, class: "axis" }, num(maxN));
+    mk("text", { x: W - R + 6, y: H - B + 4, class: "axis" }, "0");
+    days.forEach((d, i) => {
+      const h = ((H - T - B) * d.responses) / maxN;
+      if (d.responses > 0) {
+        const r = mk("rect", { x: x(i) - bw / 2, y: H - B - h, width: bw, height: h, class: "bar" });
+        const t = document.createElementNS(NS, "title");
+        t.textContent = d.day + ": " + d.responses + " respuestas, " + pct(d.pct_positive) + " positivo";
+        r.appendChild(t);
+      }
+    });
+    const step = Math.max(1, Math.ceil(n / 12));
+    days.forEach((d, i) => {
+      if (i % step === 0 || i === n - 1) mk("text", { x: x(i), y: H - 10, class: "axis", "text-anchor": "middle" }, shortDay(d.day));
+    });
+    for (const [key, cls] of [["pct_positive", "pos"], ["pct_negative", "neg"]]) {
+      let path = "";
+      let pen = false;
+      days.forEach((d, i) => {
+        const v = d[key];
+        if (v === null) { pen = false; return; }
+        path += (pen ? "L" : "M") + x(i).toFixed(1) + " " + y(v).toFixed(1) + " ";
+        pen = true;
+      });
+      if (path) mk("path", { d: path, class: "line " + cls });
+      days.forEach((d, i) => {
+        if (d[key] !== null) mk("circle", { cx: x(i), cy: y(d[key]), r: n > 40 ? 2 : 3.5, class: "dot " + cls });
+      });
+    }
+    if (!days.some((d) => d.responses > 0)) {
+      mk("text", { x: W / 2, y: H / 2, class: "empty", "text-anchor": "middle" }, "Sin respuestas en el periodo");
+    }
+    box.appendChild(svg);
+  }
+
+  function reportLinks(clues) {
+    const [from, to] = bimester(period()[1]);
+    const p = "unit=" + encodeURIComponent(clues) + "&from=" + from + "&to=" + to;
+    const span = el("span", "links");
+    const a1 = el("a", null, "XLSX"); a1.href = "/api/v1/dashboard/report.xlsx?" + p;
+    const a2 = el("a", null, "Imprimir"); a2.href = "/informe?" + p;
+    span.append(a1, " · ", a2);
+    return span;
+  }
+
+  function drawUnits(units) {
+    const tb = $("units").querySelector("tbody");
+    tb.textContent = "";
+    for (const u of units) {
+      const tr = el("tr");
+      const name = el("td");
+      name.append(el("strong", null, u.name), el("br"), el("span", "muted mono", u.clues));
+      tr.appendChild(name);
+      tr.appendChild(el("td", null, u.parent));
+      tr.appendChild(el("td", "num", num(u.responses)));
+      const p = el("td", "num", pct(u.pct_positive));
+      if (u.pct_positive !== null && u.pct_positive < 70) p.classList.add("low");
+      tr.appendChild(p);
+      tr.appendChild(el("td", "num", pct(u.pct_negative)));
+      tr.appendChild(el("td", "num", num(u.alerts)));
+      const c = el("td");
+      c.appendChild(el("span", null, when(u.last_contact)));
+      if (u.silent) c.append(" ", el("span", "badge silent", u.kiosks ? "sin contacto > 1 día" : "sin quiosco"));
+      tr.appendChild(c);
+      const r = el("td");
+      r.appendChild(reportLinks(u.clues));
+      tr.appendChild(r);
+      tb.appendChild(tr);
+    }
+    if (!units.length) {
+      const tr = el("tr");
+      const td = el("td", "muted", "Sin unidades en este ámbito.");
+      td.colSpan = 8;
+      tr.appendChild(td);
+      tb.appendChild(tr);
+    }
+  }
+
+  function answerText(s) {
+    return s.split(";").filter(Boolean).map((kv) => {
+      const [q, codes] = kv.split("=");
+      const lab = LABELS[q] || { q: q };
+      const vals = (codes || "").split("+").map((c) => lab[c] || YESNO[c] || c);
+      return lab.q + ": " + vals.join(", ");
+    }).join(" · ");
+  }
+
+  function unitName(clues) {
+    const u = me.units.find((x) => x.clues === clues);
+    return u ? u.name : clues;
+  }
+
+  function drawAlerts(list) {
+    const ul = $("alerts");
+    ul.textContent = "";
+    $("alerts-empty").classList.toggle("hidden", list.length > 0);
+    for (const a of list) {
+      const li = el("li", "alert" + (a.attended_at ? " done" : ""));
+      li.dataset.id = a.id;
+      const head = el("div", "a-head");
+      const reasons = a.reason.split(",").map((r) => (r === "trato" ? "Trato Mal o Muy mal" : "Falta de respeto o discriminación"));
+      head.append(el("span", "badge " + (a.attended_at ? "ok" : "alarm"), a.attended_at ? "Atendida" : "Abierta"), " ",
+        el("strong", null, reasons.join(" y ")), " ",
+        el("span", "muted", when(a.finished_at) + " · " + unitName(a.unit_clues) + " · " + a.service_area));
+      li.appendChild(head);
+      li.appendChild(el("div", "a-answers", answerText(a.answers)));
+      if (a.comment) li.appendChild(el("div", "a-comment", "«" + a.comment + "»"));
+      if (a.attended_at) {
+        li.appendChild(el("div", "a-note", "Atendida " + when(a.attended_at) + " por " + a.attended_by + ": " + a.note));
+      } else {
+        const f = el("form", "attend");
+        const ta = el("textarea");
+        ta.name = "note"; ta.required = true; ta.maxLength = 1000; ta.rows = 2;
+        ta.placeholder = "Nota: qué se hizo (obligatoria)";
+        ta.setAttribute("aria-label", "Nota de atención");
+        const b = el("button", null, "Marcar atendida");
+        b.type = "submit";
+        const msg = el("span", "error");
+        f.append(ta, b, msg);
+        f.addEventListener("submit", async (ev) => {
+          ev.preventDefault();
+          b.disabled = true;
+          try {
+            await api("/api/v1/dashboard/alerts/" + encodeURIComponent(a.id) + "/attend", {
+              method: "POST",
+              headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+              body: JSON.stringify({ note: ta.value }),
+            });
+            refresh();
+          } catch (e) {
+            msg.textContent = "No se pudo guardar: " + e.message;
+            b.disabled = false;
+          }
+        });
+        li.appendChild(f);
+      }
+      ul.appendChild(li);
+    }
+  }
+
+  async function refresh() {
+    if (loading) { again = true; return; }
+    loading = true;
+    try {
+      const [s, alerts, open] = await Promise.all([
+        api("/api/v1/dashboard/summary?" + query()),
+        api("/api/v1/dashboard/alerts?" + query({ status: $("alert-status").value })),
+        api("/api/v1/dashboard/alerts?" + query({ status: "open" })),
+      ]);
+      const t = s.totals;
+      setText("scope-title", s.scope_label + (s.area ? " · " + s.area : "") + " · " + s.from + " a " + s.to);
+      setText("kpi-responses", num(t.responses));
+      setText("kpi-positive", pct(t.pct_positive));
+      setText("kpi-negative", pct(t.pct_negative));
+      setText("kpi-saludo", pct(t.pct_saludo));
+      setText("kpi-escucha", pct(t.pct_escucha));
+      setText("kpi-respuesta", pct(t.pct_respuesta));
+      setText("kpi-alerts", num(t.alerts));
+      setText("kpi-open", (open.length >= 500 ? "500 o más" : num(open.length)) + (open.length === 1 ? " abierta" : " abiertas"));
+      drawChart(s.days);
+      drawUnits(s.units);
+      drawAlerts(alerts);
+      $("alerts-csv").href = "/api/v1/dashboard/alerts?" + query({ status: $("alert-status").value, format: "csv" });
+      setText("updated", "Actualizado " + new Date(s.generated_at).toLocaleTimeString("es-MX"));
+      document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+    } catch (e) {
+      setText("updated", "Error al cargar: " + e.message);
+    } finally {
+      loading = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+
+  function soon() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 250);
+  }
+
+  function listen() {
+    const es = new EventSource("/api/v1/dashboard/events");
+    const live = $("live");
+    es.addEventListener("hello", () => { live.textContent = "En vivo"; live.className = "live on"; });
+    es.addEventListener("batch", soon);
+    es.addEventListener("lagged", soon);
+    es.onerror = () => { live.textContent = "Reconectando…"; live.className = "live off"; };
+  }
+
+  async function start() {
+    me = await api("/api/v1/dashboard/me");
+    fillScopes();
+    $("from").value = addDays(me.today, -6);
+    $("to").value = me.today;
+    $("period").addEventListener("change", () => {
+      const c = $("period").value === "custom";
+      $("custom-from").classList.toggle("hidden", !c);
+      $("custom-to").classList.toggle("hidden", !c);
+      refresh();
+    });
+    for (const id of ["from", "to", "scope", "area", "alert-status"]) $(id).addEventListener("change", refresh);
+    await refresh();
+    listen();
+  }
+
+  start().catch((e) => setText("updated", "Error: " + e.message));
+})();

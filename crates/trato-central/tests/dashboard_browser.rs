@@ -1,0 +1,299 @@
+//! The dashboard in headless Chromium (Debian `chromium` + `chromium-driver`,
+//! driven through chromedriver by fantoccini): log in, see the figures,
+//! receive a live update after a batch is posted, mark an alert attended.
+//! Saves `target/test-artifacts/dashboard.png`.
+//!
+//! Skipped (with a message) when chromium or chromedriver is not installed;
+//! `.ci/setup` installs both.
+
+mod common;
+mod dashboard_support;
+
+use std::net::{Ipv4Addr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::Backend;
+use dashboard_support::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+fn find_bin(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Polls `f` until it returns true or `wait` passes.
+async fn until<F, Fut>(wait: Duration, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + wait;
+    while Instant::now() < deadline {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+async fn loads(c: &Client) -> i64 {
+    c.execute("return Number(document.body.dataset.loaded || 0)", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0)
+}
+
+fn digits(s: &str) -> i64 {
+    s.chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(-1)
+}
+
+fn artifacts() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_see_figures_live_update_and_attend_an_alert() {
+    let (Some(chromium), Some(chromedriver)) = (
+        find_bin(&["chromium", "chromium-browser", "google-chrome"]),
+        find_bin(&["chromedriver"]),
+    ) else {
+        eprintln!("SKIPPED: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let d = start(Backend::Sqlite).await;
+    let mut rng = Rng(0xc0ff_ee00_1234_5678);
+    let mut kiosks = Vec::new();
+    for (u, n) in [
+        ("DFIMS000020", 420),
+        ("DFIMS000032", 260),
+        ("NLIMS000315", 380),
+        ("JCIMS000301", 300),
+        ("VZIMS001112", 150),
+        ("MCIMS000454", 220),
+    ] {
+        let k = d.kiosk(u).await;
+        let rs = generate(&mut rng, &k, n, 60);
+        d.post_batch(&k, rs).await;
+        kiosks.push(k);
+    }
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--window-size=1366,1500", "--lang=es-MX",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let c = ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps.as_object().unwrap().clone())
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a chromedriver session");
+
+    // Log in.
+    c.goto(&d.url("/tablero")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/login"));
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys("nacional")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    if !until(Duration::from_secs(10), || async { loads(&c).await >= 1 }).await {
+        let url = c.current_url().await.unwrap();
+        let src = c.source().await.unwrap_or_default();
+        std::fs::write(
+            artifacts().join("dashboard-failed.png"),
+            c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
+    }
+    assert!(
+        until(Duration::from_secs(5), || async {
+            text(&c, "#live").await == "En vivo"
+        })
+        .await,
+        "live stream open"
+    );
+
+    // The figures are the API's.
+    let nat = d.login("nacional").await;
+    let api = d.get_json(&nat, "/api/v1/dashboard/summary").await;
+    let shown = digits(&text(&c, "#kpi-responses").await);
+    assert_eq!(shown, api["totals"]["responses"].as_i64().unwrap());
+    let pos = text(&c, "#kpi-positive").await;
+    let want = format!("{:.1}", api["totals"]["pct_positive"].as_f64().unwrap()).replace('.', ",");
+    assert!(pos.starts_with(&want), "{pos} vs {want}");
+    let rows = c.find_all(Locator::Css("#units tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 10, "every catalogue unit is listed");
+    assert!(c
+        .find(Locator::Css("#chart svg path.line.pos"))
+        .await
+        .is_ok());
+
+    // Live update: a batch of 5 (one alert) shows up without reload.
+    let before_loads = loads(&c).await;
+    let k = &kiosks[0];
+    let mut rs: Vec<_> = (0..4)
+        .map(|_| response(k, Utc::now(), "urgencias", "5", ["si", "si", "si", "si"]))
+        .collect();
+    let alert = response(
+        k,
+        Utc::now(),
+        "urgencias",
+        "1",
+        ["no", "no", "en_parte", "no"],
+    );
+    let alert_id = alert.id.to_string();
+    rs.push(alert);
+    let t = Instant::now();
+    d.post_batch(k, rs).await;
+    let updated = until(Duration::from_secs(2), || async {
+        digits(&text(&c, "#kpi-responses").await) == shown + 5
+    })
+    .await;
+    let took = t.elapsed();
+    assert!(
+        updated,
+        "live update within 2 s (page reloads: {})",
+        loads(&c).await - before_loads
+    );
+    println!("live update shown {took:?} after the POST");
+
+    // The new alert is listed; mark it attended with a note.
+    let sel = format!("#alerts li[data-id='{alert_id}']");
+    assert!(
+        until(Duration::from_secs(3), || async {
+            c.find(Locator::Css(&sel)).await.is_ok()
+        })
+        .await
+    );
+
+    // A clear picture of the page for people: last 2 months.
+    c.find(Locator::Css("#period"))
+        .await
+        .unwrap()
+        .select_by_value("2m")
+        .await
+        .unwrap();
+    let n = loads(&c).await;
+    assert!(until(Duration::from_secs(5), || async { loads(&c).await > n }).await);
+    let png = c.screenshot().await.unwrap();
+    let path = artifacts().join("dashboard.png");
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
+
+    let li = c.find(Locator::Css(&sel)).await.unwrap();
+    li.find(Locator::Css("textarea"))
+        .await
+        .unwrap()
+        .send_keys("Se llamó a la jefa de turno; se ofreció disculpa")
+        .await
+        .unwrap();
+    li.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(5), || async {
+            c.find(Locator::Css(&sel)).await.is_err()
+        })
+        .await,
+        "the attended alert leaves the open list"
+    );
+    let attended = d
+        .get_json(&nat, "/api/v1/dashboard/alerts?status=attended")
+        .await;
+    assert_eq!(attended[0]["id"], alert_id.as_str());
+    assert_eq!(attended[0]["attended_by"], "nacional");
+
+    // The printable report opens.
+    c.goto(&d.url("/informe?unit=DFIMS000020")).await.unwrap();
+    assert!(text(&c, "h1").await.contains("Informe bimestral"));
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(artifacts().join("informe.png"), png).unwrap();
+
+    c.close().await.unwrap();
+    d.stop().await;
+}
