@@ -134,6 +134,12 @@ impl Kiosk {
         )?)
     }
 
+    /// A patient is answering right now (started, not yet submitted or
+    /// abandoned): the survey must not change under them.
+    pub fn survey_in_progress(&self) -> bool {
+        self.session.is_some()
+    }
+
     pub fn bootstrap(&self) -> Bootstrap {
         Bootstrap {
             survey: self.survey.clone(),

@@ -24,6 +24,9 @@ pub struct StaffOverview {
     /// The last 7 local days, per question with options.
     pub questions: Vec<QuestionView>,
     pub database: DatabaseView,
+    /// Sending to the centre, as the database records it (the shell puts
+    /// the running sync task's live state here).
+    pub sync: crate::sync::SyncView,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -161,6 +164,7 @@ impl Kiosk {
                 bytes: self.store().size_bytes(),
                 quick_check: self.store().quick_check()?,
             },
+            sync: crate::sync::SyncView::from_store(self.store(), settings)?,
         })
     }
 }

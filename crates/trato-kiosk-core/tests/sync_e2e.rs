@@ -6,10 +6,13 @@
 
 mod sync_support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sync_support::*;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use trato_domain::wire::{Outcome, RejectReason};
 use trato_kiosk_core::sync::batch::{next_batch, Sender};
 use trato_kiosk_core::sync::{
@@ -262,4 +265,342 @@ async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
         assert!(Instant::now() < deadline, "timed out waiting");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+// --- fault injection --------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    /// Close before forwarding anything: the centre sees nothing.
+    DropBefore,
+    /// Forward the request, drop the reply: the lost acknowledgement.
+    DropReply,
+    /// Forward part of the request, then cut the connection.
+    ResetMidBody,
+    /// Forward the request, hold the reply past the client's timeout.
+    Delay,
+}
+
+#[derive(Default)]
+struct FaultStats {
+    requests: AtomicUsize,
+    faults: [AtomicUsize; 5],
+}
+
+impl FaultStats {
+    fn total_faults(&self) -> usize {
+        self.faults[1..]
+            .iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .sum()
+    }
+}
+
+/// A TCP proxy in front of `upstream` that decides, per HTTP request (the
+/// client's next bytes after a reply), from a seeded generator, which fault
+/// to inject.
+async fn fault_proxy(
+    upstream: std::net::SocketAddr,
+    seed: u64,
+    p_fault: f64,
+    hold: Duration,
+) -> (std::net::SocketAddr, Arc<FaultStats>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stats = Arc::new(FaultStats::default());
+    let rng = Arc::new(Mutex::new(fastrand::Rng::with_seed(seed)));
+    let s = stats.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(proxy_connection(
+                client,
+                upstream,
+                rng.clone(),
+                s.clone(),
+                p_fault,
+                hold,
+            ));
+        }
+    });
+    (addr, stats)
+}
+
+async fn proxy_connection(
+    mut client: TcpStream,
+    upstream: std::net::SocketAddr,
+    rng: Arc<Mutex<fastrand::Rng>>,
+    stats: Arc<FaultStats>,
+    p_fault: f64,
+    hold: Duration,
+) {
+    let Ok(mut server) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let mut cbuf = vec![0u8; 64 * 1024];
+    let mut sbuf = vec![0u8; 64 * 1024];
+    let mut new_request = true;
+    let mut fault = Fault::None;
+    let (mut forwarded, mut cut) = (0usize, 0usize);
+    loop {
+        tokio::select! {
+            n = client.read(&mut cbuf) => {
+                let n = match n { Ok(0) | Err(_) => return, Ok(n) => n };
+                if new_request {
+                    new_request = false;
+                    let mut rng = rng.lock().unwrap();
+                    fault = if rng.f64() < p_fault {
+                        match rng.u32(0..100) {
+                            0..33 => Fault::DropBefore,
+                            33..68 => Fault::DropReply,
+                            68..97 => Fault::ResetMidBody,
+                            _ => Fault::Delay,
+                        }
+                    } else {
+                        Fault::None
+                    };
+                    forwarded = 0;
+                    cut = rng.usize(1..1200);
+                    stats.requests.fetch_add(1, Ordering::SeqCst);
+                    stats.faults[fault as usize].fetch_add(1, Ordering::SeqCst);
+                }
+                match fault {
+                    Fault::DropBefore => return,
+                    Fault::ResetMidBody => {
+                        let take = (cut - forwarded).min(n);
+                        if server.write_all(&cbuf[..take]).await.is_err() { return; }
+                        forwarded += take;
+                        if forwarded >= cut {
+                            return;
+                        }
+                    }
+                    _ => if server.write_all(&cbuf[..n]).await.is_err() { return; },
+                }
+            }
+            n = server.read(&mut sbuf) => {
+                let n = match n { Ok(0) | Err(_) => return, Ok(n) => n };
+                match fault {
+                    Fault::None => {
+                        if client.write_all(&sbuf[..n]).await.is_err() { return; }
+                        new_request = true;
+                    }
+                    Fault::Delay => {
+                        tokio::time::sleep(hold).await;
+                        return;
+                    }
+                    _ => return,
+                }
+            }
+        }
+    }
+}
+
+/// Over a thousand faults while 10,000 responses drain: the centre ends
+/// with exactly 10,000 distinct rows and the kiosk with none pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_thousand_network_faults_every_response_arrives_exactly_once() {
+    let mut k = kiosk();
+    k.add_responses(10_000);
+    let db = centre_db().await;
+    let token = db.register(&k.id()).await;
+    let centre = serve(
+        &db,
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        unlimited(),
+    )
+    .await;
+    // Short client timeouts keep the delay faults cheap.
+    let timeout = Duration::from_millis(150);
+    let (proxy, stats) = fault_proxy(centre.addr, 0x7a70_d16e, 0.75, timeout * 2).await;
+    k.point_at(&format!("http://{proxy}"), &token);
+    let mut syncer = Syncer::open(
+        &k.db(),
+        SyncOptions {
+            batch_size: 25,
+            timeouts: Timeouts {
+                connect: Duration::from_secs(2),
+                request: timeout,
+            },
+            check_survey: false,
+            ..SyncOptions::default()
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+    let (mut runs, mut errors) = (0, std::collections::BTreeMap::<&str, usize>::new());
+    loop {
+        runs += 1;
+        assert!(runs < 20_000, "no progress");
+        match syncer.run_once().await {
+            Ok(report) if report.pending == 0 => break,
+            Ok(_) => {}
+            Err(e) => {
+                assert!(e.is_transient(), "{e}");
+                *errors.entry(e.code()).or_default() += 1;
+            }
+        }
+    }
+    let faults = stats.total_faults();
+    eprintln!(
+        "{} requests, {faults} faults {:?}, errors seen {errors:?}, in {:?}",
+        stats.requests.load(Ordering::SeqCst),
+        stats
+            .faults
+            .iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .collect::<Vec<_>>(),
+        started.elapsed()
+    );
+    assert!(faults >= 1_000, "only {faults} faults");
+    assert_eq!(db.counts(), (10_000, 10_000));
+    let counts = k.counts();
+    assert_eq!(
+        (counts.pending, counts.sent, counts.rejected),
+        (0, 10_000, 0)
+    );
+    centre.stop().await;
+}
+
+// --- SIGKILL between the centre's reply and the local commit ---------------
+
+const CHILD_DB: &str = "TRATO_SYNC_KILL_CHILD_DB";
+
+/// The child: syncs, and on the first reply announces it and waits to be
+/// killed, before applying it.
+#[test]
+#[ignore = "run only as the SIGKILL test's child process"]
+fn sync_kill_child() {
+    let Some(db) = std::env::var_os(CHILD_DB) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hook: trato_kiosk_core::sync::ReplyHook = Arc::new(|reply| {
+        use std::io::Write as _;
+        // On a line of its own: libtest may have left "test ... " unfinished.
+        println!("\nreply {}", reply.results.len());
+        let _ = std::io::stdout().flush();
+        std::thread::sleep(Duration::from_secs(3600));
+    });
+    let mut syncer = Syncer::open(
+        std::path::Path::new(&db),
+        SyncOptions {
+            after_reply: Some(hook),
+            ..options()
+        },
+    )
+    .unwrap();
+    let _ = rt.block_on(syncer.run_once());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_the_reply_the_batch_goes_again_as_duplicates() {
+    let mut k = kiosk();
+    k.add_responses(1_000);
+    let db = centre_db().await;
+    let token = db.register(&k.id()).await;
+    let centre = serve(
+        &db,
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        unlimited(),
+    )
+    .await;
+    k.point_at(&centre.url(), &token);
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "sync_kill_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DB, k.db())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("reply "))
+    })
+    .await
+    .unwrap();
+    assert_eq!(line.as_deref(), Some("reply 200"));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    // The centre committed the batch; the kiosk never marked it.
+    assert_eq!(db.counts(), (200, 200));
+    assert_eq!(k.counts().pending, 1_000);
+    assert_eq!(k.kiosk.store().quick_check().unwrap(), "ok");
+
+    // Restarted: the same batch goes again and comes back as duplicates.
+    let mut syncer = Syncer::open(&k.db(), options()).unwrap();
+    let report = syncer.run_once().await.unwrap();
+    assert_eq!((report.duplicate, report.stored), (200, 800));
+    assert_eq!(db.counts(), (1_000, 1_000));
+    assert_eq!(k.counts().pending, 0);
+    centre.stop().await;
+}
+
+// --- certificates -------------------------------------------------------------
+
+/// An HTTPS endpoint with a self-signed certificate: a certificate error,
+/// reported as such, and nothing marked sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_signed_certificate_is_refused_and_nothing_is_marked_sent() {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let certs = vec![CertificateDer::from_pem_file(fixtures.join("self-signed-cert.pem")).unwrap()];
+    let key = PrivateKeyDer::from_pem_file(fixtures.join("self-signed-key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(AtomicUsize::new(0));
+    let h = handshakes.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            h.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(tcp).await;
+            });
+        }
+    });
+
+    let mut k = kiosk();
+    k.add_responses(10);
+    k.point_at(
+        &format!("https://localhost:{port}"),
+        "a-token-of-the-right-length",
+    );
+    let mut syncer = Syncer::open(&k.db(), options()).unwrap();
+    let err = syncer.run_once().await.unwrap_err();
+    assert!(matches!(err, SyncError::Certificate(_)), "{err:?}");
+    assert_eq!(err.code(), "certificate");
+    assert!(handshakes.load(Ordering::SeqCst) >= 1);
+    assert_eq!(k.counts().pending, 10);
+    assert_eq!(k.counts().sent, 0);
+    let last = k.kiosk.store().last_sync().unwrap().unwrap();
+    assert!(!last.ok);
+    assert!(
+        last.error.as_deref().unwrap().contains("certificado"),
+        "{last:?}"
+    );
 }

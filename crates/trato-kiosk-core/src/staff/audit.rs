@@ -59,6 +59,8 @@ pub enum Origin {
     Screen,
     Cli,
     Setup,
+    /// The sync task, acting on what the centre published (a new survey).
+    Sync,
 }
 
 impl Origin {
@@ -67,6 +69,7 @@ impl Origin {
             Self::Screen => "screen",
             Self::Cli => "cli",
             Self::Setup => "setup",
+            Self::Sync => "sync",
         }
     }
 }

@@ -366,6 +366,16 @@ impl Kiosk {
         }
     }
 
+    /// The sync task acts as IT for what the centre publishes (a newer
+    /// survey); audited with origin `sync`.
+    pub fn admin_sync(&mut self) -> Admin<'_> {
+        Admin {
+            kiosk: self,
+            role: Role::It,
+            origin: Origin::Sync,
+        }
+    }
+
     fn session_ttl(&self) -> Duration {
         Duration::minutes(i64::from(self.settings.staff_session_minutes))
     }

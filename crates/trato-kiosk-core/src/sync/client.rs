@@ -165,6 +165,11 @@ fn classify(e: reqwest::Error) -> SyncError {
     if let Some(cert) = certificate_error(&e) {
         return SyncError::Certificate(cert);
     }
+    // The connector may box the TLS error where no downcast reaches it;
+    // rustls's own wording still says what it is.
+    if let Some(at) = text.find("invalid peer certificate") {
+        return SyncError::Certificate(text[at..].to_owned());
+    }
     if e.is_timeout() {
         SyncError::Timeout
     } else if e.is_connect() {

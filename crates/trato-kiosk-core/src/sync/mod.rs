@@ -347,6 +347,23 @@ impl Syncer {
     }
 }
 
+impl crate::Kiosk {
+    /// Installs a survey the centre made active and switches to it, between
+    /// patients only: `Ok(false)` while a survey is in progress (the next
+    /// sync offers it again). Responses already stored keep their version.
+    pub fn adopt_centre_survey(
+        &mut self,
+        survey: &SurveyDefinition,
+    ) -> Result<bool, crate::KioskError> {
+        if self.survey_in_progress() {
+            return Ok(false);
+        }
+        self.admin_sync().install_survey(survey)?;
+        tracing::info!(survey = %survey.id, version = survey.version, "switched to the survey the centre published");
+        Ok(true)
+    }
+}
+
 fn settings_error(e: crate::SettingsError) -> SyncError {
     match e {
         crate::SettingsError::Store(s) => SyncError::Store(s),
