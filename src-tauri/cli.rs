@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use trato_domain::SurveyDefinition;
 use trato_kiosk_core::export::{self, ExportFormat, ExportRequest};
 use trato_kiosk_core::staff::{DEMO_IT_PIN, DEMO_STAFF_PIN};
+use trato_kiosk_core::sync::{SyncError, SyncOptions, Syncer};
 use trato_kiosk_core::{data_dir, Kiosk, Role};
 
 use crate::kiosk_window::WindowPlan;
@@ -50,6 +51,12 @@ pub enum Command {
         /// Machine-readable output
         #[arg(long)]
         json: bool,
+    },
+    /// Send pending responses to the centre now (one sync), and pick up a newer survey
+    Sync {
+        /// One sync, then exit: non-zero, with the reason, if it failed
+        #[arg(long)]
+        once: bool,
     },
     /// Show or change this kiosk's settings
     #[command(subcommand)]
@@ -164,6 +171,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::run(kiosk, WindowPlan { size: window_size })?;
         }
         Command::Status { json } => print_status(&kiosk, json)?,
+        Command::Sync { once } => {
+            if !once {
+                bail!("the kiosk window syncs in the background; for one sync now use `trato-kiosk sync --once`");
+            }
+            return sync_once(&mut kiosk);
+        }
         Command::Config(config) => run_config(&mut kiosk, config)?,
         Command::Pin(PinCommand::Set { role }) => {
             let pin = read_pin()?;
@@ -352,6 +365,66 @@ fn run_export(
     }
     println!("{} ({} respuestas)", summary.path.display(), summary.rows);
     Ok(())
+}
+
+/// One sync through its own connection (as the window's background task
+/// does), then a report: what was sent, what the centre rejected and why.
+fn sync_once(kiosk: &mut Kiosk) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the sync runtime")?;
+    let mut syncer = Syncer::open(kiosk.store().path(), SyncOptions::default())?;
+    let report = match runtime.block_on(syncer.run_once()) {
+        Ok(report) => report,
+        Err(SyncError::NotConfigured) => {
+            eprintln!(
+                "error: {} Configure it with `trato-kiosk config set sync.endpoint https://...` and `sync.token`.",
+                SyncError::NotConfigured.in_words()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Err(error) => {
+            eprintln!("error: {}\n({error})", error.in_words());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    println!(
+        "Enviadas: {} ({} nuevas en el centro, {} ya estaban) en {} lote(s)",
+        report.sent(),
+        report.stored,
+        report.duplicate,
+        report.batches
+    );
+    println!("Rechazadas: {}", report.rejected.len());
+    for r in &report.rejected {
+        println!(
+            "  {} {}",
+            r.id,
+            trato_kiosk_core::sync::apply::reject_text(r.reason, &r.detail)
+        );
+    }
+    println!("Por enviar: {}", report.pending);
+    if let Some(ms) = report.clock_offset_ms {
+        println!(
+            "Diferencia de reloj con el centro: {:+.1} s",
+            ms as f64 / 1000.0
+        );
+    }
+    if report.purged > 0 {
+        println!(
+            "Depuradas (enviadas hace más de sync.retention_days): {}",
+            report.purged
+        );
+    }
+    if let Some(survey) = report.new_survey {
+        kiosk.adopt_centre_survey(&survey)?;
+        println!(
+            "Encuesta del centro instalada y activa: {} v{}",
+            survey.id, survey.version
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_status(kiosk: &Kiosk, json: bool) -> anyhow::Result<()> {

@@ -2,28 +2,96 @@
 //! `trato_kiosk_core::Kiosk`, which holds every rule.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use trato_domain::Answer;
+use trato_kiosk_core::sync::{spawn_service, ServiceOptions, SyncHandle, SyncOptions, Syncer};
 use trato_kiosk_core::{Abandoned, Bootstrap, Kiosk, Submitted};
 use uuid::Uuid;
 
 use crate::ipc_error::IpcError;
 use crate::kiosk_window::{self, WindowPlan};
 
-/// The kiosk, shared by all commands; one survey session at a time.
+/// Called after the sync task switched the kiosk to a survey the centre
+/// published (the shell reloads the survey window).
+type SurveyChanged = Box<dyn Fn() + Send + Sync>;
+
+/// The kiosk, shared by all commands; one survey session at a time. The
+/// sync task has its own database connection and takes this lock only to
+/// switch surveys.
 pub struct KioskState {
-    kiosk: Mutex<Kiosk>,
+    kiosk: Arc<Mutex<Kiosk>>,
     jobs: AtomicU64,
+    sync: OnceLock<SyncHandle>,
+    survey_changed: Arc<OnceLock<SurveyChanged>>,
 }
 
 impl KioskState {
     pub fn new(kiosk: Kiosk) -> Self {
         KioskState {
-            kiosk: Mutex::new(kiosk),
+            kiosk: Arc::new(Mutex::new(kiosk)),
             jobs: AtomicU64::new(0),
+            sync: OnceLock::new(),
+            survey_changed: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Starts the background sync on tauri's async runtime: it never blocks
+    /// the survey (its own connection; SQLite work on the blocking pool).
+    /// Without a database connection for it, the kiosk runs without sync.
+    pub fn start_sync(&self) {
+        let db = match self.lock() {
+            Ok(kiosk) => kiosk.store().path().to_owned(),
+            Err(_) => return,
+        };
+        let syncer = match Syncer::open(&db, SyncOptions::default()) {
+            Ok(s) => s,
+            Err(error) => {
+                tracing::error!(%error, "cannot start sync: this kiosk will not send responses");
+                return;
+            }
+        };
+        let kiosk = self.kiosk.clone();
+        let changed = self.survey_changed.clone();
+        let on_survey = Box::new(move |survey: trato_domain::SurveyDefinition| {
+            let adopted = match kiosk.lock() {
+                Ok(mut k) => k.adopt_centre_survey(&survey),
+                Err(_) => return,
+            };
+            match adopted {
+                Ok(true) => {
+                    if let Some(reload) = changed.get() {
+                        reload();
+                    }
+                }
+                Ok(false) => {
+                    tracing::info!("a patient is answering: the new survey waits for the next sync")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot install the survey the centre published")
+                }
+            }
+        });
+        let (handle, task) = spawn_service(syncer, ServiceOptions::default(), on_survey);
+        tauri::async_runtime::spawn(task);
+        let _ = self.sync.set(handle);
+    }
+
+    /// The running sync task, if it started.
+    pub fn sync(&self) -> Option<&SyncHandle> {
+        self.sync.get()
+    }
+
+    /// What to do once the kiosk switched to a survey from the centre.
+    pub fn on_survey_changed(&self, f: SurveyChanged) {
+        let _ = self.survey_changed.set(f);
+    }
+
+    fn response_stored(&self) {
+        if let Some(sync) = self.sync() {
+            sync.response_stored();
         }
     }
 
@@ -66,7 +134,9 @@ pub async fn submit_response(
     language: String,
     answers: Vec<Answer>,
 ) -> Result<Submitted, IpcError> {
-    Ok(state.lock()?.submit(response_id, &language, &answers)?)
+    let submitted = state.lock()?.submit(response_id, &language, &answers)?;
+    state.response_stored();
+    Ok(submitted)
 }
 
 #[tauri::command]
@@ -76,7 +146,11 @@ pub async fn abandon_response(
     language: String,
     answers: Vec<Answer>,
 ) -> Result<Abandoned, IpcError> {
-    Ok(state.lock()?.abandon(response_id, &language, &answers)?)
+    let abandoned = state.lock()?.abandon(response_id, &language, &answers)?;
+    if abandoned.kept {
+        state.response_stored();
+    }
+    Ok(abandoned)
 }
 
 /// The hidden staff gesture: opens the staff window (PIN pad) above the

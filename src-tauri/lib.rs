@@ -9,7 +9,7 @@ mod ipc_error;
 mod kiosk_window;
 mod staff_commands;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Manager, Runtime};
 use trato_kiosk_core::Kiosk;
 
 pub use commands::KioskState;
@@ -22,9 +22,12 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 }
 
 /// Adds the kiosk's state and commands to a builder (real or mock runtime).
+/// Starts the background sync task too (on tauri's async runtime).
 pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan) -> Builder<R> {
+    let state = KioskState::new(kiosk);
+    state.start_sync();
     builder
-        .manage(KioskState::new(kiosk))
+        .manage(state)
         .manage(plan)
         .invoke_handler(tauri::generate_handler![
             // The survey window (capability `survey`).
@@ -58,6 +61,17 @@ pub fn run(kiosk: Kiosk, plan: WindowPlan) -> anyhow::Result<()> {
     let configured = kiosk.is_configured()?;
     configure(Builder::default(), kiosk, plan)
         .setup(move |app| {
+            // A survey the centre published is shown from the next patient:
+            // the survey window reloads its definition.
+            let handle = app.handle().clone();
+            app.state::<KioskState>()
+                .on_survey_changed(Box::new(move || {
+                    if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+                        if let Err(error) = window.eval("window.location.reload()") {
+                            tracing::warn!(%error, "cannot reload the survey window");
+                        }
+                    }
+                }));
             if configured {
                 kiosk_window::open_survey(app.handle(), plan)?;
             } else {

@@ -83,10 +83,22 @@ pub async fn staff_overview(
     state: State<'_, KioskState>,
     token: String,
 ) -> Result<StaffOverview, IpcError> {
-    let mut kiosk = state.lock()?;
-    let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
-    let today = Local::now().date_naive();
-    Ok(admin.kiosk().overview(today, "es")?)
+    let mut overview = {
+        let mut kiosk = state.lock()?;
+        let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
+        let today = Local::now().date_naive();
+        admin.kiosk().overview(today, "es")?
+    };
+    // The running task knows more than the database: sending now, the next
+    // retry. Counts stay the database's (they include the newest response).
+    if let Some(live) = state.sync().and_then(|s| s.view()) {
+        if live.endpoint == overview.sync.endpoint {
+            overview.sync.state = live.state;
+            overview.sync.last_error = live.last_error.or(overview.sync.last_error);
+            overview.sync.next_attempt = live.next_attempt;
+        }
+    }
+    Ok(overview)
 }
 
 #[tauri::command]
@@ -213,13 +225,22 @@ pub async fn staff_sync_now(
     state: State<'_, KioskState>,
     token: String,
 ) -> Result<SyncStarted, IpcError> {
-    let mut kiosk = state.lock()?;
-    let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
-    admin.record_sync_now("requested from the staff screen")?;
-    Err(IpcError {
-        code: "not_available",
-        message: "Este quiosco todavía no tiene sincronización con el centro.".into(),
-    })
+    {
+        let mut kiosk = state.lock()?;
+        let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
+        admin.record_sync_now("requested from the staff screen")?;
+    }
+    match state.sync() {
+        Some(sync) => {
+            sync.sync_now();
+            Ok(SyncStarted { started: true })
+        }
+        None => Err(IpcError {
+            code: "not_available",
+            message: "La sincronización no pudo iniciarse en este quiosco; revise el registro."
+                .into(),
+        }),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -259,9 +280,15 @@ pub async fn staff_update_settings(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    Ok(Changed {
-        changed: admin.update_settings(&pairs)?,
-    })
+    let changed = admin.update_settings(&pairs)?;
+    drop(kiosk);
+    // A new endpoint or token is tried at once.
+    if changed.iter().any(|k| k.starts_with("sync.")) {
+        if let Some(sync) = state.sync() {
+            sync.sync_now();
+        }
+    }
+    Ok(Changed { changed })
 }
 
 #[tauri::command]

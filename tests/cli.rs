@@ -377,3 +377,44 @@ fn a_second_kiosk_on_the_same_data_directory_is_refused() {
     let stderr = failed(&kiosk(dir.path(), &["status"]));
     assert!(stderr.contains("already running"), "{stderr}");
 }
+
+#[test]
+fn sync_once_without_an_endpoint_fails_with_the_reason_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kiosk(dir.path(), &["sync", "--once"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = failed(&output);
+    assert!(stderr.contains("Sin configurar"), "{stderr}");
+    assert!(stderr.contains("sync.endpoint"), "{stderr}");
+}
+
+#[test]
+fn sync_once_with_no_centre_listening_fails_with_the_reason_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    // A loopback port with nobody listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    ok(&kiosk(
+        dir.path(),
+        &[
+            "config",
+            "set",
+            "sync.endpoint",
+            &format!("http://127.0.0.1:{port}"),
+        ],
+    ));
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "sync.token", "0123456789abcdef0123"],
+    ));
+    let output = kiosk(dir.path(), &["sync", "--once"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = failed(&output);
+    assert!(stderr.contains("No hay conexión"), "{stderr}");
+    let status: Value =
+        serde_json::from_str(&ok(&kiosk(dir.path(), &["status", "--json"]))).unwrap();
+    assert_eq!(status["last_sync"]["ok"], false);
+}

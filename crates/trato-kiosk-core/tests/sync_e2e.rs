@@ -604,3 +604,51 @@ async fn a_self_signed_certificate_is_refused_and_nothing_is_marked_sent() {
         "{last:?}"
     );
 }
+
+/// A newer survey published at the centre is picked up by the next sync and
+/// made active between patients; earlier responses keep their version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_survey_published_centrally_becomes_active_between_patients() {
+    let mut k = kiosk();
+    let before = k.add_responses(3);
+    let db = centre_db().await;
+    let token = db.register(&k.id()).await;
+    let mut v2 = trato_kiosk_core::survey_catalog::default_survey().unwrap();
+    v2.version = 2;
+    trato_central::admin::publish_survey(
+        &*db.store,
+        &serde_json::to_string(&v2).unwrap(),
+        trato_central::store::PublishTarget::All,
+    )
+    .await
+    .unwrap();
+    let centre = serve(
+        &db,
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        unlimited(),
+    )
+    .await;
+    k.point_at(&centre.url(), &token);
+    let mut syncer = Syncer::open(&k.db(), SyncOptions::default()).unwrap();
+    let report = syncer.run_once().await.unwrap();
+    assert_eq!(report.sent(), 3);
+    let survey = report.new_survey.expect("the centre's newer survey");
+    assert_eq!(survey.version, 2);
+
+    // Not while a patient is answering.
+    let id = k.kiosk.start_survey("es").unwrap();
+    assert!(!k.kiosk.adopt_centre_survey(&survey).unwrap());
+    assert_eq!(k.kiosk.settings().survey_version, 1);
+    k.kiosk.abandon(id, "es", &[]).unwrap();
+    assert!(k.kiosk.adopt_centre_survey(&survey).unwrap());
+    assert_eq!(k.kiosk.settings().survey_version, 2);
+    assert_eq!(k.kiosk.bootstrap().survey.version, 2);
+    for id in before {
+        let r = k.kiosk.store().response(id).unwrap().unwrap();
+        assert_eq!(r.survey_version, 1);
+    }
+    // Now current: nothing newer to offer.
+    let again = syncer.run_once().await.unwrap();
+    assert!(again.new_survey.is_none());
+    centre.stop().await;
+}

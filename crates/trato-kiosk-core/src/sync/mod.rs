@@ -310,8 +310,10 @@ impl Syncer {
                         s.id != settings.survey_id || s.version > settings.survey_version
                     });
                 }
-                // Responses are what matters: a survey check that fails
-                // does not fail the sync.
+                // With nothing sent, the survey check is the sync's only
+                // contact with the centre: its failure is the sync's. After
+                // batches went through, it only warns.
+                Err(e) if report.batches == 0 => return Err(e),
                 Err(e) => tracing::warn!(error = %e, "cannot ask the centre for the active survey"),
             }
         }
