@@ -103,6 +103,12 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
         find_bin(&["chromium", "chromium-browser", "google-chrome"]),
         find_bin(&["chromedriver"]),
     ) else {
+        // CI installs them (.ci/setup --tests) and sets TRATO_REQUIRE_BROWSER,
+        // so there a missing browser fails instead of passing unseen.
+        assert!(
+            std::env::var_os("TRATO_REQUIRE_BROWSER").is_none(),
+            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+        );
         eprintln!("SKIPPED: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
         return;
     };
