@@ -86,6 +86,10 @@ enum KioskCommand {
         /// A name staff recognise, e.g. "Urgencias planta baja".
         #[arg(long)]
         name: String,
+        /// The kiosk's own id (`trato-kiosk status` shows it): its stored
+        /// responses carry it. Without it a new id is made.
+        #[arg(long)]
+        kiosk_id: Option<String>,
     },
     /// List kiosks (never their tokens).
     List {
@@ -212,9 +216,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("stopped");
         }
         Command::Kiosk { command } => match command {
-            KioskCommand::Add { db, unit, name } => {
+            KioskCommand::Add {
+                db,
+                unit,
+                name,
+                kiosk_id,
+            } => {
                 let store = open_store(&db.db).await?;
-                let k = admin::add_kiosk(&*store, &unit, &name).await?;
+                let k =
+                    admin::add_kiosk_with_id(&*store, &unit, &name, kiosk_id.as_deref()).await?;
                 println!("kiosk_id: {}", k.id);
                 println!("unit:     {}", k.unit_clues);
                 println!("token:    {}", k.token);
