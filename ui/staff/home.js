@@ -65,6 +65,7 @@ function syncCard(ctx, ov) {
   else if (s.lastError) line = `Último intento con error: ${s.lastError}`;
   else if (s.lastSuccess) line = `Último envío correcto: ${dateTime(s.lastSuccess)}`;
   else line = 'Aún no se ha enviado nada.';
+  if (s.state) line = `Estado: ${s.state}. ${line}`;
   const state = h('p', { class: 'sync-state', dataset: { testid: 'sync-state' }, role: 'status' },
     line, h('br'), `Por enviar: ${num(s.pending ?? (ov.counts && ov.counts.pending))}`);
   const btn = h('button', {
