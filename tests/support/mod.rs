@@ -156,22 +156,38 @@ impl KioskApp {
     }
 
     /// Taps by dispatching the click inside the page, once the element is
-    /// there and enabled.
+    /// there and enabled. The click runs after the script has answered, so a
+    /// tap that closes the window (leaving kiosk mode) still reports back.
     pub async fn tap_in_page(&self, testid: &str) {
         let selector = format!("[data-testid='{testid}']");
         let script = format!(
             "const el = document.querySelector(\"{selector}\"); \
-             if (!el || el.disabled || !el.checkVisibility()) return false; el.click(); return true;"
+             if (!el || el.disabled || !el.checkVisibility()) return false; \
+             setTimeout(() => el.click(), 0); return true;"
         );
-        self.wait_until(&format!("{testid} to be tappable"), async || {
-            self.client
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let tapped = self
+                .client
                 .execute(&script, vec![])
                 .await
                 .ok()
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false)
-        })
-        .await;
+                .and_then(|v| v.as_bool());
+            if tapped == Some(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let state = self
+                    .js(&format!(
+                        "const el = document.querySelector(\"{selector}\"); return JSON.stringify({{ \
+                         exists: !!el, disabled: el && el.disabled, visible: el && el.checkVisibility(), \
+                         screen: document.body.dataset.screen, url: location.href }})"
+                    ))
+                    .await;
+                panic!("timed out waiting for {testid} to be tappable: {state}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Taps an element as fast as WebDriver allows, `times` times, ignoring
