@@ -120,12 +120,7 @@ async fn replays_change_nothing_and_a_changed_response_is_a_conflict() {
     k.add_responses(50);
     let db = centre_db().await;
     let token = db.register(&k.id()).await;
-    let centre = serve(
-        &db,
-        TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        unlimited(),
-    )
-    .await;
+    let centre = serve_on_free_port(&db).await;
     k.point_at(&centre.url(), &token);
     let client = CentreClient::new(&centre.url(), &token, Timeouts::default()).unwrap();
     let sender = Sender {
@@ -204,12 +199,7 @@ async fn rejected_responses_are_kept_with_their_reason_and_never_purged() {
 
     let db = centre_db().await;
     let token = db.register(&k.id()).await;
-    let centre = serve(
-        &db,
-        TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        unlimited(),
-    )
-    .await;
+    let centre = serve_on_free_port(&db).await;
     k.point_at(&centre.url(), &token);
     let mut syncer = Syncer::open(&k.db(), options()).unwrap();
     let report = syncer.run_once().await.unwrap();
@@ -403,12 +393,7 @@ async fn through_a_thousand_network_faults_every_response_arrives_exactly_once()
     k.add_responses(10_000);
     let db = centre_db().await;
     let token = db.register(&k.id()).await;
-    let centre = serve(
-        &db,
-        TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        unlimited(),
-    )
-    .await;
+    let centre = serve_on_free_port(&db).await;
     // Short client timeouts keep the delay faults cheap.
     let timeout = Duration::from_millis(150);
     let (proxy, stats) = fault_proxy(centre.addr, 0x7a70_d16e, 0.75, timeout * 2).await;
@@ -501,12 +486,7 @@ async fn killed_after_the_reply_the_batch_goes_again_as_duplicates() {
     k.add_responses(1_000);
     let db = centre_db().await;
     let token = db.register(&k.id()).await;
-    let centre = serve(
-        &db,
-        TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        unlimited(),
-    )
-    .await;
+    let centre = serve_on_free_port(&db).await;
     k.point_at(&centre.url(), &token);
 
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
@@ -622,12 +602,7 @@ async fn a_newer_survey_published_centrally_becomes_active_between_patients() {
     )
     .await
     .unwrap();
-    let centre = serve(
-        &db,
-        TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        unlimited(),
-    )
-    .await;
+    let centre = serve_on_free_port(&db).await;
     k.point_at(&centre.url(), &token);
     let mut syncer = Syncer::open(&k.db(), SyncOptions::default()).unwrap();
     let report = syncer.run_once().await.unwrap();

@@ -86,6 +86,12 @@ pub async fn serve(db: &CentreDb, listener: TcpListener, config: Config) -> Cent
     }
 }
 
+/// The real centre on a free loopback port, without rate limits.
+pub async fn serve_on_free_port(db: &CentreDb) -> Centre {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve(db, listener, unlimited()).await
+}
+
 impl Centre {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
