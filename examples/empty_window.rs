@@ -5,6 +5,9 @@
 //! `cargo build --release --example empty_window`; used by `.ci/bench-startup`.
 
 fn main() {
+    // The same rendering choice as the kiosk, so the floor differs only by
+    // the page it shows.
+    trato_kiosk::choose_renderer();
     let size = std::env::args()
         .nth(1)
         .and_then(|s| {

@@ -4,6 +4,8 @@
 
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
+pub use platform::choose_renderer;
+
 pub const MAIN_WINDOW: &str = "main";
 /// The staff tools (and the first-run setup): a window of its own, so the
 /// survey window's capability never covers an admin command.
@@ -92,6 +94,45 @@ fn is_app_url(url: &tauri::Url) -> bool {
 mod platform {
     use tauri::{Runtime, WebviewWindow};
 
+    /// WebKitGTK's own switch (`=1`: paint directly, no GPU compositing).
+    /// When IT sets it in the kiosk's environment, their choice stands.
+    const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+    /// Chooses how WebKitGTK renders, before any thread or GTK exists (it
+    /// reads the environment at start-up). WebKitGTK composites pages with
+    /// OpenGL; with no usable GPU (no DRM render node this process may open:
+    /// a VM, a thin client, Xvfb) Mesa falls back to llvmpipe, and compositing
+    /// in software GL costs more than painting directly: the attract screen
+    /// appears about 0.3 s later (docs/PERFORMANCE.md). With a GPU nothing
+    /// changes. Returns what it decided, for the log.
+    pub fn choose_renderer() -> Option<&'static str> {
+        if std::env::var_os(NO_COMPOSITING).is_some() {
+            return None;
+        }
+        if has_usable_gpu() {
+            return Some("GPU compositing (a DRM render node is available)");
+        }
+        // Safety of `set_var`: called first thing in `main`, before any other
+        // thread exists (edition 2021 does not mark it unsafe; it is still
+        // only sound single-threaded).
+        std::env::set_var(NO_COMPOSITING, "1");
+        Some("direct painting: no usable GPU, so no compositing in software GL")
+    }
+
+    fn has_usable_gpu() -> bool {
+        let Ok(entries) = std::fs::read_dir("/dev/dri") else {
+            return false;
+        };
+        entries.flatten().any(|entry| {
+            entry.file_name().to_string_lossy().starts_with("renderD")
+                && std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(entry.path())
+                    .is_ok()
+        })
+    }
+
     /// WebKitGTK handles the long-press context menu and pinch zoom itself,
     /// as GTK gestures the page never sees (tauri#13115, wry#544): deny them here.
     pub fn harden<R: Runtime>(window: &WebviewWindow<R>) {
@@ -128,6 +169,11 @@ mod platform {
 #[cfg(not(target_os = "linux"))]
 mod platform {
     use tauri::{Runtime, WebviewWindow};
+
+    /// WebView2 and WKWebView pick their renderer themselves.
+    pub fn choose_renderer() -> Option<&'static str> {
+        None
+    }
 
     /// WebView2 and WKWebView honour `zoom_hotkeys_enabled(false)` and the
     /// page's own handlers; nothing more is needed here yet.

@@ -14,7 +14,7 @@ use trato_kiosk_core::Kiosk;
 
 pub use commands::KioskState;
 pub use ipc_error::IpcError;
-pub use kiosk_window::{WindowPlan, MAIN_WINDOW, STAFF_WINDOW};
+pub use kiosk_window::{choose_renderer, WindowPlan, MAIN_WINDOW, STAFF_WINDOW};
 
 /// The app's configuration (tauri.conf.json, embedded UI, capabilities).
 pub fn context<R: Runtime>() -> tauri::Context<R> {
