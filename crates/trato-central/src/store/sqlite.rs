@@ -34,6 +34,7 @@ mod group_commit;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
+    include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
 ];
 const READERS: usize = 4;
 

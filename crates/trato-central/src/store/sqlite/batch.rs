@@ -19,64 +19,14 @@ pub(super) fn apply_batch(
     let mut out = Vec::with_capacity(items.len());
     let mut answers = Vec::new();
     let mut rollup = Rollup::default();
+    // Once per batch, not per response: the statement and the batch's times.
+    let mut insert = tx.prepare_cached(INSERT_RESPONSE)?;
+    let (sent_at, received_at) = (ts(meta.sent_at), ts(meta.received_at));
     for item in items {
-        if insert_response(tx, meta, item)? {
-            rollup.add(&item.response);
-            let id = item.response.id.to_string();
-            for a in &item.response.answers {
-                for code in &a.codes {
-                    answers.push((id.clone(), a.question.as_str(), Some(code.as_str()), None));
-                }
-                if let Some(text) = &a.text {
-                    answers.push((id.clone(), a.question.as_str(), None, Some(text.as_str())));
-                }
-            }
-            out.push(InsertOutcome::Stored);
-            continue;
-        }
-        let stored: String = tx
-            .prepare_cached("SELECT content_hash FROM responses WHERE id = ?1")?
-            .query_row([item.response.id.to_string()], |r| r.get(0))?;
-        out.push(if stored == item.content_hash {
-            InsertOutcome::Duplicate
-        } else {
-            InsertOutcome::Conflict
-        });
-    }
-    insert_answers(tx, &answers)?;
-    dash::write_rollup(tx, &rollup)?;
-    tx.prepare_cached(
-        "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3 WHERE id = ?1",
-    )?
-    .execute(params![
-        meta.kiosk_id,
-        ts(meta.received_at),
-        meta.clock_offset_ms
-    ])?;
-    Ok(out)
-}
-
-/// Inserts the response row unless its id is already stored; true if new.
-fn insert_response(
-    tx: &Connection,
-    meta: &BatchMeta,
-    item: &PreparedResponse,
-) -> Result<bool, StoreError> {
-    let r = &item.response;
-    // Insert first and look only on a clash: new responses, the common case,
-    // cost one statement instead of two.
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO responses (id, content_hash, survey_id, survey_version, unit_clues,
-                unit_name, service_area, kiosk_id, language, status, flag_reason, started_at,
-                finished_at, utc_offset_minutes, seq, kiosk_sent_at, received_at,
-                clock_offset_ms, clock_skewed, canonical_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20)
-             ON CONFLICT (id) DO NOTHING",
-        )?
-        .execute(params![
-            r.id.to_string(),
+        let r = &item.response;
+        let id = r.id.to_string();
+        let inserted = insert.execute(params![
+            id,
             item.content_hash,
             r.survey_id,
             r.survey_version,
@@ -91,14 +41,58 @@ fn insert_response(
             ts(r.finished_at),
             r.utc_offset_minutes,
             item.seq,
-            ts(meta.sent_at),
-            ts(meta.received_at),
+            sent_at,
+            received_at,
             meta.clock_offset_ms,
             meta.clock_skewed,
             item.canonical_json,
-        ])?;
-    Ok(n == 1)
+        ])? == 1;
+        if inserted {
+            rollup.add(&item.response);
+            for a in &item.response.answers {
+                for code in &a.codes {
+                    answers.push((id.clone(), a.question.as_str(), Some(code.as_str()), None));
+                }
+                if let Some(text) = &a.text {
+                    answers.push((id.clone(), a.question.as_str(), None, Some(text.as_str())));
+                }
+            }
+            out.push(InsertOutcome::Stored);
+            continue;
+        }
+        let stored: String = tx
+            .prepare_cached("SELECT content_hash FROM responses WHERE id = ?1")?
+            .query_row([&id], |r| r.get(0))?;
+        out.push(if stored == item.content_hash {
+            InsertOutcome::Duplicate
+        } else {
+            InsertOutcome::Conflict
+        });
+    }
+    drop(insert);
+    insert_answers(tx, &answers)?;
+    dash::write_rollup(tx, &rollup)?;
+    tx.prepare_cached(
+        "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3 WHERE id = ?1",
+    )?
+    .execute(params![
+        meta.kiosk_id,
+        ts(meta.received_at),
+        meta.clock_offset_ms
+    ])?;
+    Ok(out)
 }
+
+/// Inserts a response row unless its id is already stored; true if new.
+/// Insert first and look only on a clash: new responses, the common case,
+/// cost one statement instead of two.
+const INSERT_RESPONSE: &str = "INSERT INTO responses (id, content_hash, survey_id,
+        survey_version, unit_clues, unit_name, service_area, kiosk_id, language, status,
+        flag_reason, started_at, finished_at, utc_offset_minutes, seq, kiosk_sent_at,
+        received_at, clock_offset_ms, clock_skewed, canonical_json)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+        ?19, ?20)
+     ON CONFLICT (id) DO NOTHING";
 
 /// Rows per multi-row answers INSERT (4 parameters each, far below SQLite's
 /// 32,766-parameter limit).
