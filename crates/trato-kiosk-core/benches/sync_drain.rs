@@ -26,7 +26,8 @@ fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let rows: usize = flag(&args, "--rows").map_or(Ok(100_000), |v| v.parse())?;
     let batch: usize = flag(&args, "--batch").map_or(Ok(200), |v| v.parse())?;
-    let in_flight: usize = flag(&args, "--in-flight").map_or(Ok(2), |v| v.parse())?;
+    let in_flight: usize =
+        flag(&args, "--in-flight").map_or(Ok(SyncOptions::default().in_flight), |v| v.parse())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
