@@ -25,6 +25,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("a database task stopped unexpectedly: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The SQLite writer thread failed a whole group, or is gone.
+    #[error("{0}")]
+    Writer(String),
     #[error("cannot open the database `{0}`: {1}")]
     Open(String, String),
 }

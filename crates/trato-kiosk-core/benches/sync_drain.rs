@@ -5,7 +5,7 @@
 //! same rows from SQLite and POSTing the same gzip bodies to a handler that
 //! stores nothing.
 //!
-//! `cargo bench -p trato-kiosk-core --bench sync_drain [-- --rows N] [--batch N]`
+//! `cargo bench -p trato-kiosk-core --bench sync_drain [-- --rows N] [--batch N] [--in-flight N]`
 //! Not part of `cargo test`.
 
 #[path = "../tests/sync_support/mod.rs"]
@@ -26,13 +26,15 @@ fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let rows: usize = flag(&args, "--rows").map_or(Ok(100_000), |v| v.parse())?;
     let batch: usize = flag(&args, "--batch").map_or(Ok(200), |v| v.parse())?;
+    let in_flight: usize =
+        flag(&args, "--in-flight").map_or(Ok(SyncOptions::default().in_flight), |v| v.parse())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(rows, batch))
+    runtime.block_on(run(rows, batch, in_flight))
 }
 
-async fn run(rows: usize, batch: usize) -> Result<(), Error> {
+async fn run(rows: usize, batch: usize, in_flight: usize) -> Result<(), Error> {
     let mut k = kiosk();
     let started = Instant::now();
     for _ in 0..rows / 10_000 {
@@ -59,6 +61,7 @@ async fn run(rows: usize, batch: usize) -> Result<(), Error> {
         &k.db(),
         SyncOptions {
             batch_size: batch,
+            in_flight,
             check_survey: false,
             ..SyncOptions::default()
         },
@@ -70,7 +73,7 @@ async fn run(rows: usize, batch: usize) -> Result<(), Error> {
     assert_eq!(report.pending, 0);
     assert_eq!(db.counts(), (rows as i64, rows as i64));
     println!(
-        "drain kiosk -> trato-central (SQLite): {rows} responses in {} batches of {batch}: {:.2} s = {:.0} responses/s ({:.2}x the floor)",
+        "drain kiosk -> trato-central (SQLite): {rows} responses in {} batches of {batch}, {in_flight} in flight: {:.2} s = {:.0} responses/s ({:.2}x the floor)",
         report.batches,
         elapsed.as_secs_f64(),
         rows as f64 / elapsed.as_secs_f64(),

@@ -1,9 +1,11 @@
 //! SQLite backend: one file, WAL, `synchronous=FULL` (a committed batch
 //! survives a power cut, so an acknowledged response is never lost).
 //!
-//! rusqlite is blocking, so every call runs on tokio's blocking pool. One
+//! rusqlite is blocking, so every call runs off the async workers. One
 //! writer connection (SQLite allows one writer at a time anyway) and a few
-//! reader connections, which WAL lets run beside the writer.
+//! reader connections, which WAL lets run beside the writer. Batches are
+//! written by the group commit's thread ([`group_commit`]), several to a
+//! transaction; WAL checkpoints run on a thread of their own ([`checkpoint`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,13 +22,19 @@ use super::{
     PublishTarget, PutSurvey, Store, StoredResponse,
 };
 use crate::error::StoreError;
+use checkpoint::Checkpointer;
+use group_commit::GroupCommit;
 
+mod batch;
+mod checkpoint;
 mod dash;
+mod group_commit;
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
+    include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
 ];
 const READERS: usize = 4;
 
@@ -35,6 +43,7 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: AtomicUsize,
+    group_commit: GroupCommit,
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -87,10 +96,14 @@ impl SqliteStore {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let p = path.clone();
-        let (writer, readers) = tokio::task::spawn_blocking(move || {
+        let (writer, readers, checkpointer) = tokio::task::spawn_blocking(move || {
             let mut writer = Connection::open(&p)?;
             writer.pragma_update(None, "journal_mode", "WAL")?;
             configure(&writer)?;
+            writer.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
+            // Room for every batch statement, including the answers INSERT
+            // of each chunk length.
+            writer.set_prepared_statement_cache_capacity(64);
             migrate(&mut writer)?;
             let readers = (0..READERS)
                 .map(|_| {
@@ -102,19 +115,31 @@ impl SqliteStore {
                     Ok(Mutex::new(c))
                 })
                 .collect::<Result<Vec<_>, rusqlite::Error>>()?;
-            Ok::<_, StoreError>((writer, readers))
+            let checkpointer = Checkpointer::start(&p)?;
+            Ok::<_, StoreError>((writer, readers, checkpointer))
         })
         .await??;
+        let writer = Arc::new(Mutex::new(writer));
+        let group_commit = GroupCommit::start(writer.clone(), checkpointer)
+            .map_err(|e| StoreError::Writer(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             path,
-            writer: Arc::new(Mutex::new(writer)),
+            writer,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
+            group_commit,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// `(submitted, taken)`: batches submitted to the writer thread, and
+    /// those it has taken into a group (tests).
+    #[doc(hidden)]
+    pub fn writer_counts(&self) -> (usize, usize) {
+        self.group_commit.counts()
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -139,83 +164,6 @@ impl SqliteStore {
         })
         .await?
     }
-}
-
-/// Inserts the response row unless its id is already stored; true if new.
-fn insert_response(
-    tx: &rusqlite::Transaction<'_>,
-    meta: &BatchMeta,
-    item: &PreparedResponse,
-) -> Result<bool, StoreError> {
-    let r = &item.response;
-    // Insert first and look only on a clash: new responses, the common case,
-    // cost one statement instead of two.
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO responses (id, content_hash, survey_id, survey_version, unit_clues,
-                unit_name, service_area, kiosk_id, language, status, flag_reason, started_at,
-                finished_at, utc_offset_minutes, seq, kiosk_sent_at, received_at,
-                clock_offset_ms, clock_skewed, canonical_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20)
-             ON CONFLICT (id) DO NOTHING",
-        )?
-        .execute(params![
-            r.id.to_string(),
-            item.content_hash,
-            r.survey_id,
-            r.survey_version,
-            r.unit_clues,
-            r.unit_name,
-            r.service_area,
-            r.kiosk_id,
-            r.language,
-            r.status.as_str(),
-            r.flag_reason.map(|f| f.as_str()),
-            ts(r.started_at),
-            ts(r.finished_at),
-            r.utc_offset_minutes,
-            item.seq,
-            ts(meta.sent_at),
-            ts(meta.received_at),
-            meta.clock_offset_ms,
-            meta.clock_skewed,
-            item.canonical_json,
-        ])?;
-    Ok(n == 1)
-}
-
-/// Rows per multi-row answers INSERT (4 parameters each, far below SQLite's
-/// 32,766-parameter limit).
-const ANSWER_CHUNK: usize = 256;
-
-/// Inserts answer rows many per statement: per-statement overhead, not
-/// SQLite's B-tree work, dominates single-row inserts.
-fn insert_answers(
-    tx: &rusqlite::Transaction<'_>,
-    rows: &[(String, &str, Option<&str>, Option<&str>)],
-) -> Result<(), StoreError> {
-    for chunk in rows.chunks(ANSWER_CHUNK) {
-        let mut sql =
-            String::from("INSERT INTO answers (response_id, question, code, text) VALUES ");
-        for k in 0..chunk.len() {
-            if k > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?,?,?,?)");
-        }
-        // Full chunks share one cached statement; only the last differs.
-        let mut st = tx.prepare_cached(&sql)?;
-        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
-        for (id, q, code, text) in chunk {
-            params.push(id);
-            params.push(q);
-            params.push(code);
-            params.push(text);
-        }
-        st.execute(params.as_slice())?;
-    }
-    Ok(())
 }
 
 #[async_trait]
@@ -316,55 +264,7 @@ impl Store for SqliteStore {
         meta: BatchMeta,
         items: Vec<PreparedResponse>,
     ) -> Result<Vec<InsertOutcome>, StoreError> {
-        self.write(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut out = Vec::with_capacity(items.len());
-            let mut answers = Vec::new();
-            let mut rollup = super::dash::Rollup::default();
-            for item in &items {
-                if insert_response(&tx, &meta, item)? {
-                    rollup.add(&item.response);
-                    let id = item.response.id.to_string();
-                    for a in &item.response.answers {
-                        for code in &a.codes {
-                            answers.push((
-                                id.clone(),
-                                a.question.as_str(),
-                                Some(code.as_str()),
-                                None,
-                            ));
-                        }
-                        if let Some(text) = &a.text {
-                            answers.push((
-                                id.clone(),
-                                a.question.as_str(),
-                                None,
-                                Some(text.as_str()),
-                            ));
-                        }
-                    }
-                    out.push(InsertOutcome::Stored);
-                    continue;
-                }
-                let stored: String = tx
-                    .prepare_cached("SELECT content_hash FROM responses WHERE id = ?1")?
-                    .query_row([item.response.id.to_string()], |r| r.get(0))?;
-                out.push(if stored == item.content_hash {
-                    InsertOutcome::Duplicate
-                } else {
-                    InsertOutcome::Conflict
-                });
-            }
-            insert_answers(&tx, &answers)?;
-            dash::write_rollup(&tx, &rollup)?;
-            tx.execute(
-                "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3 WHERE id = ?1",
-                params![meta.kiosk_id, ts(meta.received_at), meta.clock_offset_ms],
-            )?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+        self.group_commit.submit(meta, items).await
     }
 
     async fn survey(&self, id: &str, version: u32) -> Result<Option<String>, StoreError> {

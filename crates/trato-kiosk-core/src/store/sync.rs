@@ -42,15 +42,27 @@ impl Store {
     /// Up to `limit` pending responses, lowest `seq` first, with their answers
     /// in stored order. Two statements whatever the count.
     pub fn pending_responses(&self, limit: usize) -> Result<Vec<PendingResponse>, StoreError> {
+        self.pending_responses_after(i64::MIN, limit)
+    }
+
+    /// Like [`Store::pending_responses`], only those with `seq` above
+    /// `after`: the sync reads the next batch while earlier ones, still
+    /// pending, are on the wire.
+    pub fn pending_responses_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingResponse>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT seq, {RESPONSE_COLUMNS} FROM (
-                 SELECT * FROM responses WHERE sync_state = 'pending' ORDER BY seq LIMIT ?1
+                 SELECT * FROM responses WHERE sync_state = 'pending' AND seq > ?2
+                 ORDER BY seq LIMIT ?1
              ) ORDER BY seq"
         ))?;
         let mut pending = Vec::new();
-        let mut rows = stmt.query([limit])?;
+        let mut rows = stmt.query([limit, after])?;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let response = read_header_from(row, 1)??;
@@ -67,11 +79,12 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT a.response_id, a.question_id, a.option_code, a.text
              FROM answers a
-             JOIN (SELECT id FROM responses WHERE sync_state = 'pending' ORDER BY seq LIMIT ?1) p
+             JOIN (SELECT id FROM responses WHERE sync_state = 'pending' AND seq > ?2
+                   ORDER BY seq LIMIT ?1) p
                ON a.response_id = p.id
              ORDER BY a.response_id, a.rowid",
         )?;
-        let mut rows = stmt.query([limit])?;
+        let mut rows = stmt.query([limit, after])?;
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
             let Some(&i) = index.get(&id) else { continue };
@@ -109,11 +122,11 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut changed = 0;
         {
-            let mut sent = tx.prepare(
+            let mut sent = tx.prepare_cached(
                 "UPDATE responses SET sync_state = 'sent', synced_at = ?2
                  WHERE id = ?1 AND sync_state = 'pending'",
             )?;
-            let mut rejected = tx.prepare(
+            let mut rejected = tx.prepare_cached(
                 "UPDATE responses SET sync_state = 'rejected', synced_at = ?2, reject_reason = ?3
                  WHERE id = ?1 AND sync_state = 'pending'",
             )?;

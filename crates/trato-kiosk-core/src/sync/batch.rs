@@ -22,6 +22,11 @@ pub struct PreparedBatch {
 }
 
 impl PreparedBatch {
+    /// The `seq` of its last response (the batches after it start above).
+    pub fn last_seq(&self) -> Option<i64> {
+        self.items.last().map(|(seq, _)| *seq)
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -47,7 +52,20 @@ pub fn next_batch(
     limit: usize,
     max_bytes: usize,
 ) -> Result<Option<PreparedBatch>, SyncError> {
-    let pending = store.pending_responses(limit.max(1))?;
+    next_batch_after(store, sender, i64::MIN, sent_at, limit, max_bytes)
+}
+
+/// [`next_batch`] from the pending responses with `seq` above `after` (the
+/// last one already on the wire).
+pub fn next_batch_after(
+    store: &Store,
+    sender: &Sender,
+    after: i64,
+    sent_at: DateTime<Utc>,
+    limit: usize,
+    max_bytes: usize,
+) -> Result<Option<PreparedBatch>, SyncError> {
+    let pending = store.pending_responses_after(after, limit.max(1))?;
     if pending.is_empty() {
         return Ok(None);
     }

@@ -5,6 +5,8 @@
 //!
 //! - [`batch`]: the next batch, pending responses in `seq` order, ≤ 1 MiB gzip.
 //! - [`client`]: HTTPS to the centre (reqwest + rustls), errors sorted.
+//! - `in_flight`: the batches on the wire (the next ones are sent before
+//!   the previous reply is applied).
 //! - [`apply`]: the reply applied in one local transaction.
 //! - [`backoff`]: exponential with jitter, capped at 15 minutes.
 //! - [`retention`]: purging sent responses past `sync.retention_days`.
@@ -19,6 +21,7 @@ pub mod backoff;
 pub mod batch;
 pub mod client;
 mod error;
+mod in_flight;
 pub mod retention;
 pub mod service;
 
@@ -40,6 +43,7 @@ pub use service::{spawn_service, ServiceOptions, SyncHandle};
 use crate::settings::KioskSettings;
 use crate::store::sync::SyncLogRow;
 use crate::store::{Store, StoreError};
+use in_flight::InFlight;
 
 /// Called with each reply before it is applied (tests use it to kill the
 /// process in exactly that window).
@@ -51,6 +55,10 @@ pub struct SyncOptions {
     pub batch_size: usize,
     /// Compressed body limit; a batch shrinks until it fits.
     pub max_batch_bytes: usize,
+    /// Batches on the wire at once (at least 1): batch N's reply is applied
+    /// locally while the next ones are at the centre. 3 drained a backlog
+    /// about 10% faster than 2 (docs/PERFORMANCE.md, Sync).
+    pub in_flight: usize,
     pub timeouts: Timeouts,
     /// Ask the centre for the unit's active survey after sending.
     pub check_survey: bool,
@@ -63,6 +71,7 @@ impl Default for SyncOptions {
         SyncOptions {
             batch_size: trato_domain::wire::DEFAULT_BATCH_RESPONSES,
             max_batch_bytes: MAX_BATCH_COMPRESSED_BYTES,
+            in_flight: 3,
             timeouts: Timeouts::default(),
             check_survey: true,
             after_reply: None,
@@ -75,6 +84,7 @@ impl std::fmt::Debug for SyncOptions {
         f.debug_struct("SyncOptions")
             .field("batch_size", &self.batch_size)
             .field("max_batch_bytes", &self.max_batch_bytes)
+            .field("in_flight", &self.in_flight)
             .field("timeouts", &self.timeouts)
             .field("check_survey", &self.check_survey)
             .finish_non_exhaustive()
@@ -271,20 +281,54 @@ impl Syncer {
             .options
             .batch_size
             .clamp(1, trato_domain::wire::MAX_BATCH_RESPONSES);
+        // The next batch is read by `seq` after the last one *sent*, not the
+        // last one acknowledged: responses on the wire are still pending.
+        let depth = self.options.in_flight.max(1);
+        let mut wire = InFlight::default();
+        let mut after = i64::MIN;
+        let mut drained = false;
+        // After a 413, read again from here once the wire is empty.
+        let mut resend_after: Option<i64> = None;
+        // The first failure stops sending; replies already on their way are
+        // still applied.
+        let mut failed: Option<SyncError> = None;
         loop {
-            let s = sender.clone();
-            let batch = self
-                .db(move |store| batch::next_batch(store, &s, Utc::now(), limit, max_bytes))
-                .await?;
-            let Some(batch) = batch else { break };
-            let replied = match client.post_batch(batch.body.clone()).await {
+            if wire.is_empty() {
+                if let Some(a) = resend_after.take() {
+                    (after, drained) = (a, false);
+                }
+            }
+            while failed.is_none() && resend_after.is_none() && !drained && wire.len() < depth {
+                let s = sender.clone();
+                let batch = self
+                    .db(move |store| {
+                        batch::next_batch_after(store, &s, after, Utc::now(), limit, max_bytes)
+                    })
+                    .await?;
+                match batch {
+                    Some(batch) => {
+                        after = batch.last_seq().unwrap_or(after);
+                        wire.send(&client, batch);
+                    }
+                    None => drained = true,
+                }
+            }
+            let Some((batch, posted)) = wire.next().await else {
+                break;
+            };
+            let replied = match posted {
                 Ok(r) => r,
-                Err(SyncError::Http { status: 413, .. }) if batch.len() > 1 => {
+                Err(SyncError::Http { status: 413, .. }) if batch.len() > 1 && failed.is_none() => {
                     limit = (batch.len() / 2).max(1);
                     tracing::info!(limit, "the centre found the batch too large: sending fewer");
+                    let from = batch.items.first().map_or(after, |(seq, _)| seq - 1);
+                    resend_after = Some(resend_after.map_or(from, |a| a.min(from)));
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    failed.get_or_insert(e);
+                    continue;
+                }
             };
             if let Some(hook) = &self.options.after_reply {
                 hook(&replied.body);
@@ -299,6 +343,9 @@ impl Syncer {
             report.rejected.extend(applied.rejected);
             report.server_time = replied.server_time.or(report.server_time);
             report.clock_offset_ms = replied.clock_offset_ms.or(report.clock_offset_ms);
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         if self.options.check_survey {
             match client.active_survey(&settings.unit_clues).await {

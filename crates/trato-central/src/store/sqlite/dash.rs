@@ -18,10 +18,7 @@ fn day(s: &str) -> Result<NaiveDate, StoreError> {
 }
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction.
-pub(super) fn write_rollup(
-    tx: &rusqlite::Transaction<'_>,
-    rollup: &Rollup,
-) -> Result<(), StoreError> {
+pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result<(), StoreError> {
     if rollup.is_empty() {
         return Ok(());
     }
