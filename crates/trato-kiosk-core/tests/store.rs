@@ -67,6 +67,35 @@ fn pragmas_are_wal_full_and_foreign_keys() {
     drop(store);
 }
 
+/// The patient's commit only appends to the WAL; the store's own thread
+/// copies it into the database file once the kiosk is quiet, with no further
+/// commit (SQLite alone would wait for the WAL to reach 1,000 pages).
+#[test]
+fn committed_pages_reach_the_database_file_without_another_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiosk.db");
+    let mut store = open_with_default_survey(&path);
+    let file_len = || std::fs::metadata(&path).unwrap().len();
+    let before = file_len();
+    let response = sample_response();
+    store.insert_response(&response).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while file_len() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint within 10 s of the commit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // What was copied is the committed response, readable without the WAL.
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM responses", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
 #[test]
 fn a_response_round_trips_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();

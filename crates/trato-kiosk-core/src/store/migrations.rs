@@ -103,6 +103,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sync_log ADD COLUMN clock_offset_ms INTEGER;
     CREATE INDEX responses_synced ON responses (sync_state, synced_at);
     "#,
+    // 5: no query looks answers up by question across responses (exports and
+    // the overview reach answers through their response), and this index took
+    // a page write at a random place on every patient's commit.
+    r#"
+    DROP INDEX answers_question;
+    "#,
 ];
 
 /// The schema version this build writes.

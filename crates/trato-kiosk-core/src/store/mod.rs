@@ -6,6 +6,7 @@
 //! fails it is moved aside with its `-wal`/`-shm` (never deleted) and a fresh
 //! one is started, so the kiosk keeps working and the old file can be recovered.
 
+mod checkpoint;
 mod migrations;
 mod responses;
 pub(crate) mod sync;
@@ -64,6 +65,8 @@ pub struct OpenReport {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Only on the kiosk's own (survey) connection; `None` on the sync task's.
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Store {
@@ -97,6 +100,7 @@ impl Store {
             Store {
                 conn,
                 path: path.to_owned(),
+                checkpointer: Some(checkpoint::Checkpointer::start(path)?),
             },
             report,
         ))
@@ -122,7 +126,16 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            checkpointer: None,
         })
+    }
+
+    /// Tells the checkpoint thread (if this connection has one) that a
+    /// transaction committed.
+    fn committed(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.committed();
+        }
     }
 
     /// Opens with the kiosk's pragmas and runs `quick_check`; any failure comes

@@ -41,6 +41,7 @@ impl Store {
         let inserted = insert_in(&tx, response)?;
         if let Inserted::New { .. } = inserted {
             tx.commit()?;
+            self.committed();
         }
         Ok(inserted)
     }
@@ -62,6 +63,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.committed();
         Ok(new)
     }
 
@@ -70,11 +72,10 @@ impl Store {
         let id = id.to_string();
         let header = self
             .conn()
-            .query_row(
-                &format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE id = ?1"),
-                [&id],
-                read_header,
-            )
+            .prepare_cached(&format!(
+                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE id = ?1"
+            ))?
+            .query_row([&id], read_header)
             .optional()?;
         let Some(header) = header else {
             return Ok(None);
@@ -117,11 +118,17 @@ impl Store {
     /// When the most recent complete (or flagged) response finished: the
     /// anti-stuffing interval is measured from it, across restarts.
     pub fn last_completed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let last: Option<String> = self.conn().query_row(
-            "SELECT MAX(finished_at) FROM responses WHERE status IN ('complete', 'flagged')",
-            [],
-            |r| r.get(0),
-        )?;
+        // Newest first along the finished_at index, stopping at the first
+        // match: MAX() with a WHERE clause would read every response.
+        let last: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT finished_at FROM responses WHERE status IN ('complete', 'flagged')
+                 ORDER BY finished_at DESC LIMIT 1",
+            )?
+            .query_row([], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten();
         last.as_deref().map(parse_timestamp).transpose()
     }
 
@@ -205,21 +212,21 @@ pub(super) fn read_header_from(
 }
 
 /// Inserts one response and its answers inside the caller's transaction.
+// Statements are cached on the connection: a patient's submit runs these
+// same few every time, and compiling them again cost more than the inserts.
 fn insert_in(tx: &rusqlite::Transaction<'_>, response: &Response) -> Result<Inserted, StoreError> {
     let id = response.id.to_string();
     let exists: bool = tx
-        .query_row("SELECT 1 FROM responses WHERE id = ?1", [&id], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM responses WHERE id = ?1")?
+        .query_row([&id], |_| Ok(()))
         .optional()?
         .is_some();
     if exists {
         return Ok(Inserted::AlreadyStored);
     }
     let known_survey = tx
-        .query_row(
-            "SELECT 1 FROM surveys WHERE id = ?1 AND version = ?2",
-            (&response.survey_id, response.survey_version),
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM surveys WHERE id = ?1 AND version = ?2")?
+        .query_row((&response.survey_id, response.survey_version), |_| Ok(()))
         .optional()?
         .is_some();
     if !known_survey {
@@ -228,33 +235,33 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, response: &Response) -> Result<Inse
             version: response.survey_version,
         });
     }
-    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses", [], |r| {
-        r.get(0)
-    })?;
-    tx.execute(
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM responses")?
+        .query_row([], |r| r.get(0))?;
+    tx.prepare_cached(
         "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
              service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,
              status, flag_reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            id,
-            seq,
-            response.survey_id,
-            response.survey_version,
-            response.unit_clues,
-            response.unit_name,
-            response.service_area,
-            response.kiosk_id,
-            response.language,
-            timestamp(response.started_at),
-            timestamp(response.finished_at),
-            response.utc_offset_minutes,
-            response.status.as_str(),
-            response.flag_reason.map(FlagReason::as_str),
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        seq,
+        response.survey_id,
+        response.survey_version,
+        response.unit_clues,
+        response.unit_name,
+        response.service_area,
+        response.kiosk_id,
+        response.language,
+        timestamp(response.started_at),
+        timestamp(response.finished_at),
+        response.utc_offset_minutes,
+        response.status.as_str(),
+        response.flag_reason.map(FlagReason::as_str),
+    ])?;
     {
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare_cached(
             "INSERT INTO answers (response_id, question_id, position, option_code, text)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
