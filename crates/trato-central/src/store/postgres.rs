@@ -21,6 +21,7 @@ mod dash;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_dashboard.sql"),
+    include_str!("../../migrations/postgres/0003_daily_unit_figures.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).

@@ -27,6 +27,7 @@ mod dash;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
+    include_str!("../../migrations/sqlite/0003_daily_unit_figures.sql"),
 ];
 const READERS: usize = 4;
 
