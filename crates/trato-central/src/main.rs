@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
-use trato_central::dashboard::{auth, catalogue};
+use trato_central::dashboard::{auth, catalogue, rollup};
 use trato_central::store::PublishTarget;
 use trato_central::{admin, open_store, serve, shutdown_signal, AppState, Config};
 
@@ -71,6 +72,29 @@ enum Command {
     Survey {
         #[command(subcommand)]
         command: SurveyCommand,
+    },
+    /// The dashboard's daily figures.
+    Rollup {
+        #[command(subcommand)]
+        command: RollupCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RollupCommand {
+    /// Recompute the dashboard's daily figures (and missing alerts) from the
+    /// stored responses: for responses stored before the dashboard existed,
+    /// or after a fix. Safe to repeat and to run while `serve` runs; one
+    /// transaction per unit and month.
+    Rebuild {
+        #[command(flatten)]
+        db: Db,
+        /// First kiosk-local day to rebuild (YYYY-MM-DD); default: the first with data.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last kiosk-local day to rebuild (YYYY-MM-DD); default: the last with data.
+        #[arg(long)]
+        to: Option<NaiveDate>,
     },
 }
 
@@ -326,6 +350,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     PublishTarget::All => "all units".to_owned(),
                 };
                 println!("published {} version {} for {whom}", def.id, def.version);
+            }
+        },
+        Command::Rollup { command } => match command {
+            RollupCommand::Rebuild { db, from, to } => {
+                if let (Some(f), Some(t)) = (from, to) {
+                    anyhow::ensure!(f <= t, "--from {f} is after --to {t}");
+                }
+                let store = open_store(&db.db).await?;
+                let started = std::time::Instant::now();
+                let r = rollup::rebuild(
+                    &*store,
+                    from,
+                    to,
+                    rollup::log_every(Duration::from_secs(10)),
+                )
+                .await?;
+                println!(
+                    "rebuilt {} units in {} chunks: {} responses, {} daily rows, {} alerts added ({:.1} s)",
+                    r.units,
+                    r.chunks,
+                    r.responses,
+                    r.rows,
+                    r.alerts_added,
+                    started.elapsed().as_secs_f64()
+                );
             }
         },
     }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod live;
 pub mod report;
+pub mod rollup;
 pub mod web;
 
 use std::collections::{BTreeMap, HashMap};
@@ -271,15 +272,10 @@ pub async fn summary(
         units: resolved.units.clone(),
         area: area.clone(),
     };
-    let rows = store.dash().figures(&q).await?;
-    let mut by_day: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
-    let mut by_unit: HashMap<String, Counts> = HashMap::new();
-    let mut totals = Counts::default();
-    for (d, u, c) in &rows.rows {
-        by_day.entry(*d).or_default().add(c);
-        by_unit.entry(u.clone()).or_default().add(c);
-        totals.add(c);
-    }
+    let sums = store.dash().figures(&q).await?;
+    let totals = sums.totals();
+    let by_day: HashMap<NaiveDate, Counts> = sums.days.into_iter().collect();
+    let by_unit: HashMap<String, Counts> = sums.units.into_iter().collect();
     let mut days = Vec::new();
     let mut d = from;
     while d <= to {

@@ -125,10 +125,49 @@ pub struct FigureQuery {
     pub area: Option<String>,
 }
 
-/// Sums per (day, unit) for a [`FigureQuery`].
+/// Sums for a [`FigureQuery`], per day and per unit, added up by the
+/// database: the page needs only these (about 60 + 1,100 rows for the whole
+/// institute over 2 months), never the (day, unit) rows themselves.
 #[derive(Debug, Clone, Default)]
-pub struct FigureRows {
-    pub rows: Vec<(NaiveDate, String, Counts)>,
+pub struct FigureSums {
+    /// Days with figures, in order.
+    pub days: Vec<(NaiveDate, Counts)>,
+    /// Units with figures, in CLUES order.
+    pub units: Vec<(String, Counts)>,
+}
+
+impl FigureSums {
+    /// Every response is in exactly one day, so the days add up to the total.
+    pub fn totals(&self) -> Counts {
+        let mut t = Counts::default();
+        for (_, c) in &self.days {
+            t.add(c);
+        }
+        t
+    }
+}
+
+impl FigureQuery {
+    /// The rollup that answers this query: without an area filter, the one
+    /// already summed over service areas (a quarter of the rows to read).
+    pub fn table(&self) -> &'static str {
+        if self.area.is_some() {
+            "daily_figures"
+        } else {
+            "daily_unit_figures"
+        }
+    }
+}
+
+/// What `rollup rebuild` did for one chunk (one unit, a run of days).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RebuiltChunk {
+    /// Responses counted (flagged ones excluded).
+    pub responses: i64,
+    /// `daily_figures` rows written.
+    pub rows: u64,
+    /// Alerts that were missing and were added.
+    pub alerts_added: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,11 +215,26 @@ pub trait DashStore: Send + Sync {
     async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
 
-    async fn figures(&self, q: &FigureQuery) -> Result<FigureRows, StoreError>;
+    async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError>;
     /// Sums per service area for a query (area filter ignored).
     async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError>;
     /// Service areas seen for these units (`None`: all).
     async fn service_areas(&self, units: Option<&[String]>) -> Result<Vec<String>, StoreError>;
+
+    /// Units that have responses or figures, for `rollup rebuild`.
+    async fn rollup_units(&self) -> Result<Vec<String>, StoreError>;
+    /// The kiosk-local days a unit's responses or figures may fall on
+    /// (a day of margin around its responses), `None` if it has neither.
+    async fn rollup_span(&self, unit: &str) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
+    /// Recomputes a unit's figures for days `from..=to` from the stored
+    /// responses and answers, replacing what the rollups held, and adds the
+    /// alerts that are missing; one transaction.
+    async fn rebuild_rollup(
+        &self,
+        unit: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RebuiltChunk, StoreError>;
 
     async fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRecord>, StoreError>;
     async fn alert(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError>;
@@ -232,6 +286,16 @@ fn first_code<'a>(r: &'a Response, q: &str) -> Option<&'a str> {
 impl Rollup {
     pub fn is_empty(&self) -> bool {
         self.figures.is_empty() && self.alerts.is_empty()
+    }
+
+    /// The figures summed over service areas, for `daily_unit_figures`
+    /// (sorted like `figures`, so rows are locked in the same order).
+    pub fn unit_figures(&self) -> BTreeMap<(NaiveDate, String), Counts> {
+        let mut out: BTreeMap<(NaiveDate, String), Counts> = BTreeMap::new();
+        for ((d, u, _), c) in &self.figures {
+            out.entry((*d, u.clone())).or_default().add(c);
+        }
+        out
     }
 
     /// Adds a newly stored response. Flagged responses (suspected repeated
@@ -318,3 +382,134 @@ pub(crate) fn placeholders(n: usize, first: usize, pg: bool) -> String {
         .collect::<Vec<_>>()
         .join(",")
 }
+
+/// ` ON CONFLICT (keys) DO UPDATE` that adds the new counts to the stored
+/// ones: how ingest folds a batch into a rollup row.
+pub(crate) fn add_on_conflict(table: &str, keys: &str) -> String {
+    let set = Counts::COLUMNS
+        .split(", ")
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(" ON CONFLICT ({keys}) DO UPDATE SET {set}")
+}
+
+/// The questions the figures are made of. Each takes one option, so the
+/// rebuild's `MAX(code)` is the code [`Rollup::add`] reads.
+const FIGURE_QUESTIONS: &str = "'trato', 'saludo', 'escucha', 'respuesta', 'respeto'";
+
+/// Real UTC offsets lie within -12 h..+14 h, so a response's kiosk-local day
+/// is less than a day away from its UTC `finished_at`: the rebuild reads
+/// responses finished from a day before a chunk to a day after it.
+pub(crate) const OFFSET_MARGIN_DAYS: i64 = 1;
+
+/// The rebuild's INSERT into `daily_figures`: one unit's responses finished
+/// in `[$2, $3)` whose kiosk-local day is within `$4..=$5`, counted exactly as
+/// [`Rollup::add`] counts them (flagged ones nowhere). `$1` is the unit.
+pub(crate) fn rebuild_figures_sql(pg: bool) -> String {
+    let (day, p): (&str, fn(usize) -> String) = if pg {
+        (
+            "((r.finished_at AT TIME ZONE 'UTC') + make_interval(mins => r.utc_offset_minutes))::date",
+            |i| format!("${i}"),
+        )
+    } else {
+        (
+            "date(r.finished_at, r.utc_offset_minutes || ' minutes')",
+            |i| format!("?{i}"),
+        )
+    };
+    let yes = |col: &str, code: &str| format!("SUM(CASE WHEN {col} = '{code}' THEN 1 ELSE 0 END)");
+    format!(
+        "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
+         SELECT day, {p1}, service_area, COUNT(*),
+                COUNT(t), SUM(CASE WHEN t IN ('4', '5') THEN 1 ELSE 0 END),
+                SUM(CASE WHEN t IN ('1', '2') THEN 1 ELSE 0 END),
+                COUNT(s), {s_si}, COUNT(e), {e_si}, COUNT(q), {q_si}, COUNT(x), {x_no},
+                SUM(CASE WHEN t IN ('1', '2') OR x = 'no' THEN 1 ELSE 0 END)
+         FROM (SELECT {day} AS day, r.service_area,
+                      MAX(CASE WHEN a.question = 'trato' THEN a.code END) AS t,
+                      MAX(CASE WHEN a.question = 'saludo' THEN a.code END) AS s,
+                      MAX(CASE WHEN a.question = 'escucha' THEN a.code END) AS e,
+                      MAX(CASE WHEN a.question = 'respuesta' THEN a.code END) AS q,
+                      MAX(CASE WHEN a.question = 'respeto' THEN a.code END) AS x
+               FROM responses r
+               LEFT JOIN answers a ON a.response_id = r.id
+                    AND a.question IN ({FIGURE_QUESTIONS})
+               WHERE r.unit_clues = {p1} AND r.finished_at >= {p2} AND r.finished_at < {p3}
+                 AND r.status <> 'flagged'
+               GROUP BY r.id, r.finished_at, r.utc_offset_minutes, r.service_area) per_response
+         WHERE day BETWEEN {p4} AND {p5}
+         GROUP BY day, service_area",
+        cols = Counts::COLUMNS,
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+        p5 = p(5),
+        s_si = yes("s", "si"),
+        e_si = yes("e", "si"),
+        q_si = yes("q", "si"),
+        x_no = yes("x", "no"),
+    )
+}
+
+/// The rebuild's SELECT of responses that should have an alert and have
+/// none (same parameters as [`rebuild_figures_sql`] but the days): their
+/// JSON goes through [`Rollup::add`], so the alert is the one ingest makes.
+pub(crate) fn missing_alerts_sql(pg: bool) -> String {
+    let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
+    format!(
+        "SELECT r.canonical_json FROM responses r
+         WHERE r.unit_clues = {} AND r.finished_at >= {} AND r.finished_at < {}
+           AND r.status <> 'flagged'
+           AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.response_id = r.id)
+           AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id
+                       AND ((a.question = 'trato' AND a.code IN ('1', '2'))
+                            OR (a.question = 'respeto' AND a.code = 'no')))",
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
+/// The alerts of responses stored without one, whose local day is within
+/// `from..=to`, from their canonical JSON.
+pub(crate) fn alerts_from_json(
+    jsons: impl IntoIterator<Item = String>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<NewAlert>, StoreError> {
+    let mut rollup = Rollup::default();
+    for j in jsons {
+        let r: Response = serde_json::from_str(&j)
+            .map_err(|e| StoreError::Corrupt(format!("stored response JSON: {e}")))?;
+        let d = local_day(&r);
+        if from <= d && d <= to {
+            rollup.add(&r);
+        }
+    }
+    Ok(rollup.alerts)
+}
+
+/// The units with responses or figures, by a loose index scan (one index
+/// probe per unit, not a pass over millions of rows); same SQL on both
+/// backends.
+pub(crate) const ROLLUP_UNITS_SQL: &str = "WITH RECURSIVE
+      r(c) AS (SELECT MIN(unit_clues) FROM responses
+               UNION ALL
+               SELECT (SELECT MIN(unit_clues) FROM responses WHERE unit_clues > r.c)
+               FROM r WHERE r.c IS NOT NULL),
+      f(c) AS (SELECT MIN(unit_clues) FROM daily_figures
+               UNION ALL
+               SELECT (SELECT MIN(unit_clues) FROM daily_figures WHERE unit_clues > f.c)
+               FROM f WHERE f.c IS NOT NULL),
+      g(c) AS (SELECT MIN(unit_clues) FROM daily_unit_figures
+               UNION ALL
+               SELECT (SELECT MIN(unit_clues) FROM daily_unit_figures WHERE unit_clues > g.c)
+               FROM g WHERE g.c IS NOT NULL)
+    SELECT c FROM r WHERE c IS NOT NULL
+    UNION
+    SELECT c FROM f WHERE c IS NOT NULL
+    UNION
+    SELECT c FROM g WHERE c IS NOT NULL
+    ORDER BY 1";

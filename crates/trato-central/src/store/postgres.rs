@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_dashboard.sql"),
     include_str!("../../migrations/postgres/0003_fewer_indexes.sql"),
+    include_str!("../../migrations/postgres/0004_daily_unit_figures.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
     include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
+    include_str!("../../migrations/sqlite/0004_daily_unit_figures.sql"),
 ];
 const READERS: usize = 4;
 

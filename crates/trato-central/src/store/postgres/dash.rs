@@ -8,8 +8,9 @@ use uuid::Uuid;
 use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::dash::{
-    AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery,
-    FigureRows, NewAccount, Rollup, Unit,
+    add_on_conflict, alerts_from_json, missing_alerts_sql, rebuild_figures_sql, AccountRecord,
+    AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery, FigureSums, NewAccount,
+    NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
 };
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction.
@@ -30,9 +31,7 @@ pub(super) async fn write_rollup(
             days.push(*d);
             units.push(u);
             areas.push(a);
-            for (i, x) in c.to_array().into_iter().enumerate() {
-                cols[i].push(i32::try_from(x).unwrap_or(i32::MAX));
-            }
+            push_counts(&mut cols, c);
         }
         let mut p: Vec<&(dyn ToSql + Sync)> = vec![&days, &units, &areas];
         for c in &cols {
@@ -44,22 +43,9 @@ pub(super) async fn write_rollup(
                 "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
                  SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::int4[], $5::int4[],
                     $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
-                    $12::int4[], $13::int4[], $14::int4[], $15::int4[], $16::int4[])
-                 ON CONFLICT (day, unit_clues, service_area) DO UPDATE SET
-                   responses = daily_figures.responses + excluded.responses,
-                   trato_n = daily_figures.trato_n + excluded.trato_n,
-                   trato_pos = daily_figures.trato_pos + excluded.trato_pos,
-                   trato_neg = daily_figures.trato_neg + excluded.trato_neg,
-                   saludo_n = daily_figures.saludo_n + excluded.saludo_n,
-                   saludo_si = daily_figures.saludo_si + excluded.saludo_si,
-                   escucha_n = daily_figures.escucha_n + excluded.escucha_n,
-                   escucha_si = daily_figures.escucha_si + excluded.escucha_si,
-                   respuesta_n = daily_figures.respuesta_n + excluded.respuesta_n,
-                   respuesta_si = daily_figures.respuesta_si + excluded.respuesta_si,
-                   respeto_n = daily_figures.respeto_n + excluded.respeto_n,
-                   respeto_no = daily_figures.respeto_no + excluded.respeto_no,
-                   alerts = daily_figures.alerts + excluded.alerts",
-                cols = Counts::COLUMNS
+                    $12::int4[], $13::int4[], $14::int4[], $15::int4[], $16::int4[]){upd}",
+                cols = Counts::COLUMNS,
+                upd = add_on_conflict("daily_figures", "day, unit_clues, service_area"),
             ),
             &p,
         )
@@ -71,25 +57,73 @@ pub(super) async fn write_rollup(
             &[&units, &areas],
         )
         .await?;
-    }
-    for x in &rollup.alerts {
+
+        let per_unit = rollup.unit_figures();
+        let mut days: Vec<NaiveDate> = Vec::with_capacity(per_unit.len());
+        let mut units: Vec<&str> = Vec::with_capacity(per_unit.len());
+        let mut cols: Vec<Vec<i32>> = (0..13)
+            .map(|_| Vec::with_capacity(per_unit.len()))
+            .collect();
+        for ((d, u), c) in &per_unit {
+            days.push(*d);
+            units.push(u);
+            push_counts(&mut cols, c);
+        }
+        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&days, &units];
+        for c in &cols {
+            p.push(c);
+        }
         tx.execute(
-            "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
-                answers, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT DO NOTHING",
-            &[
-                &x.id,
-                &x.unit_clues,
-                &x.service_area,
-                &x.finished_at,
-                &x.day,
-                &x.reason,
-                &x.answers,
-                &x.comment,
-            ],
+            &format!(
+                "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
+                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
+                    $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
+                    $12::int4[], $13::int4[], $14::int4[], $15::int4[]){upd}",
+                cols = Counts::COLUMNS,
+                upd = add_on_conflict("daily_unit_figures", "day, unit_clues"),
+            ),
+            &p,
         )
         .await?;
     }
+    insert_alerts(tx, &rollup.alerts).await?;
+    Ok(())
+}
+
+fn push_counts(cols: &mut [Vec<i32>], c: &Counts) {
+    for (col, x) in cols.iter_mut().zip(c.to_array()) {
+        col.push(i32::try_from(x).unwrap_or(i32::MAX));
+    }
+}
+
+/// Inserts alerts not yet there (an existing one, perhaps attended, stays),
+/// all in one statement.
+async fn insert_alerts(
+    tx: &deadpool_postgres::Transaction<'_>,
+    alerts: &[NewAlert],
+) -> Result<(), StoreError> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = alerts.iter().map(|x| x.id).collect();
+    let units: Vec<&str> = alerts.iter().map(|x| x.unit_clues.as_str()).collect();
+    let areas: Vec<&str> = alerts.iter().map(|x| x.service_area.as_str()).collect();
+    let finished: Vec<DateTime<Utc>> = alerts.iter().map(|x| x.finished_at).collect();
+    let days: Vec<NaiveDate> = alerts.iter().map(|x| x.day).collect();
+    let reasons: Vec<&str> = alerts.iter().map(|x| x.reason.as_str()).collect();
+    let answers: Vec<&str> = alerts.iter().map(|x| x.answers.as_str()).collect();
+    let comments: Vec<Option<&str>> = alerts.iter().map(|x| x.comment.as_deref()).collect();
+    tx.execute(
+        "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
+            answers, comment)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[],
+            $5::date[], $6::text[], $7::text[], $8::text[])
+         ON CONFLICT DO NOTHING",
+        &[
+            &ids, &units, &areas, &finished, &days, &reasons, &answers, &comments,
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -235,24 +269,32 @@ impl DashStore for PostgresStore {
         .collect()
     }
 
-    async fn figures(&self, q: &FigureQuery) -> Result<FigureRows, StoreError> {
+    async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {
         let c = self.pool.get().await?;
         let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
         let f = filters(&q.units, &q.area, &mut p);
+        // One pass over the rows for both sums; GROUPING(day) = 1 marks the
+        // per-unit rows.
         let rows = c
             .query(
                 &format!(
-                    "SELECT day, unit_clues, {sums} FROM daily_figures
-                     WHERE day BETWEEN $1 AND $2{f} GROUP BY day, unit_clues",
-                    sums = Counts::SUMS
+                    "SELECT GROUPING(day) = 1, day, unit_clues, {sums} FROM {table}
+                     WHERE day BETWEEN $1 AND $2{f}
+                     GROUP BY GROUPING SETS ((day), (unit_clues))
+                     ORDER BY 1, 2, 3",
+                    sums = Counts::SUMS,
+                    table = q.table(),
                 ),
                 &p,
             )
             .await?;
-        let mut out = FigureRows::default();
+        let mut out = FigureSums::default();
         for r in &rows {
-            out.rows
-                .push((r.try_get(0)?, r.try_get(1)?, counts_at(r, 2)?));
+            if r.try_get::<_, bool>(0)? {
+                out.units.push((r.try_get(2)?, counts_at(r, 3)?));
+            } else {
+                out.days.push((r.try_get(1)?, counts_at(r, 3)?));
+            }
         }
         Ok(out)
     }
@@ -291,6 +333,121 @@ impl DashStore for PostgresStore {
             )
             .await?;
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    async fn rollup_units(&self) -> Result<Vec<String>, StoreError> {
+        let c = self.pool.get().await?;
+        c.query(ROLLUP_UNITS_SQL, &[])
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
+    async fn rollup_span(&self, unit: &str) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let c = self.pool.get().await?;
+        let r = c
+            .query_one(
+                "SELECT (SELECT MIN(finished_at) FROM responses WHERE unit_clues = $1),
+                        (SELECT MAX(finished_at) FROM responses WHERE unit_clues = $1),
+                        LEAST((SELECT MIN(day) FROM daily_figures WHERE unit_clues = $1),
+                              (SELECT MIN(day) FROM daily_unit_figures WHERE unit_clues = $1)),
+                        GREATEST((SELECT MAX(day) FROM daily_figures WHERE unit_clues = $1),
+                                 (SELECT MAX(day) FROM daily_unit_figures WHERE unit_clues = $1))",
+                &[&unit],
+            )
+            .await?;
+        let margin = chrono::Duration::days(OFFSET_MARGIN_DAYS);
+        let fin_min: Option<DateTime<Utc>> = r.try_get(0)?;
+        let fin_max: Option<DateTime<Utc>> = r.try_get(1)?;
+        let lo = [fin_min.map(|t| t.date_naive() - margin), r.try_get(2)?]
+            .into_iter()
+            .flatten()
+            .min();
+        let hi = [fin_max.map(|t| t.date_naive() + margin), r.try_get(3)?]
+            .into_iter()
+            .flatten()
+            .max();
+        Ok(lo.zip(hi))
+    }
+
+    async fn rebuild_rollup(
+        &self,
+        unit: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RebuiltChunk, StoreError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        // Ingest's upserts wait while a chunk is rebuilt, so every batch is
+        // either committed before (its responses are counted here) or adds
+        // its counts after (its responses were not visible here): none is
+        // counted twice or lost. Same order as ingest writes them.
+        tx.batch_execute(
+            "LOCK TABLE daily_figures, daily_unit_figures IN SHARE ROW EXCLUSIVE MODE",
+        )
+        .await?;
+        let margin = chrono::Duration::days(OFFSET_MARGIN_DAYS);
+        let lo = (from - margin).and_time(chrono::NaiveTime::MIN).and_utc();
+        let hi = (to + margin + chrono::Duration::days(1))
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
+        tx.execute(
+            "DELETE FROM daily_figures WHERE unit_clues = $1 AND day BETWEEN $2 AND $3",
+            &[&unit, &from, &to],
+        )
+        .await?;
+        // Prepared once per connection: planning the aggregate costs more
+        // than running it on a month of one unit.
+        let st = tx.prepare_cached(&rebuild_figures_sql(true)).await?;
+        let rows = tx.execute(&st, &[&unit, &lo, &hi, &from, &to]).await?;
+        tx.execute(
+            "DELETE FROM daily_unit_figures WHERE unit_clues = $1 AND day BETWEEN $2 AND $3",
+            &[&unit, &from, &to],
+        )
+        .await?;
+        tx.execute(
+            &format!(
+                "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
+                 SELECT day, unit_clues, {sums} FROM daily_figures
+                 WHERE unit_clues = $1 AND day BETWEEN $2 AND $3 GROUP BY day, unit_clues",
+                cols = Counts::COLUMNS,
+                sums = Counts::SUMS
+            ),
+            &[&unit, &from, &to],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO service_areas (unit_clues, service_area)
+             SELECT DISTINCT unit_clues, service_area FROM daily_figures
+             WHERE unit_clues = $1 AND day BETWEEN $2 AND $3
+             ON CONFLICT DO NOTHING",
+            &[&unit, &from, &to],
+        )
+        .await?;
+        let responses: i64 = tx
+            .query_one(
+                "SELECT COALESCE(SUM(responses), 0)::int8 FROM daily_unit_figures
+                 WHERE unit_clues = $1 AND day BETWEEN $2 AND $3",
+                &[&unit, &from, &to],
+            )
+            .await?
+            .try_get(0)?;
+        let st = tx.prepare_cached(&missing_alerts_sql(true)).await?;
+        let jsons = tx
+            .query(&st, &[&unit, &lo, &hi])
+            .await?
+            .iter()
+            .map(|r| r.try_get::<_, String>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let alerts = alerts_from_json(jsons, from, to)?;
+        insert_alerts(&tx, &alerts).await?;
+        tx.commit().await?;
+        Ok(RebuiltChunk {
+            responses,
+            rows,
+            alerts_added: alerts.len() as u64,
+        })
     }
 
     async fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRecord>, StoreError> {

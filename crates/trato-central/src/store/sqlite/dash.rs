@@ -9,8 +9,10 @@ use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
-    placeholders, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
-    FigureQuery, FigureRows, NewAccount, Rollup, Unit,
+    add_on_conflict, alerts_from_json, missing_alerts_sql, placeholders, rebuild_figures_sql,
+    AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery,
+    FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS,
+    ROLLUP_UNITS_SQL,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
@@ -24,22 +26,15 @@ pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result
     }
     let mut up = tx.prepare_cached(&format!(
         "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT (day, unit_clues, service_area) DO UPDATE SET
-           responses = responses + excluded.responses,
-           trato_n = trato_n + excluded.trato_n,
-           trato_pos = trato_pos + excluded.trato_pos,
-           trato_neg = trato_neg + excluded.trato_neg,
-           saludo_n = saludo_n + excluded.saludo_n,
-           saludo_si = saludo_si + excluded.saludo_si,
-           escucha_n = escucha_n + excluded.escucha_n,
-           escucha_si = escucha_si + excluded.escucha_si,
-           respuesta_n = respuesta_n + excluded.respuesta_n,
-           respuesta_si = respuesta_si + excluded.respuesta_si,
-           respeto_n = respeto_n + excluded.respeto_n,
-           respeto_no = respeto_no + excluded.respeto_no,
-           alerts = alerts + excluded.alerts",
-        cols = Counts::COLUMNS
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16){upd}",
+        cols = Counts::COLUMNS,
+        upd = add_on_conflict("daily_figures", "day, unit_clues, service_area"),
+    ))?;
+    let mut up_unit = tx.prepare_cached(&format!(
+        "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15){upd}",
+        cols = Counts::COLUMNS,
+        upd = add_on_conflict("daily_unit_figures", "day, unit_clues"),
     ))?;
     let mut area = tx.prepare_cached(
         "INSERT INTO service_areas (unit_clues, service_area) VALUES (?1, ?2)
@@ -59,12 +54,27 @@ pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result
             last_area = Some((unit, svc));
         }
     }
+    for ((d, unit), c) in rollup.unit_figures() {
+        let a = c.to_array();
+        let day_s = d.format("%Y-%m-%d").to_string();
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&day_s, &unit];
+        for x in &a {
+            p.push(x);
+        }
+        up_unit.execute(p.as_slice())?;
+    }
+    insert_alerts(tx, &rollup.alerts)?;
+    Ok(())
+}
+
+/// Inserts alerts not yet there (an existing one, perhaps attended, stays).
+fn insert_alerts(tx: &rusqlite::Transaction<'_>, alerts: &[NewAlert]) -> Result<(), StoreError> {
     let mut al = tx.prepare_cached(
         "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
             answers, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT DO NOTHING",
     )?;
-    for x in &rollup.alerts {
+    for x in alerts {
         al.execute(params![
             x.id.to_string(),
             x.unit_clues,
@@ -77,6 +87,15 @@ pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result
         ])?;
     }
     Ok(())
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// `d` at 00:00 UTC, as stored timestamps are written.
+fn midnight(d: NaiveDate) -> String {
+    ts(d.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// ` AND unit_clues IN (...)` / ` AND service_area = ?` and their parameters.
@@ -249,32 +268,38 @@ impl DashStore for SqliteStore {
         .await
     }
 
-    async fn figures(&self, q: &FigureQuery) -> Result<FigureRows, StoreError> {
+    async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {
         let q = q.clone();
         self.read(move |c| {
             let (f, fp) = filters(&q.units, &q.area, 3);
+            // One statement, so both halves read the same snapshot.
             let sql = format!(
-                "SELECT day, unit_clues, {sums} FROM daily_figures
-                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day, unit_clues",
-                sums = Counts::SUMS
+                "SELECT day, NULL, {sums} FROM {table}
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day
+                 UNION ALL
+                 SELECT NULL, unit_clues, {sums} FROM {table}
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY unit_clues
+                 ORDER BY 1, 2",
+                sums = Counts::SUMS,
+                table = q.table(),
             );
-            let mut p = vec![
-                q.from.format("%Y-%m-%d").to_string(),
-                q.to.format("%Y-%m-%d").to_string(),
-            ];
+            let mut p = vec![day_text(q.from), day_text(q.to)];
             p.extend(fp);
             let mut st = c.prepare_cached(&sql)?;
             let rows = st.query_map(params_from_iter(p.iter()), |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
                     counts_at(r, 2)?,
                 ))
             })?;
-            let mut out = FigureRows::default();
+            let mut out = FigureSums::default();
             for row in rows {
-                let (d, u, c) = row?;
-                out.rows.push((day(&d)?, u, c));
+                match row? {
+                    (Some(d), _, c) => out.days.push((day(&d)?, c)),
+                    (None, Some(u), c) => out.units.push((u, c)),
+                    (None, None, _) => return Err(corrupt("figures row without day or unit")),
+                }
             }
             Ok(out)
         })
@@ -315,6 +340,125 @@ impl DashStore for SqliteStore {
             let mut st = c.prepare_cached(&sql)?;
             let rows = st.query_map(params_from_iter(p.iter()), |r| r.get::<_, String>(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn rollup_units(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare(ROLLUP_UNITS_SQL)?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn rollup_span(&self, unit: &str) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let unit = unit.to_owned();
+        self.read(move |c| {
+            // Separate MIN and MAX subqueries: each is one index probe.
+            let v: [Option<String>; 6] = c.query_row(
+                "SELECT (SELECT MIN(finished_at) FROM responses WHERE unit_clues = ?1),
+                        (SELECT MAX(finished_at) FROM responses WHERE unit_clues = ?1),
+                        (SELECT MIN(day) FROM daily_figures WHERE unit_clues = ?1),
+                        (SELECT MAX(day) FROM daily_figures WHERE unit_clues = ?1),
+                        (SELECT MIN(day) FROM daily_unit_figures WHERE unit_clues = ?1),
+                        (SELECT MAX(day) FROM daily_unit_figures WHERE unit_clues = ?1)",
+                [unit],
+                |r| {
+                    Ok([
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ])
+                },
+            )?;
+            let margin = chrono::Duration::days(OFFSET_MARGIN_DAYS);
+            let mut lo: Option<NaiveDate> = None;
+            let mut hi: Option<NaiveDate> = None;
+            let mut widen = |d: NaiveDate| {
+                lo = Some(lo.map_or(d, |x| x.min(d)));
+                hi = Some(hi.map_or(d, |x| x.max(d)));
+            };
+            let [fin_min, fin_max, rest @ ..] = v;
+            if let Some(t) = fin_min {
+                widen(parse_ts(&t)?.date_naive() - margin);
+            }
+            if let Some(t) = fin_max {
+                widen(parse_ts(&t)?.date_naive() + margin);
+            }
+            for d in rest.into_iter().flatten() {
+                widen(day(&d)?);
+            }
+            Ok(lo.zip(hi))
+        })
+        .await
+    }
+
+    async fn rebuild_rollup(
+        &self,
+        unit: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RebuiltChunk, StoreError> {
+        let unit = unit.to_owned();
+        self.write(move |c| {
+            // IMMEDIATE: no other writer (this process's ingest or another
+            // process) between reading the responses and replacing the rows.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let margin = chrono::Duration::days(OFFSET_MARGIN_DAYS);
+            let (lo, hi) = (
+                midnight(from - margin),
+                midnight(to + margin + chrono::Duration::days(1)),
+            );
+            let (f, t) = (day_text(from), day_text(to));
+            tx.execute(
+                "DELETE FROM daily_figures WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3",
+                params![unit, f, t],
+            )?;
+            let rows = tx.execute(&rebuild_figures_sql(false), params![unit, lo, hi, f, t])? as u64;
+            tx.execute(
+                "DELETE FROM daily_unit_figures WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3",
+                params![unit, f, t],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
+                     SELECT day, unit_clues, {sums} FROM daily_figures
+                     WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY day, unit_clues",
+                    cols = Counts::COLUMNS,
+                    sums = Counts::SUMS
+                ),
+                params![unit, f, t],
+            )?;
+            tx.execute(
+                "INSERT INTO service_areas (unit_clues, service_area)
+                 SELECT DISTINCT unit_clues, service_area FROM daily_figures
+                 WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3
+                 ON CONFLICT DO NOTHING",
+                params![unit, f, t],
+            )?;
+            let responses: i64 = tx.query_row(
+                "SELECT COALESCE(SUM(responses), 0) FROM daily_unit_figures
+                 WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3",
+                params![unit, f, t],
+                |r| r.get(0),
+            )?;
+            let jsons = tx
+                .prepare(&missing_alerts_sql(false))?
+                .query_map(params![unit, lo, hi], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let alerts = alerts_from_json(jsons, from, to)?;
+            insert_alerts(&tx, &alerts)?;
+            tx.commit()?;
+            Ok(RebuiltChunk {
+                responses,
+                rows,
+                alerts_added: alerts.len() as u64,
+            })
         })
         .await
     }
