@@ -68,7 +68,7 @@ pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result
 }
 
 /// Inserts alerts not yet there (an existing one, perhaps attended, stays).
-fn insert_alerts(tx: &rusqlite::Transaction<'_>, alerts: &[NewAlert]) -> Result<(), StoreError> {
+fn insert_alerts(tx: &rusqlite::Connection, alerts: &[NewAlert]) -> Result<(), StoreError> {
     let mut al = tx.prepare_cached(
         "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
             answers, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
