@@ -1,28 +1,13 @@
 //! The patient flow against a real SQLite file: what the Tauri commands call.
 
+mod manual_clock;
+
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
+use manual_clock::ManualClock;
 use trato_domain::{Answer, FlagReason, ResponseStatus};
-use trato_kiosk_core::clock::Clock;
 use trato_kiosk_core::{Kiosk, KioskError};
-
-struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-    fn utc_offset_minutes(&self) -> i32 {
-        -360
-    }
-}
 
 fn kiosk() -> (tempfile::TempDir, Kiosk, Arc<ManualClock>) {
     let dir = tempfile::tempdir().unwrap();

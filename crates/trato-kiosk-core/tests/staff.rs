@@ -2,13 +2,16 @@
 //! lockout (also across a restart), sessions and roles, the audit log, and
 //! migration 3 from every earlier schema version.
 
+mod manual_clock;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use manual_clock::ManualClock;
 use rusqlite::Connection;
 use trato_domain::Answer;
-use trato_kiosk_core::clock::Clock;
+use trato_kiosk_core::clock::Clock as _;
 use trato_kiosk_core::staff::{verify_pin, AuditEntry};
 use trato_kiosk_core::store::{Store, SCHEMA_VERSION};
 use trato_kiosk_core::{data_dir, AuthError, Kiosk, KioskError, Role};
@@ -16,23 +19,6 @@ use trato_kiosk_core::{data_dir, AuthError, Kiosk, KioskError, Role};
 const STAFF_PIN: &str = "2468";
 const IT_PIN: &str = "13579";
 const WRONG_PIN: &str = "8642";
-
-struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-    fn utc_offset_minutes(&self) -> i32 {
-        -360
-    }
-}
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap()
