@@ -96,6 +96,9 @@ impl Store {
             }
         };
         report.previous_version = migrations::migrate_to(&mut conn, version)?;
+        // The checkpoint thread keeps the WAL far below this; SQLite's own
+        // checkpoint on a commit is only the backstop if that thread falls behind.
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
         Ok((
             Store {
                 conn,
