@@ -89,6 +89,19 @@ fn insert_alerts(tx: &rusqlite::Connection, alerts: &[NewAlert]) -> Result<(), S
     Ok(())
 }
 
+/// An `AccountRecord` from the columns id, name, role, scope, password_hash,
+/// disabled, in that order.
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
+    Ok(AccountRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        scope: r.get(3)?,
+        password_hash: r.get(4)?,
+        disabled: r.get(5)?,
+    })
+}
+
 fn day_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -232,16 +245,7 @@ impl DashStore for SqliteStore {
                 "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
                  FROM accounts WHERE name = ?1",
             )?
-            .query_row([name], |r| {
-                Ok(AccountRecord {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    role: r.get(2)?,
-                    scope: r.get(3)?,
-                    password_hash: r.get(4)?,
-                    disabled: r.get(5)?,
-                })
-            })
+            .query_row([name], account_row)
             .optional()?)
         })
         .await
@@ -253,16 +257,7 @@ impl DashStore for SqliteStore {
                 "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
                  FROM accounts ORDER BY name",
             )?;
-            let rows = st.query_map([], |r| {
-                Ok(AccountRecord {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    role: r.get(2)?,
-                    scope: r.get(3)?,
-                    password_hash: r.get(4)?,
-                    disabled: r.get(5)?,
-                })
-            })?;
+            let rows = st.query_map([], account_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
