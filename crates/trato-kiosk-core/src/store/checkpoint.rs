@@ -2,7 +2,7 @@
 //! that pushes the WAL past 1,000 pages copies them into the database file and
 //! fsyncs it before returning: every hundredth patient or so waited for that.
 //! Here a thread of the store's own checkpoints soon after the kiosk goes
-//! quiet (and at least every few dozen commits under a steady stream), on its
+//! quiet (and every 200 commits under a steady stream), on its
 //! own connection, in PASSIVE mode: it never blocks a commit, and a commit
 //! never waits for it. SQLite's automatic checkpoint stays as the backstop,
 //! raised to 4,000 pages.

@@ -212,9 +212,9 @@ pub(super) fn read_header_from(
 }
 
 /// Inserts one response and its answers inside the caller's transaction.
-// Statements are cached on the connection: a patient's submit runs these
-// same few every time, and compiling them again cost more than the inserts.
 fn insert_in(tx: &rusqlite::Transaction<'_>, response: &Response) -> Result<Inserted, StoreError> {
+    // Statements are cached on the connection: a patient's submit runs these
+    // same few every time, and compiling them again cost more than the inserts.
     let id = response.id.to_string();
     let exists: bool = tx
         .prepare_cached("SELECT 1 FROM responses WHERE id = ?1")?
