@@ -112,6 +112,11 @@ async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
         ) == vec![vec![json!("NLIMS000315")]]
     })
     .await;
+    // The form is redrawn from the saved values before it takes taps again.
+    app.wait_until("the saved message", async || {
+        app.text_of("setting-status").await.starts_with("Guardado")
+    })
+    .await;
     let change = query(
         &app.db_path(),
         "SELECT role, detail FROM audit_log WHERE action = 'unit_change'",

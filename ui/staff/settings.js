@@ -114,6 +114,9 @@ async function saveAll(ctx, root, status, btn) {
   const payload = Object.fromEntries(keys.map((k) => [k, SETTINGS[k] && SETTINGS[k].layout === 'clues' ? view.draft[k].toUpperCase() : view.draft[k]]));
   btn.disabled = true;
   btn.setAttribute('aria-busy', 'true');
+  // The form is redrawn from Rust's values once saved: keys typed meanwhile would land
+  // in fields about to be replaced, so nothing takes a tap until then.
+  root.inert = true;
   try {
     const res = await ctx.call(ipc.updateSettings, payload);
     const n = (res && res.changed ? res.changed.length : keys.length);
@@ -122,9 +125,11 @@ async function saveAll(ctx, root, status, btn) {
     ctx.state.overviewAt = 0;
     ctx.state.exp = null;
     await load(ctx, root);
+    root.inert = false;
     if (view) { view.status = n ? `Guardado. ${n} ${n === 1 ? 'cambio' : 'cambios'}.` : 'No hubo cambios.'; paint(ctx, root); }
     ctx.call(ipc.overview).then((ov) => { ctx.state.overview = ov; ctx.state.overviewAt = Date.now(); refreshHeader(ctx); }).catch(() => {});
   } catch (err) {
+    root.inert = false;
     btn.disabled = false;
     btn.removeAttribute('aria-busy');
     if (err.code === 'unauthorized') return;
