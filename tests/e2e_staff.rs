@@ -39,7 +39,10 @@ async fn staff_open_the_hidden_pad_log_in_see_counts_and_leave() {
     let survey = open_staff(&app).await;
     app.enter_pin(STAFF_PIN).await;
     app.wait_screen("staff").await;
-    assert_eq!(app.text_of("count-today").await.trim(), "0");
+    app.wait_until("today's count", async || {
+        app.text_of("count-today").await.trim() == "0"
+    })
+    .await;
     // Staff do not see the IT tools.
     assert!(!app.visible("settings-open").await);
 
@@ -64,9 +67,22 @@ async fn staff_open_the_hidden_pad_log_in_see_counts_and_leave() {
 async fn five_wrong_pins_lock_the_pad_even_against_the_right_pin() {
     let app = KioskApp::launch(SIZE, |_| {}).await;
     open_staff(&app).await;
-    for _ in 0..5 {
+    for attempt in 1..=5 {
         app.enter_pin("999999").await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        if attempt < 5 {
+            // The pad is off while Rust checks the PIN: wait for the answer
+            // and the pad drawn again before the next try.
+            app.wait_until(&format!("wrong PIN {attempt} answered"), async || {
+                app.text_of("pin-error")
+                    .await
+                    .contains(&format!("restantes: {}", 5 - attempt))
+                    && app
+                        .js("return !document.querySelector(\"[data-testid='pin-1']\").disabled")
+                        .await
+                        == json!(true)
+            })
+            .await;
+        }
     }
     app.wait_until("the lockout message", async || {
         app.visible("pin-locked").await
@@ -215,7 +231,12 @@ async fn staff_export_today_to_the_kiosk_folder() {
     app.wait_screen("export").await;
     app.tap("export-range-today").await;
     app.tap("export-format-csv").await;
-    // The kiosk's own folder is the last destination when no USB drive is in.
+    // The kiosk's own folder is the last destination when no USB drive is in;
+    // the list is there once the drives have been looked for.
+    app.wait_until("the destinations", async || {
+        app.visible("export-dest-0").await
+    })
+    .await;
     let last = app
         .js("return document.querySelectorAll(\"[data-testid^='export-dest-']:not([data-testid='export-dest-refresh'])\").length - 1")
         .await
