@@ -218,6 +218,7 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
 
     // Live update: a batch of 5 (one alert) shows up without reload.
     let before_loads = loads(&c).await;
+    c.execute("window.unreloaded = true", vec![]).await.unwrap();
     let k = &kiosks[0];
     let mut rs: Vec<_> = (0..4)
         .map(|_| response(k, Utc::now(), "urgencias", "5", ["si", "si", "si", "si"]))
@@ -233,15 +234,27 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     rs.push(alert);
     let t = Instant::now();
     d.post_batch(k, rs).await;
-    let updated = until(Duration::from_secs(2), || async {
+    // The 2 s promise is held by the stream (dashboard_live checks the push);
+    // here the browser only has to show it without a reload, and a loaded CI
+    // machine gets room. The time is printed for docs/PERFORMANCE.md.
+    let updated = until(Duration::from_secs(10), || async {
         digits(&text(&c, "#kpi-responses").await) == shown + 5
     })
     .await;
     let took = t.elapsed();
     assert!(
         updated,
-        "live update within 2 s (page reloads: {})",
+        "no live update (data refreshes: {})",
         loads(&c).await - before_loads
+    );
+    // A marker left in the page before the POST survives only if the page
+    // was updated in place, not reloaded.
+    assert_eq!(
+        c.execute("return window.unreloaded === true", vec![])
+            .await
+            .unwrap(),
+        json!(true),
+        "the figures came by reloading the page"
     );
     println!("live update shown {took:?} after the POST");
 
