@@ -16,7 +16,7 @@ pub struct Destination {
 
 /// Removable drives, then `local` (created if missing).
 pub fn list(local: &Path) -> Vec<Destination> {
-    let mut found = removable_drives(&platform::mount_roots());
+    let mut found = platform::removable_drives();
     if std::fs::create_dir_all(local).is_ok() {
         found.push(Destination {
             label: "Carpeta del quiosco".to_owned(),
@@ -27,10 +27,11 @@ pub fn list(local: &Path) -> Vec<Destination> {
     found
 }
 
-/// Mounted volumes under the given roots. Desktop automounters mount a USB
-/// drive at `<root>/<user>/<label>` (udisks2) or `<root>/<label>` (older
+/// Mounted volumes under the given roots (Unix). Desktop automounters mount a
+/// USB drive at `<root>/<user>/<label>` (udisks2) or `<root>/<label>` (older
 /// setups): a directory that is itself a mount point counts, and so does any
 /// directory one level below a root's user folder.
+#[cfg(unix)]
 pub fn removable_drives(roots: &[PathBuf]) -> Vec<Destination> {
     let mut drives = Vec::new();
     for root in roots {
@@ -51,11 +52,17 @@ pub fn removable_drives(roots: &[PathBuf]) -> Vec<Destination> {
     drives
 }
 
+#[cfg(unix)]
 fn drive(path: PathBuf) -> Destination {
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
+    usb(label, path)
+}
+
+/// A removable drive as staff see it: "USB: <label>".
+fn usb(label: String, path: PathBuf) -> Destination {
     Destination {
         label: format!("USB: {label}"),
         path,
@@ -63,6 +70,7 @@ fn drive(path: PathBuf) -> Destination {
     }
 }
 
+#[cfg(unix)]
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -81,8 +89,10 @@ mod platform {
     use std::os::unix::fs::MetadataExt;
     use std::path::{Path, PathBuf};
 
-    pub fn mount_roots() -> Vec<PathBuf> {
-        vec![PathBuf::from("/media"), PathBuf::from("/run/media")]
+    use super::Destination;
+
+    pub fn removable_drives() -> Vec<Destination> {
+        super::removable_drives(&[PathBuf::from("/media"), PathBuf::from("/run/media")])
     }
 
     /// A mount point sits on another device than its parent directory.
@@ -95,17 +105,77 @@ mod platform {
     }
 }
 
-#[cfg(not(unix))]
+/// Windows: drive letters whose type is "removable" (USB sticks, card
+/// readers), labelled with the volume name Explorer shows.
+#[cfg(windows)]
 mod platform {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
-    /// Not yet for Windows (drive letters): only the kiosk's folder is offered.
-    pub fn mount_roots() -> Vec<PathBuf> {
-        Vec::new()
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetDriveTypeW, GetLogicalDrives, GetVolumeInformationW,
+    };
+    use windows_sys::Win32::System::WindowsProgramming::DRIVE_REMOVABLE;
+
+    use super::{usb, Destination};
+
+    pub fn removable_drives() -> Vec<Destination> {
+        // SAFETY: no arguments; returns a bit mask of the drive letters in use.
+        let letters = unsafe { GetLogicalDrives() };
+        (0..26u8)
+            .filter(|i| letters & (1 << i) != 0)
+            .filter_map(|i| {
+                let root = format!("{}:\\", char::from(b'A' + i));
+                let wide = wide(&root);
+                // SAFETY: `wide` is a NUL-terminated UTF-16 path that outlives the call.
+                if unsafe { GetDriveTypeW(wide.as_ptr()) } != DRIVE_REMOVABLE {
+                    return None;
+                }
+                let name = volume_name(&wide);
+                let label = if name.is_empty() {
+                    root.clone()
+                } else {
+                    format!("{name} ({})", &root[..2])
+                };
+                Some(usb(label, PathBuf::from(root)))
+            })
+            .collect()
     }
 
-    pub fn is_mount_point(_dir: &Path) -> bool {
-        false
+    /// The volume's label; empty when it has none or no medium is inserted
+    /// (an empty card reader still reports a removable drive).
+    fn volume_name(root: &[u16]) -> String {
+        let mut name = [0u16; 261];
+        // SAFETY: `root` is NUL-terminated; `name` is a writable buffer of the
+        // length passed; the optional out-parameters are null, which the API allows.
+        let ok = unsafe {
+            GetVolumeInformationW(
+                root.as_ptr(),
+                name.as_mut_ptr(),
+                name.len() as u32,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        if ok == 0 {
+            return String::new();
+        }
+        let len = name.iter().position(|&c| c == 0).unwrap_or(name.len());
+        String::from_utf16_lossy(&name[..len])
+    }
+
+    fn wide(s: &str) -> Vec<u16> {
+        s.encode_utf16().chain(std::iter::once(0)).collect()
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+mod platform {
+    /// Elsewhere only the kiosk's folder is offered.
+    pub fn removable_drives() -> Vec<super::Destination> {
+        Vec::new()
     }
 }
 
@@ -113,6 +183,7 @@ mod platform {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn plain_folders_under_a_root_are_not_drives() {
         let root = tempfile::tempdir().unwrap();
@@ -129,6 +200,20 @@ mod tests {
         assert_eq!(last.path, local);
         assert!(!last.removable);
         assert!(local.is_dir());
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn the_system_drive_is_not_offered_as_removable() {
+        let system = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".to_owned());
+        let drives = platform::removable_drives();
+        assert!(
+            drives.iter().all(|d| !d.path.starts_with(&system)),
+            "{drives:?}"
+        );
+        assert!(drives
+            .iter()
+            .all(|d| d.removable && d.label.starts_with("USB: ")));
     }
 
     #[cfg(target_os = "linux")]
