@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use trato_kiosk_core::Kiosk;
@@ -144,15 +145,27 @@ impl KioskApp {
         if !self.native_taps.get() {
             return self.tap_in_page(testid).await;
         }
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(&format!("[data-testid='{testid}']")))
-            .await
-            .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot tap {testid}: {e}"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let element = self
+                .client
+                .wait()
+                .at_most(WAIT)
+                .for_element(Locator::Css(&format!("[data-testid='{testid}']")))
+                .await
+                .unwrap_or_else(|e| panic!("no element {testid}: {e}"));
+            match element.click().await {
+                Ok(()) => return,
+                // Redrawn between finding and tapping: tap the one now on screen.
+                Err(CmdError::Standard(e))
+                    if e.error == ErrorStatus::StaleElementReference
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot tap {testid}: {e}"),
+            }
+        }
     }
 
     /// Taps by dispatching the click inside the page, once the element is
