@@ -32,7 +32,7 @@ pub fn list(local: &Path) -> Vec<Destination> {
 /// setups): a directory that is itself a mount point counts, and so does any
 /// directory one level below a root's user folder.
 #[cfg(unix)]
-pub fn removable_drives(roots: &[PathBuf]) -> Vec<Destination> {
+pub fn drives_mounted_under(roots: &[PathBuf]) -> Vec<Destination> {
     let mut drives = Vec::new();
     for root in roots {
         for entry in subdirs(root) {
@@ -92,7 +92,7 @@ mod platform {
     use super::Destination;
 
     pub fn removable_drives() -> Vec<Destination> {
-        super::removable_drives(&[PathBuf::from("/media"), PathBuf::from("/run/media")])
+        super::drives_mounted_under(&[PathBuf::from("/media"), PathBuf::from("/run/media")])
     }
 
     /// A mount point sits on another device than its parent directory.
@@ -130,7 +130,8 @@ mod platform {
                 if unsafe { GetDriveTypeW(wide.as_ptr()) } != DRIVE_REMOVABLE {
                     return None;
                 }
-                let name = volume_name(&wide);
+                // A card reader with no card is removable too, but nothing can be saved there.
+                let name = volume_name(&wide)?;
                 let label = if name.is_empty() {
                     root.clone()
                 } else {
@@ -141,9 +142,9 @@ mod platform {
             .collect()
     }
 
-    /// The volume's label; empty when it has none or no medium is inserted
-    /// (an empty card reader still reports a removable drive).
-    fn volume_name(root: &[u16]) -> String {
+    /// The volume's label (empty when it has none); `None` when the drive
+    /// holds no medium.
+    fn volume_name(root: &[u16]) -> Option<String> {
         let mut name = [0u16; 261];
         // SAFETY: `root` is NUL-terminated; `name` is a writable buffer of the
         // length passed; the optional out-parameters are null, which the API allows.
@@ -160,10 +161,10 @@ mod platform {
             )
         };
         if ok == 0 {
-            return String::new();
+            return None;
         }
         let len = name.iter().position(|&c| c == 0).unwrap_or(name.len());
-        String::from_utf16_lossy(&name[..len])
+        Some(String::from_utf16_lossy(&name[..len]))
     }
 
     fn wide(s: &str) -> Vec<u16> {
@@ -188,7 +189,7 @@ mod tests {
     fn plain_folders_under_a_root_are_not_drives() {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join("user/NOT_A_DRIVE")).unwrap();
-        assert!(removable_drives(&[root.path().to_owned()]).is_empty());
+        assert!(drives_mounted_under(&[root.path().to_owned()]).is_empty());
     }
 
     #[test]
@@ -220,7 +221,7 @@ mod tests {
     #[test]
     fn a_mounted_filesystem_counts_as_a_drive() {
         // /proc is a mount point on every Linux system: a stand-in for a USB drive.
-        let drives = removable_drives(&[PathBuf::from("/")]);
+        let drives = drives_mounted_under(&[PathBuf::from("/")]);
         assert!(
             drives.iter().any(|d| d.path == Path::new("/proc")),
             "{drives:?}"
