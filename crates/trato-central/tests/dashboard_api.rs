@@ -80,10 +80,7 @@ async fn expected(d: &Dash, units: &[&str], area: Option<&str>, from: &str, to: 
             .unwrap()
         }
         Backend::Postgres => {
-            let (client, conn) = tokio_postgres::connect(&d.url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
+            let client = common::pg_client(&d.url).await;
             let from = from.to_owned();
             let to = to.to_owned();
             let row = client

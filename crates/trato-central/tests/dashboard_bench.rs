@@ -215,10 +215,7 @@ async fn fill(b: Backend, url: &str, store: &dyn Store) {
             }
         }
         Backend::Postgres => {
-            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
+            let client = common::pg_client(url).await;
             // Autovacuum off on the bulk-loaded tables, so it does not run
             // during the timings on a 2-core machine; ANALYZE below instead.
             client
@@ -266,10 +263,7 @@ async fn size_gb(b: Backend, url: &str) -> f64 {
             (len(p) + len(&wal)) as f64 / 1e9
         }
         Backend::Postgres => {
-            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
+            let client = common::pg_client(url).await;
             let n: i64 = client
                 .query_one("SELECT pg_database_size(current_database())", &[])
                 .await
@@ -283,10 +277,7 @@ async fn size_gb(b: Backend, url: &str) -> f64 {
 /// After the rebuild, as the server would have them after autovacuum.
 async fn analyze_rollups(b: Backend, url: &str) {
     if b == Backend::Postgres {
-        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(conn);
+        let client = common::pg_client(url).await;
         for t in ["daily_figures", "daily_unit_figures"] {
             client
                 .batch_execute(&format!("VACUUM ANALYZE {t}"))

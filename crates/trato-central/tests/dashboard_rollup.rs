@@ -44,10 +44,7 @@ async fn rows(d: &Dash, sql: &str) -> Rows {
             .unwrap()
         }
         Backend::Postgres => {
-            let (client, conn) = tokio_postgres::connect(&d.url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
+            let client = common::pg_client(&d.url).await;
             client
                 .query(sql, &[])
                 .await
@@ -70,10 +67,7 @@ async fn exec(d: &Dash, sql: &str) {
             .execute_batch(sql)
             .unwrap(),
         Backend::Postgres => {
-            let (client, conn) = tokio_postgres::connect(&d.url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
+            let client = common::pg_client(&d.url).await;
             client.batch_execute(sql).await.unwrap();
         }
     }

@@ -66,11 +66,8 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
         Backend::Postgres => {
             let url = pg_url().expect("TRATO_TEST_PG_URL");
             let name = format!("trato_test_{}", Uuid::now_v7().simple());
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            pg_client(&url)
                 .await
-                .expect("connect to TRATO_TEST_PG_URL");
-            tokio::spawn(conn);
-            client
                 .batch_execute(&format!("CREATE DATABASE {name}"))
                 .await
                 .unwrap();
@@ -265,4 +262,13 @@ pub fn batch(kiosk: &IssuedKiosk, responses: Vec<Response>) -> BatchRequest {
             })
             .collect(),
     }
+}
+
+/// A client on the test PostgreSQL, its connection driven on the runtime.
+pub async fn pg_client(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
+    tokio::spawn(conn);
+    client
 }
