@@ -18,12 +18,12 @@ use trato_domain::wire::{
     MAX_BATCH_COMPRESSED_BYTES, SERVER_TIME_HEADER,
 };
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, DecodeError};
 use crate::store::KioskAuth;
 use crate::token::hash_token;
 use crate::AppState;
+use trato_domain::clues::validate_clues;
 
 pub fn now_rfc3339() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -11,6 +11,8 @@
 //! - [`text`] cleans comments and masks personal data in them.
 
 mod answers;
+pub mod clues;
+pub mod codec;
 pub mod meaning;
 pub mod response;
 pub mod survey;
