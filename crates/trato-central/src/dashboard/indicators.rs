@@ -34,9 +34,7 @@ pub struct IndicatorFigures {
     pub versions: Vec<VersionCounts>,
 }
 
-fn pct(part: i64, base: i64) -> Option<f64> {
-    (base > 0).then(|| (part as f64) * 100.0 / (base as f64))
-}
+use super::pct;
 
 /// The indicators present in a query's scope and period, headline first,
 /// then in the question order of the newest contributing version.

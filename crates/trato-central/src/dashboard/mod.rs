@@ -192,7 +192,8 @@ pub fn home(viewer: &Viewer) -> Want {
     }
 }
 
-fn pct(num: i64, den: i64) -> Option<f64> {
+/// A percentage rounded to one decimal, as the page shows it.
+pub(crate) fn pct(num: i64, den: i64) -> Option<f64> {
     (den > 0).then(|| (num as f64 * 1000.0 / den as f64).round() / 10.0)
 }
 
