@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod catalogue;
 pub mod indicators;
+pub mod labels;
 pub mod live;
 pub mod report;
 pub mod rollup;

@@ -302,6 +302,8 @@ pub trait DashStore: Send + Sync {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError>;
+    /// Every stored survey version as `(survey_id, version, definition JSON)`.
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError>;
     /// Each indicator's counts over a query, per survey version.
     async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError>;
     /// Sums per service area for a query (area filter ignored).

@@ -444,6 +444,15 @@ impl DashStore for PostgresStore {
         Ok(out)
     }
 
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let c = self.pool.get().await?;
+        c.query(SURVEY_DEFINITIONS_SQL, &[])
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
     async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
         let c = self.pool.get().await?;
         let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];

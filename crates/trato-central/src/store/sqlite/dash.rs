@@ -392,6 +392,15 @@ impl DashStore for SqliteStore {
         .await
     }
 
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(SURVEY_DEFINITIONS_SQL)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
         let q = q.clone();
         self.read(move |c| {
