@@ -76,12 +76,12 @@ fn data(d: &Dash, rng: &mut Rng, k: &admin::IssuedKiosk) -> Vec<Response> {
         for a in &mut r.answers {
             if a.question == "saludo" {
                 a.question = "bienvenida".into();
-                if rng.next() % 5 == 0 {
+                if rng.next().is_multiple_of(5) {
                     a.codes = vec!["no_sabe".into()];
                 }
             }
         }
-        if r.status != ResponseStatus::Abandoned && rng.next() % 4 != 0 {
+        if r.status != ResponseStatus::Abandoned && !rng.next().is_multiple_of(4) {
             let c = rng.pick(&["limpio", "limpio", "regular", "sucio", "no_vi"]);
             let at = r
                 .answers
@@ -119,7 +119,9 @@ async fn raw_counts(d: &Dash) -> BTreeMap<(String, String, String), i64> {
 /// What each indicator should show per version: [answered, pos, neu, neg],
 /// from the raw counts and the meaning the test itself spells out.
 fn expected(raw: &BTreeMap<(String, String, String), i64>) -> BTreeMap<(String, String), [i64; 4]> {
-    let meaning: [(&str, &str, &str, &[(&str, usize)]); 9] = [
+    // (version, question, indicator, [(code, slot: 1 pos, 2 neu, 3 neg, 0 none)])
+    type Meaning<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, usize)]);
+    let meaning: [Meaning; 9] = [
         (
             "1",
             "trato",
@@ -198,13 +200,10 @@ fn tally(v: &Value) -> [i64; 4] {
     ["answered", "positive", "neutral", "negative"].map(|k| v[k].as_i64().unwrap())
 }
 
+type PerVersion = BTreeMap<(String, String), [i64; 4]>;
+
 /// The API's indicators, per (key, version), and combined per key.
-fn api_indicators(
-    summary: &Value,
-) -> (
-    BTreeMap<(String, String), [i64; 4]>,
-    BTreeMap<String, [i64; 4]>,
-) {
+fn api_indicators(summary: &Value) -> (PerVersion, BTreeMap<String, [i64; 4]>) {
     let mut per_version = BTreeMap::new();
     let mut combined = BTreeMap::new();
     for ind in summary["indicators"].as_array().unwrap() {

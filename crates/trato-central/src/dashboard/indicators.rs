@@ -45,13 +45,14 @@ pub async fn indicators(
     let sums = store.dash().indicator_sums(q).await?;
     let mut defs: BTreeMap<(String, u32), Option<SurveyDefinition>> = BTreeMap::new();
     for s in &sums {
-        let key = (s.survey_id.clone(), s.survey_version);
-        if !defs.contains_key(&key) {
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            defs.entry((s.survey_id.clone(), s.survey_version))
+        {
             let def = store
                 .survey(&s.survey_id, s.survey_version)
                 .await?
                 .and_then(|j| SurveyDefinition::from_json(&j).ok());
-            defs.insert(key, def);
+            slot.insert(def);
         }
     }
     Ok(assemble(&sums, &defs))
