@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod client_addr;
 pub mod clues;
 pub mod dashboard;
 pub mod error;
@@ -38,6 +39,9 @@ pub struct Config {
     /// Mark dashboard session cookies `Secure` (also done per request when a
     /// proxy sends `X-Forwarded-Proto: https`).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login
+    /// throttling is per client address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             rate_per_sec: 20.0,
             skew_threshold: chrono::Duration::minutes(5),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -88,13 +93,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let dash = state.dash.clone();
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Open dashboards hold event streams forever: end them.
-            dash.live.close();
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Open dashboards hold event streams forever: end them.
+        dash.live.close();
+    })
+    .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals systemd and a terminal send.

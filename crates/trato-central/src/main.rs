@@ -52,6 +52,10 @@ enum Command {
         /// Mark dashboard session cookies Secure (set when TLS is in front).
         #[arg(long, env = "TRATO_CENTRAL_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeat for
+        /// several). Anyone else's X-Forwarded-For is ignored.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Load and list the unit catalogue (CLUES, name, OOAD or UMAE, state).
     Catalogue {
@@ -219,6 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rate_burst,
             rate_per_sec,
             secure_cookies,
+            trusted_proxies,
         } => {
             let store = open_store(&db.db).await?;
             let config = Config {
@@ -226,6 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rate_burst,
                 rate_per_sec,
                 secure_cookies,
+                trusted_proxies,
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)
