@@ -46,16 +46,16 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         // Outermost: every reply, including those made by the layers above.
-        .layer(middleware::from_fn(server_time))
+        .layer(middleware::from_fn_with_state(state.clone(), server_time))
         .with_state(state)
 }
 
-/// Adds the server clock to every reply, and an [`ErrorBody`] to error
-/// replies that the layers produced without one (their plain-text bodies
-/// are replaced).
+/// Adds the server clock and the security headers to every reply, and an
+/// [`ErrorBody`] to error replies that the layers produced without one
+/// (their plain-text bodies are replaced).
 ///
 /// [`ErrorBody`]: trato_domain::wire::ErrorBody
-async fn server_time(req: Request, next: Next) -> Response {
+async fn server_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -72,6 +72,7 @@ async fn server_time(req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&now_rfc3339()) {
         resp.headers_mut().insert(SERVER_TIME_HEADER, v);
     }
+    crate::dashboard::web::add_security_headers(resp.headers_mut(), state.config.served_over_tls);
     resp
 }
 

@@ -36,9 +36,13 @@ pub struct Config {
     pub rate_per_sec: f64,
     /// Clock differences above this are flagged on the stored responses.
     pub skew_threshold: chrono::Duration,
-    /// Mark dashboard session cookies `Secure` (also done per request when a
-    /// proxy sends `X-Forwarded-Proto: https`).
-    pub secure_cookies: bool,
+    /// The centre is reached over https (its own TLS, or a TLS proxy in
+    /// front): replies carry HSTS and session cookies are `Secure`.
+    pub served_over_tls: bool,
+    /// Force session cookies `Secure` (`Some(true)`) or not (`Some(false)`);
+    /// `None`: `Secure` when served over TLS, or when a proxy sends
+    /// `X-Forwarded-Proto: https`.
+    pub secure_cookies: Option<bool>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (login
     /// throttling is per client address).
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -51,7 +55,8 @@ impl Default for Config {
             rate_burst: 60,
             rate_per_sec: 20.0,
             skew_threshold: chrono::Duration::minutes(5),
-            secure_cookies: false,
+            served_over_tls: false,
+            secure_cookies: None,
             trusted_proxies: Vec::new(),
         }
     }

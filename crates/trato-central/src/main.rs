@@ -49,9 +49,14 @@ enum Command {
         /// Requests per second a kiosk regains (0 turns the limit off).
         #[arg(long, default_value_t = 20.0)]
         rate_per_sec: f64,
-        /// Mark dashboard session cookies Secure (set when TLS is in front).
+        /// The centre is reached over https (a TLS proxy in front): replies
+        /// carry HSTS and session cookies are Secure.
+        #[arg(long, env = "TRATO_CENTRAL_BEHIND_TLS")]
+        behind_tls: bool,
+        /// Session cookies Secure (true) or not (false) whatever the rest
+        /// says; by default Secure when served over TLS.
         #[arg(long, env = "TRATO_CENTRAL_SECURE_COOKIES")]
-        secure_cookies: bool,
+        secure_cookies: Option<bool>,
         /// A reverse proxy whose X-Forwarded-For names the client (repeat for
         /// several). Anyone else's X-Forwarded-For is ignored.
         #[arg(long = "trusted-proxy", value_name = "IP")]
@@ -222,6 +227,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             request_timeout_secs,
             rate_burst,
             rate_per_sec,
+            behind_tls,
             secure_cookies,
             trusted_proxies,
         } => {
@@ -230,6 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
                 rate_burst,
                 rate_per_sec,
+                served_over_tls: behind_tls,
                 secure_cookies,
                 trusted_proxies,
                 ..Config::default()

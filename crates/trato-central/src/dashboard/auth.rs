@@ -158,10 +158,13 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Whether cookies must carry `Secure`: configured, or the proxy in front
-/// says the client used https.
+/// Whether cookies must carry `Secure`: as configured, else when served
+/// over TLS or the proxy in front says the client used https.
 pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
-    state.config.secure_cookies
+    if let Some(forced) = state.config.secure_cookies {
+        return forced;
+    }
+    state.config.served_over_tls
         || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())

@@ -3,9 +3,8 @@
 //! reply carries a strict Content-Security-Policy (no inline script or
 //! style, nothing from another origin).
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -40,12 +39,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/dashboard/alerts/{id}/attend", post(api::attend))
         .route("/api/v1/dashboard/events", get(live::events))
         .route("/api/v1/dashboard/report.xlsx", get(report::report_xlsx))
-        .layer(middleware::from_fn(security_headers))
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
+/// The security headers every reply carries (added by the outermost
+/// middleware in `api.rs`, so error replies made by any layer have them).
+pub fn add_security_headers(h: &mut HeaderMap, over_tls: bool) {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -59,10 +57,15 @@ async fn security_headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if over_tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    resp
 }
 
 /// HTML-escapes text for element content and attribute values.
