@@ -26,6 +26,7 @@ fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
                 response: r.clone(),
                 canonical_json: json,
                 content_hash: hash,
+                clock_raw: None,
             }
         })
         .collect()
@@ -162,7 +163,10 @@ async fn a_batch_that_panics_the_writer_is_rejected_alone() {
     assert_eq!(store.count_responses().await.unwrap(), 2 + 3 + 4);
     // The writer lives on.
     let e = fresh(1);
-    assert_eq!(store.apply_batch(meta(&k), prepared(&e)).await.unwrap(), stored(1));
+    assert_eq!(
+        store.apply_batch(meta(&k), prepared(&e)).await.unwrap(),
+        stored(1)
+    );
 }
 
 /// Many concurrent batches: every one answered, every row stored once.

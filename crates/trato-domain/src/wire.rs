@@ -26,6 +26,21 @@ pub const MAX_BATCH_COMPRESSED_BYTES: usize = 1024 * 1024;
 /// Hard cap on a batch's decompressed body (defends against gzip bombs).
 pub const MAX_BATCH_DECOMPRESSED_BYTES: usize = 16 * 1024 * 1024;
 
+/// Real UTC offsets lie within -14 h..+14 h.
+pub const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
+
+/// Whether a response's clock is one a real kiosk could have: times within
+/// the years 2000..2100 and an offset within ±14 h. A response with another
+/// clock is still stored (never rejected for its clock alone), filed under
+/// the centre's receive time and flagged (`docs/protocol.md`).
+pub fn plausible_clock(r: &crate::Response) -> bool {
+    use chrono::Datelike as _;
+    let year_ok = |t: chrono::DateTime<chrono::Utc>| (2000..2100).contains(&t.year());
+    year_ok(r.started_at)
+        && year_ok(r.finished_at)
+        && (-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&r.utc_offset_minutes)
+}
+
 /// `POST /api/v1/batches`, body gzip-compressed JSON (`Content-Encoding: gzip`),
 /// `Authorization: Bearer <kiosk token>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
