@@ -10,8 +10,8 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use trato_domain::wire::{
-    plausible_clock, BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, WireResponse,
-    MAX_BATCH_DECOMPRESSED_BYTES, MAX_BATCH_RESPONSES, MAX_UTC_OFFSET_MINUTES,
+    overlong_field, plausible_clock, BatchReply, BatchRequest, ItemResult, Outcome, RejectReason,
+    WireResponse, MAX_BATCH_DECOMPRESSED_BYTES, MAX_BATCH_RESPONSES, MAX_UTC_OFFSET_MINUTES,
 };
 use trato_domain::{Response, SurveyDefinition};
 
@@ -167,7 +167,11 @@ fn prepare(
             ));
             continue;
         };
-        match check_response(def, &w.response) {
+        let checked = match overlong_field(&w.response) {
+            Some((field, max)) => Err(format!("{field} is longer than {max} characters")),
+            None => check_response(def, &w.response),
+        };
+        match checked {
             Err(detail) => slots.push((
                 id,
                 Err(Outcome::Rejected {

@@ -26,6 +26,26 @@ pub const MAX_BATCH_COMPRESSED_BYTES: usize = 1024 * 1024;
 /// Hard cap on a batch's decompressed body (defends against gzip bombs).
 pub const MAX_BATCH_DECOMPRESSED_BYTES: usize = 16 * 1024 * 1024;
 
+/// The longest unit name or service area a response may carry (characters).
+pub const MAX_LABEL_CHARS: usize = 200;
+/// The longest survey id, kiosk id or language tag a response may carry.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// The first text field of a response longer than the protocol allows, as
+/// `(field, limit)`; such a response is rejected at receipt.
+pub fn overlong_field(r: &crate::Response) -> Option<(&'static str, usize)> {
+    [
+        ("unit_name", r.unit_name.as_str(), MAX_LABEL_CHARS),
+        ("service_area", r.service_area.as_str(), MAX_LABEL_CHARS),
+        ("survey_id", r.survey_id.as_str(), MAX_ID_CHARS),
+        ("kiosk_id", r.kiosk_id.as_str(), MAX_ID_CHARS),
+        ("language", r.language.as_str(), MAX_ID_CHARS),
+    ]
+    .into_iter()
+    .find(|(_, v, max)| v.chars().nth(*max).is_some())
+    .map(|(f, _, max)| (f, max))
+}
+
 /// Real UTC offsets lie within -14 h..+14 h.
 pub const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
 
