@@ -178,7 +178,7 @@ async fn post_batch(
     };
 
     // Inflating and parsing up to 16 MiB is CPU work: keep it off the
-    // async workers.
+    // async workers. Lists are bounded while parsing (`ingest::decode_batch`).
     let batch = tokio::task::spawn_blocking(move || ingest::decode_batch(&bytes))
         .await
         .map_err(|e| ApiError::internal(&e))?
@@ -193,8 +193,11 @@ async fn post_batch(
                 DecodeError::JsonShape(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
-                DecodeError::TooManyResponses(_) => {
+                DecodeError::TooManyResponses => {
                     (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooManyResponses)
+                }
+                DecodeError::ListTooLong(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
                 DecodeError::SeqOutOfRange(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)

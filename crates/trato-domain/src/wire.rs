@@ -69,16 +69,66 @@ pub struct BatchRequest {
     pub unit_clues: String,
     /// The kiosk's clock when it sent the batch, for the centre's skew check.
     pub sent_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::bounded::vec::<_, MAX_BATCH_RESPONSES, _>")]
     pub responses: Vec<WireResponse>,
 }
 
 /// A response plus the kiosk's monotonic sequence number (gaps tell the centre
 /// a kiosk lost data; repeats are normal retries).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FlatWireResponse")]
 pub struct WireResponse {
     pub seq: u64,
     #[serde(flatten)]
     pub response: Response,
+}
+
+/// How a [`WireResponse`] is read: the same fields as `seq` plus a flattened
+/// [`Response`], but parsed in one pass. `#[serde(flatten)]` would first
+/// buffer the whole response, answers and all, before any bound is checked.
+#[derive(Deserialize)]
+struct FlatWireResponse {
+    seq: u64,
+    id: uuid::Uuid,
+    survey_id: String,
+    survey_version: u32,
+    unit_clues: String,
+    unit_name: String,
+    service_area: String,
+    kiosk_id: String,
+    language: crate::Language,
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+    utc_offset_minutes: i32,
+    status: crate::ResponseStatus,
+    #[serde(default)]
+    flag_reason: Option<crate::FlagReason>,
+    #[serde(deserialize_with = "crate::bounded::vec::<_, { crate::response::MAX_ANSWERS }, _>")]
+    answers: Vec<crate::Answer>,
+}
+
+impl From<FlatWireResponse> for WireResponse {
+    fn from(f: FlatWireResponse) -> Self {
+        Self {
+            seq: f.seq,
+            response: Response {
+                id: f.id,
+                survey_id: f.survey_id,
+                survey_version: f.survey_version,
+                unit_clues: f.unit_clues,
+                unit_name: f.unit_name,
+                service_area: f.service_area,
+                kiosk_id: f.kiosk_id,
+                language: f.language,
+                started_at: f.started_at,
+                finished_at: f.finished_at,
+                utc_offset_minutes: f.utc_offset_minutes,
+                status: f.status,
+                flag_reason: f.flag_reason,
+                answers: f.answers,
+            },
+        }
+    }
 }
 
 /// The centre's answer to a batch: one result per response, in request order.
