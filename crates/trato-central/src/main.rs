@@ -175,6 +175,46 @@ enum UserCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Disable an account: it cannot sign in, and its open sessions end at once.
+    Disable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set a new password, read from standard input (first line), never from
+    /// the command line; the account's open sessions end at once.
+    Passwd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set the account's e-mail address (an empty one clears it).
+    SetEmail {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// The first line of standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[derive(Subcommand)]
@@ -325,22 +365,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 scope,
                 name,
             } => {
-                let mut password = String::new();
-                std::io::stdin()
-                    .read_line(&mut password)
-                    .context("cannot read the password from standard input")?;
-                let password = password.trim_end_matches(['\r', '\n']);
+                let password = password_from_stdin()?;
                 let store = open_store(&db.db).await?;
-                let id = auth::add_account(&*store, &role, &scope, &name, password).await?;
+                let id = auth::add_account(&*store, &role, &scope, &name, &password).await?;
                 println!("account {name} ({role} {scope}) created: {id}");
             }
             UserCommand::List { db } => {
                 let store = open_store(&db.db).await?;
-                println!("{:<24}  {:<8}  {:<8}  SCOPE", "NAME", "ROLE", "STATE");
+                println!(
+                    "{:<24}  {:<8}  {:<8}  {:<32}  SCOPE",
+                    "NAME", "ROLE", "STATE", "EMAIL"
+                );
                 for a in store.dash().list_accounts().await? {
                     let st = if a.disabled { "disabled" } else { "active" };
-                    println!("{:<24}  {:<8}  {:<8}  {}", a.name, a.role, st, a.scope);
+                    let email = a.email.as_deref().unwrap_or("-");
+                    println!(
+                        "{:<24}  {:<8}  {:<8}  {:<32}  {}",
+                        a.name, a.role, st, email, a.scope
+                    );
                 }
+            }
+            UserCommand::Disable { db, name } => {
+                let store = open_store(&db.db).await?;
+                auth::set_disabled(&*store, &name, true).await?;
+                println!("account {name} disabled; its sessions are ended");
+            }
+            UserCommand::Enable { db, name } => {
+                let store = open_store(&db.db).await?;
+                auth::set_disabled(&*store, &name, false).await?;
+                println!("account {name} enabled");
+            }
+            UserCommand::Passwd { db, name } => {
+                let password = password_from_stdin()?;
+                let store = open_store(&db.db).await?;
+                auth::set_password(&*store, &name, &password).await?;
+                println!("password of {name} changed; its sessions are ended");
+            }
+            UserCommand::SetEmail { db, name, email } => {
+                let store = open_store(&db.db).await?;
+                auth::set_email(&*store, &name, &email).await?;
+                println!("e-mail of {name} set");
             }
         },
         Command::Survey { command } => match command {

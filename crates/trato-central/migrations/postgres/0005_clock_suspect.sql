@@ -3,3 +3,6 @@
 -- receive time; the kiosk's own values are kept here as JSON.
 ALTER TABLE responses ADD COLUMN clock_suspect BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE responses ADD COLUMN clock_raw TEXT;
+
+-- An e-mail address per dashboard account (`user set-email`).
+ALTER TABLE accounts ADD COLUMN email TEXT;

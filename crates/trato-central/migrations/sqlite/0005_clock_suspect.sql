@@ -3,3 +3,6 @@
 -- receive time; the kiosk's own values are kept here as JSON.
 ALTER TABLE responses ADD COLUMN clock_suspect INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE responses ADD COLUMN clock_raw TEXT;
+
+-- An e-mail address per dashboard account (`user set-email`).
+ALTER TABLE accounts ADD COLUMN email TEXT;
