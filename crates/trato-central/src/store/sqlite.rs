@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
     include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_daily_unit_figures.sql"),
+    include_str!("../../migrations/sqlite/0005_clock_suspect.sql"),
 ];
 const READERS: usize = 4;
 
