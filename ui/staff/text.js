@@ -41,6 +41,7 @@ const CODES = {
   no_destination: 'No se encontró el destino. Conecte la memoria USB y vuelva a buscar.',
   destination: 'No se pudo escribir en el destino elegido.',
   disk_full: 'No hay espacio suficiente en el destino.',
+  storage_full: 'El disco del quiosco está lleno. Lo ya guardado está a salvo, pero no se pueden guardar respuestas nuevas hasta liberar espacio. Avise a Informática.',
   invalid_period: 'Revise las fechas: «Desde» debe ser antes de «Hasta».',
   invalid_pin: 'El PIN debe tener de 4 a 8 números.',
   wrong_pin: 'PIN incorrecto.',
