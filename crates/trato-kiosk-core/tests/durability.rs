@@ -77,11 +77,17 @@ fn a_full_disk_refuses_a_response_clearly_damages_nothing_and_the_kiosk_recovers
         })
         .expect("a full disk never refused a response");
     assert_eq!(error.code(), "storage_full", "{error}");
-    assert!(disk.stats().full > 0, "the refusal did not come from the full disk");
+    assert!(
+        disk.stats().full > 0,
+        "the refusal did not come from the full disk"
+    );
 
     // Staff see why on their screen, in a sentence of their own.
     let overview = kiosk.overview(Utc::now().date_naive(), "es").unwrap();
-    let failure = overview.database.last_write_failure.expect("staff are not told");
+    let failure = overview
+        .database
+        .last_write_failure
+        .expect("staff are not told");
     assert_eq!(failure.code, "storage_full");
     let staff_texts = include_str!("../../../ui/staff/text.js");
     assert!(
@@ -91,7 +97,11 @@ fn a_full_disk_refuses_a_response_clearly_damages_nothing_and_the_kiosk_recovers
 
     // Nothing stored is damaged, and nothing of the refused response is there.
     for (id, answers) in &stored {
-        let response = kiosk.store().response(*id).unwrap().expect("a stored response is gone");
+        let response = kiosk
+            .store()
+            .response(*id)
+            .unwrap()
+            .expect("a stored response is gone");
         assert_eq!(&response.answers, answers);
     }
     assert!(kiosk.store().response(refused.0).unwrap().is_none());
@@ -104,7 +114,11 @@ fn a_full_disk_refuses_a_response_clearly_damages_nothing_and_the_kiosk_recovers
     // Space returns: the patient's "Enviar" again stores the same response.
     disk.set_capacity(None);
     kiosk.submit(refused.0, "es", &refused.1).unwrap();
-    let response = kiosk.store().response(refused.0).unwrap().expect("not stored after space returned");
+    let response = kiosk
+        .store()
+        .response(refused.0)
+        .unwrap()
+        .expect("not stored after space returned");
     assert_eq!(response.answers, refused.1);
     let id = kiosk.start_survey("es").unwrap();
     kiosk.submit(id, "es", &answers(1000)).unwrap();

@@ -49,7 +49,9 @@ fn answers(n: usize) -> Vec<Answer> {
         Answer {
             question: "comentario".into(),
             codes: vec![],
-            text: Some(format!("Paciente número {n}: atención amable, señora López")),
+            text: Some(format!(
+                "Paciente número {n}: atención amable, señora López"
+            )),
         },
     ]
 }
@@ -109,7 +111,10 @@ struct Found {
 fn after_reboot(root: &Path, acknowledged: &[(Uuid, Vec<Answer>)]) -> Result<Found, String> {
     let kiosk = Kiosk::open(root).map_err(|e| format!("the kiosk did not open: {e}"))?;
     if let Some(moved) = &kiosk.open_report().quarantined {
-        return Err(format!("the database failed its check and was moved to {}", moved.display()));
+        return Err(format!(
+            "the database failed its check and was moved to {}",
+            moved.display()
+        ));
     }
     let mut found = Found {
         missing: Vec::new(),
@@ -136,15 +141,13 @@ fn after_reboot(root: &Path, acknowledged: &[(Uuid, Vec<Answer>)]) -> Result<Fou
 fn cut_and_reboot(
     template: &Path,
     cut_at: Option<u64>,
-    control: bool,
+    synchronous: Option<&'static str>,
     unsynced: Unsynced<'_>,
 ) -> (Run, Result<Found, String>) {
     let work = tempfile::tempdir().unwrap();
     let disk = Volume::new(&work.path().join("before")).unwrap();
     copy_files(template, disk.root());
-    if control {
-        disk.override_synchronous(Some("OFF"));
-    }
+    disk.override_synchronous(synchronous);
     if let Some(n) = cut_at {
         disk.cut_after(n);
     }
@@ -163,12 +166,15 @@ fn a_power_cut_at_any_moment_keeps_every_acknowledged_response() {
     let mut rng = fastrand::Rng::with_seed(seed);
 
     // A run with no cut but the final one counts the operations a boot does.
-    let (whole, found) = cut_and_reboot(template.path(), None, false, Unsynced::Lost);
+    let (whole, found) = cut_and_reboot(template.path(), None, None, Unsynced::Lost);
     let found = found.unwrap();
     assert_eq!(whole.acknowledged.len(), SUBMITS);
     assert!(found.missing.is_empty() && found.partial.is_empty());
     let budget = whole.ops;
-    assert!(budget > SUBMITS as u64, "the kiosk did not write through the layer ({budget} operations)");
+    assert!(
+        budget > SUBMITS as u64,
+        "the kiosk did not write through the layer ({budget} operations)"
+    );
 
     let mut acknowledged = 0;
     for i in 0..CUTS {
@@ -178,50 +184,70 @@ fn a_power_cut_at_any_moment_keeps_every_acknowledged_response() {
         } else {
             Unsynced::RandomPrefix(&mut rng)
         };
-        let (run, found) = cut_and_reboot(template.path(), Some(cut_at), false, unsynced);
+        let (run, found) = cut_and_reboot(template.path(), Some(cut_at), None, unsynced);
         let context = format!("run {i}, cut at operation {cut_at} of {budget}, seed {seed}");
         let found = found.unwrap_or_else(|e| panic!("{context}: {e}"));
         if let Some(level) = &run.synchronous {
             assert_eq!(level, "FULL", "{context}");
         }
-        assert!(found.missing.is_empty(), "{context}: acknowledged responses lost: {:?}", found.missing);
-        assert!(found.partial.is_empty(), "{context}: responses stored partly: {:?}", found.partial);
+        assert!(
+            found.missing.is_empty(),
+            "{context}: acknowledged responses lost: {:?}",
+            found.missing
+        );
+        assert!(
+            found.partial.is_empty(),
+            "{context}: responses stored partly: {:?}",
+            found.partial
+        );
         assert_eq!(found.integrity, "ok", "{context}");
         acknowledged += run.acknowledged.len();
     }
     // The cuts fell among commits, not only before the first one.
-    assert!(acknowledged > CUTS, "too few acknowledged responses to test anything ({acknowledged})");
+    assert!(
+        acknowledged > CUTS,
+        "too few acknowledged responses to test anything ({acknowledged})"
+    );
 }
 
+/// The same runs with `synchronous=OFF` (nothing is ever fsynced) and with
+/// `NORMAL` (in WAL mode, commits are fsynced only at checkpoints) must lose
+/// acknowledged responses: the layer tells FULL from what is not.
 #[test]
-fn negative_control_with_synchronous_off_the_same_cuts_lose_acknowledged_responses() {
+fn negative_control_with_synchronous_off_or_normal_the_same_cuts_lose_acknowledged_responses() {
     let template = template();
     let seed = seed();
     eprintln!("power-cut control seed {seed} (TRATO_POWERCUT_SEED)");
     let mut rng = fastrand::Rng::with_seed(seed);
-    let (whole, _) = cut_and_reboot(template.path(), None, true, Unsynced::Lost);
-    assert_eq!(
-        whole.synchronous.as_deref(),
-        Some("OFF"),
-        "the control must run the kiosk with synchronous=OFF"
-    );
-    let budget = whole.ops;
+    for level in ["OFF", "NORMAL"] {
+        let (whole, _) = cut_and_reboot(template.path(), None, Some(level), Unsynced::Lost);
+        assert_eq!(
+            whole.synchronous.as_deref(),
+            Some(level),
+            "the control must run the kiosk with synchronous={level}"
+        );
+        let budget = whole.ops;
 
-    let (mut acknowledged, mut lost) = (0, 0);
-    for _ in 0..CONTROL_RUNS {
-        let cut_at = rng.u64(1..=budget + 1);
-        let (run, found) = cut_and_reboot(template.path(), Some(cut_at), true, Unsynced::Lost);
-        acknowledged += run.acknowledged.len();
-        lost += match found {
-            Ok(found) => found.missing.len() + found.partial.len(),
-            // A database that no longer opens has lost them all.
-            Err(_) => run.acknowledged.len(),
-        };
+        let (mut acknowledged, mut lost) = (0, 0);
+        for _ in 0..CONTROL_RUNS {
+            let cut_at = rng.u64(1..=budget + 1);
+            let (run, found) =
+                cut_and_reboot(template.path(), Some(cut_at), Some(level), Unsynced::Lost);
+            acknowledged += run.acknowledged.len();
+            lost += match found {
+                Ok(found) => found.missing.len() + found.partial.len(),
+                // A database that no longer opens has lost them all.
+                Err(_) => run.acknowledged.len(),
+            };
+        }
+        assert!(acknowledged > 0, "nothing was acknowledged (seed {seed})");
+        assert!(
+            lost > 0,
+            "with synchronous={level} no acknowledged response of {acknowledged} was lost: \
+             the layer does not model a power cut (seed {seed})"
+        );
+        eprintln!(
+            "control, synchronous={level}: {lost} of {acknowledged} acknowledged responses lost"
+        );
     }
-    assert!(acknowledged > 0, "nothing was acknowledged (seed {seed})");
-    assert!(
-        lost > 0,
-        "with synchronous=OFF no acknowledged response of {acknowledged} was lost: the layer does not model a power cut (seed {seed})"
-    );
-    eprintln!("control: {lost} of {acknowledged} acknowledged responses lost");
 }

@@ -281,7 +281,11 @@ impl State {
 
     pub(crate) fn written(&mut self, path: &Path, undo: Undo) {
         self.stats.writes += 1;
-        self.files.entry(path.to_owned()).or_default().undo.push(undo);
+        self.files
+            .entry(path.to_owned())
+            .or_default()
+            .undo
+            .push(undo);
     }
 
     pub(crate) fn refused_full(&mut self) {
@@ -361,8 +365,8 @@ mod tests {
     #[test]
     fn undoing_writes_restores_the_old_bytes_and_size() {
         let lost = [
-            Undo::new(2, b"cd".to_vec(), 4),  // "abcd" -> "abXY"
-            Undo::new(4, Vec::new(), 4),      // "abXY" -> "abXYZZ"
+            Undo::new(2, b"cd".to_vec(), 4),    // "abcd" -> "abXY"
+            Undo::new(4, Vec::new(), 4),        // "abXY" -> "abXYZZ"
             Undo::new(1, b"bXYZZ".to_vec(), 6), // truncate to 1
         ];
         assert_eq!(after_cut(b"a".to_vec(), &lost), b"abcd");

@@ -154,7 +154,8 @@ unsafe extern "C" fn x_open(
         s.opened(&path, existed);
     }
     drop(state);
-    let journal = ffi::SQLITE_OPEN_MAIN_JOURNAL | ffi::SQLITE_OPEN_SUPER_JOURNAL | ffi::SQLITE_OPEN_WAL;
+    let journal =
+        ffi::SQLITE_OPEN_MAIN_JOURNAL | ffi::SQLITE_OPEN_SUPER_JOURNAL | ffi::SQLITE_OPEN_WAL;
     let dir_sync_pending = flags & ffi::SQLITE_OPEN_CREATE != 0 && flags & journal != 0;
     ptr::write(
         ptr::addr_of_mut!((*ours).handle),
@@ -314,7 +315,10 @@ unsafe extern "C" fn x_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int
     ffi::SQLITE_OK
 }
 
-unsafe extern "C" fn x_file_size(file: *mut ffi::sqlite3_file, size: *mut ffi::sqlite3_int64) -> c_int {
+unsafe extern "C" fn x_file_size(
+    file: *mut ffi::sqlite3_file,
+    size: *mut ffi::sqlite3_int64,
+) -> c_int {
     (methods(file).xFileSize.expect("xFileSize"))(real(file), size)
 }
 
@@ -327,10 +331,16 @@ unsafe extern "C" fn x_unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_i
 }
 
 unsafe extern "C" fn x_check_reserved_lock(file: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
-    (methods(file).xCheckReservedLock.expect("xCheckReservedLock"))(real(file), out)
+    (methods(file)
+        .xCheckReservedLock
+        .expect("xCheckReservedLock"))(real(file), out)
 }
 
-unsafe extern "C" fn x_file_control(file: *mut ffi::sqlite3_file, op: c_int, arg: *mut c_void) -> c_int {
+unsafe extern "C" fn x_file_control(
+    file: *mut ffi::sqlite3_file,
+    op: c_int,
+    arg: *mut c_void,
+) -> c_int {
     if let Some(volume) = &handle(file).volume {
         match op {
             // A hint may grow the file outside xWrite; SQLite needs none of it.
@@ -353,7 +363,10 @@ unsafe fn override_synchronous(args: *mut *mut c_char, value: &str) {
     if name.is_null() || current.is_null() {
         return;
     }
-    if !CStr::from_ptr(name).to_bytes().eq_ignore_ascii_case(b"synchronous") {
+    if !CStr::from_ptr(name)
+        .to_bytes()
+        .eq_ignore_ascii_case(b"synchronous")
+    {
         return;
     }
     let level: &[u8] = match value.to_ascii_uppercase().as_str() {
@@ -372,7 +385,9 @@ unsafe extern "C" fn x_sector_size(file: *mut ffi::sqlite3_file) -> c_int {
 }
 
 unsafe extern "C" fn x_device_characteristics(file: *mut ffi::sqlite3_file) -> c_int {
-    (methods(file).xDeviceCharacteristics.expect("xDeviceCharacteristics"))(real(file))
+    (methods(file)
+        .xDeviceCharacteristics
+        .expect("xDeviceCharacteristics"))(real(file))
 }
 
 unsafe extern "C" fn x_shm_map(
@@ -385,7 +400,12 @@ unsafe extern "C" fn x_shm_map(
     (methods(file).xShmMap.expect("xShmMap"))(real(file), page, page_size, extend, out)
 }
 
-unsafe extern "C" fn x_shm_lock(file: *mut ffi::sqlite3_file, offset: c_int, n: c_int, flags: c_int) -> c_int {
+unsafe extern "C" fn x_shm_lock(
+    file: *mut ffi::sqlite3_file,
+    offset: c_int,
+    n: c_int,
+    flags: c_int,
+) -> c_int {
     (methods(file).xShmLock.expect("xShmLock"))(real(file), offset, n, flags)
 }
 
