@@ -54,6 +54,13 @@ fn a_full_disk_refuses_a_response_clearly_damages_nothing_and_the_kiosk_recovers
     let work = tempfile::tempdir().unwrap();
     let disk = Volume::new(&work.path().join("kiosk")).unwrap();
     let mut kiosk = Kiosk::open(disk.root()).unwrap();
+    kiosk
+        .complete_setup(
+            &[("unit.clues", "DFIMS000020"), ("unit.name", "HGZ 1")],
+            "2468",
+            "13579",
+        )
+        .unwrap();
     let mut stored: Vec<(Uuid, Vec<Answer>)> = Vec::new();
     for n in 0..3 {
         let id = kiosk.start_survey("es").unwrap();
@@ -82,7 +89,10 @@ fn a_full_disk_refuses_a_response_clearly_damages_nothing_and_the_kiosk_recovers
         "the refusal did not come from the full disk"
     );
 
-    // Staff see why on their screen, in a sentence of their own.
+    // Staff see why: at the PIN pad (a login writes its audit row, which
+    // cannot be stored either) and on their screen, in a sentence of their own.
+    let login = kiosk.staff_login("2468").unwrap_err();
+    assert_eq!(login.code(), "storage_full", "{login}");
     let overview = kiosk.overview(Utc::now().date_naive(), "es").unwrap();
     let failure = overview
         .database
@@ -111,8 +121,10 @@ fn a_full_disk_refuses_a_response_clearly_damages_nothing_and_the_kiosk_recovers
         .unwrap();
     assert_eq!(integrity, "ok");
 
-    // Space returns: the patient's "Enviar" again stores the same response.
+    // Space returns: the patient's "Enviar" again stores the same response,
+    // and staff log in.
     disk.set_capacity(None);
+    kiosk.staff_login("2468").unwrap();
     kiosk.submit(refused.0, "es", &refused.1).unwrap();
     let response = kiosk
         .store()

@@ -129,6 +129,7 @@ impl AuthError {
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::AlreadySetUp => "already_set_up",
             AuthError::Random(_) => "internal",
+            AuthError::Store(e) if e.is_disk_full() => "storage_full",
             AuthError::Store(_) => "storage",
         }
     }
