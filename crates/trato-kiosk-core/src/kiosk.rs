@@ -88,6 +88,8 @@ impl Kiosk {
         let (mut store, open_report) = Store::open(&data_dir::database_path(dir))?;
         survey_catalog::install_default(&mut store)?;
         let settings = KioskSettings::load_or_init(&mut store)?;
+        // Kiosks set up by an earlier version get their identity copy now.
+        store.save_identity();
         let survey = survey_catalog::active(&store, &settings.survey_id, settings.survey_version)?;
         Ok(Kiosk {
             store,
@@ -115,7 +117,7 @@ impl Kiosk {
             .path()
             .parent()
             .unwrap_or_else(|| Path::new("."))
-            .join("exportaciones")
+            .join(crate::export::EXPORTS_FOLDER)
     }
 
     pub fn open_report(&self) -> &OpenReport {
