@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 pub use trato_domain::codec::{decode_batch, encode_batch, DecodeError};
 use trato_domain::wire::{
-    BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, WireResponse,
+    overlong_field, plausible_clock, BatchReply, BatchRequest, ItemResult, Outcome, RejectReason,
+    WireResponse, MAX_UTC_OFFSET_MINUTES,
 };
 use trato_domain::{Response, SurveyDefinition};
 
@@ -59,9 +60,35 @@ pub fn check_sender(auth: &KioskAuth, batch: &BatchRequest) -> Result<(), String
 /// Per response: `Ok(index into the prepared list)` or its rejection.
 type Slots = Vec<(uuid::Uuid, Result<usize, Outcome>)>;
 
+/// The offset a response with an impossible one is filed under: the
+/// centre's own (Mexico's central time, UTC-6, as the dashboard's "today").
+const CENTRE_UTC_OFFSET_MINUTES: i32 = -6 * 60;
+
+/// A response whose clock no real kiosk could have is filed under the time
+/// the centre received it (its offset kept when that one is real); returns
+/// the raw clock as JSON, to be stored beside it. Never rejects.
+pub fn file_clock(r: &mut Response, received_at: DateTime<Utc>) -> Option<String> {
+    if plausible_clock(r) {
+        return None;
+    }
+    let raw = serde_json::json!({
+        "started_at": r.started_at,
+        "finished_at": r.finished_at,
+        "utc_offset_minutes": r.utc_offset_minutes,
+    })
+    .to_string();
+    r.started_at = received_at;
+    r.finished_at = received_at;
+    if !(-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&r.utc_offset_minutes) {
+        r.utc_offset_minutes = CENTRE_UTC_OFFSET_MINUTES;
+    }
+    Some(raw)
+}
+
 fn prepare(
     responses: Vec<WireResponse>,
     defs: &HashMap<(String, u32), Option<Arc<SurveyDefinition>>>,
+    received_at: DateTime<Utc>,
 ) -> (Slots, Vec<PreparedResponse>) {
     let mut slots = Vec::with_capacity(responses.len());
     let mut prepared = Vec::with_capacity(responses.len());
@@ -81,7 +108,11 @@ fn prepare(
             ));
             continue;
         };
-        match check_response(def, &w.response) {
+        let checked = match overlong_field(&w.response) {
+            Some((field, max)) => Err(format!("{field} is longer than {max} characters")),
+            None => check_response(def, &w.response),
+        };
+        match checked {
             Err(detail) => slots.push((
                 id,
                 Err(Outcome::Rejected {
@@ -93,16 +124,17 @@ fn prepare(
                 // The hash covers what the kiosk sent (so a retry matches);
                 // what is kept is normalised (comments masked at the centre
                 // too, whatever the kiosk's version did).
+                // The kept JSON carries the clock it is filed under, so
+                // whatever reads it back (`rollup rebuild`) files it the same.
                 let (sent_json, hash) = content_hash(&w.response);
-                let json = if normalised == w.response.answers {
+                let mut response = w.response;
+                let clock_raw = file_clock(&mut response, received_at);
+                let json = if normalised == response.answers && clock_raw.is_none() {
                     sent_json
                 } else {
-                    let mut kept = w.response.clone();
-                    kept.answers = normalised.clone();
-                    content_hash(&kept).0
+                    response.answers = normalised;
+                    content_hash(&response).0
                 };
-                let mut response = w.response;
-                response.answers = normalised;
                 slots.push((id, Ok(prepared.len())));
                 prepared.push(PreparedResponse {
                     seq: i64::try_from(w.seq).unwrap_or(i64::MAX),
@@ -110,6 +142,7 @@ fn prepare(
                     canonical_json: json,
                     content_hash: hash,
                     survey: def.clone(),
+                    clock_raw,
                 });
             }
         }
@@ -157,7 +190,7 @@ pub async fn apply(
         }
     }
     let (slots, prepared) =
-        tokio::task::spawn_blocking(move || prepare(batch.responses, &defs)).await?;
+        tokio::task::spawn_blocking(move || prepare(batch.responses, &defs, received_at)).await?;
 
     let expected = prepared.len();
     let outcomes = if prepared.is_empty() {
@@ -290,7 +323,7 @@ mod tests {
         let wire = encode_batch(&big).unwrap();
         assert!(matches!(
             decode_batch(&wire),
-            Err(DecodeError::TooManyResponses(_))
+            Err(DecodeError::TooManyResponses)
         ));
         assert!(matches!(decode_batch(b""), Err(DecodeError::Gzip(_))));
         assert!(matches!(

@@ -11,6 +11,7 @@
 //! - [`text`] cleans comments and masks personal data in them.
 
 mod answers;
+pub mod bounded;
 pub mod clues;
 pub mod codec;
 pub mod meaning;

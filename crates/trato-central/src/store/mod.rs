@@ -13,7 +13,7 @@ use trato_domain::Response;
 use uuid::Uuid;
 
 pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
 
 use crate::error::StoreError;
 
@@ -70,6 +70,11 @@ pub struct PreparedResponse {
     pub content_hash: String,
     /// The survey version it was answered in: what its figures and alert mean.
     pub survey: std::sync::Arc<trato_domain::SurveyDefinition>,
+    /// The kiosk's own clock (`started_at`, `finished_at`,
+    /// `utc_offset_minutes` as JSON) when it was impossible and the response
+    /// is filed under the centre's receive time instead; stored as
+    /// `clock_raw`, with `clock_suspect` set.
+    pub clock_raw: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,10 @@ use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, rebuild_figures_sql, rebuild_responses_sql,
-    rollup_from_json, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
-    FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs,
-    Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    rollup_from_json, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts,
+    DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
+    SurveyDefs, Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL,
+    TALLY_SUMS,
 };
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction.
@@ -325,6 +326,7 @@ fn account(r: &tokio_postgres::Row) -> Result<AccountRecord, StoreError> {
         scope: r.try_get(3)?,
         password_hash: r.try_get(4)?,
         disabled: r.try_get(5)?,
+        email: r.try_get(6)?,
     })
 }
 
@@ -391,7 +393,7 @@ impl DashStore for PostgresStore {
     async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError> {
         let c = self.pool.get().await?;
         c.query_opt(
-            "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+            "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL, email
              FROM accounts WHERE name = $1",
             &[&name],
         )
@@ -404,7 +406,7 @@ impl DashStore for PostgresStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         let c = self.pool.get().await?;
         c.query(
-            "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+            "SELECT id, name, role, scope, '', disabled_at IS NOT NULL, email
              FROM accounts ORDER BY name",
             &[],
         )
@@ -412,6 +414,20 @@ impl DashStore for PostgresStore {
         .iter()
         .map(account)
         .collect()
+    }
+
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError> {
+        let c = self.pool.get().await?;
+        let sql = format!(
+            "UPDATE accounts SET {} = $1 WHERE name = $2",
+            change.column()
+        );
+        let n = match &change {
+            AccountChange::Disabled(at) => c.execute(&sql, &[at, &name]).await?,
+            AccountChange::PasswordHash(h) => c.execute(&sql, &[h, &name]).await?,
+            AccountChange::Email(e) => c.execute(&sql, &[e, &name]).await?,
+        };
+        Ok(n == 1)
     }
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {

@@ -10,9 +10,9 @@ use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_figures_sql, rebuild_responses_sql,
-    rollup_from_json, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
-    FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, Tally, Unit,
-    OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    rollup_from_json, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts,
+    DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
+    Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
@@ -190,6 +190,7 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
         scope: r.get(3)?,
         password_hash: r.get(4)?,
         disabled: r.get(5)?,
+        email: r.get(6)?,
     })
 }
 
@@ -333,7 +334,7 @@ impl DashStore for SqliteStore {
         let name = name.to_owned();
         self.read(move |c| {
             Ok(c.prepare_cached(
-                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL, email
                  FROM accounts WHERE name = ?1",
             )?
             .query_row([name], account_row)
@@ -345,11 +346,28 @@ impl DashStore for SqliteStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare(
-                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL, email
                  FROM accounts ORDER BY name",
             )?;
             let rows = st.query_map([], account_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let sql = format!(
+                "UPDATE accounts SET {} = ?1 WHERE name = ?2",
+                change.column()
+            );
+            let n = match change {
+                AccountChange::Disabled(at) => c.execute(&sql, params![at.map(ts), name])?,
+                AccountChange::PasswordHash(h) => c.execute(&sql, params![h, name])?,
+                AccountChange::Email(e) => c.execute(&sql, params![e, name])?,
+            };
+            Ok(n == 1)
         })
         .await
     }
