@@ -4,7 +4,7 @@
 //! equal counts made in SQL over the raw responses, per version and combined;
 //! alerts follow each version's rules; the v1 indicators equal the figures
 //! the v1 rollup always showed; and a centre from before the change
-//! (schema 4, v1 stored without declarations) migrated and rebuilt shows the
+//! (schema 5, v1 stored without declarations) migrated and rebuilt shows the
 //! same. SQLite and (with `TRATO_TEST_PG_URL`) PostgreSQL.
 
 mod common;
@@ -400,12 +400,12 @@ async fn v1_indicators_equal_the_v1_figures() {
     }
 }
 
-/// A centre from before this change: schema 4, the default survey stored
+/// A centre from before this change: schema 5 (before migration 6), the default survey stored
 /// without declarations, no indicator tables, alerts made by the old rule.
 /// Opening it migrates and declares v1's meaning; `rollup rebuild` fills the
 /// indicators: the same figures and alerts as a centre that had them all along.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn centre_from_schema_4_migrates_and_rebuilds_to_the_same_figures() {
+async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
     for backend in backends() {
         let d = start(backend).await;
         let k = d.kiosk("DFIMS000020").await;
@@ -425,14 +425,14 @@ async fn centre_from_schema_4_migrates_and_rebuilds_to_the_same_figures() {
         .await;
         assert!(!alerts_before.is_empty());
 
-        // Back to schema 4 as an older centre left it.
+        // Back to schema 5 as an older centre left it.
         let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON)
             .unwrap()
             .without_meaning();
         let plain_json = serde_json::to_string(&plain).unwrap().replace('\'', "''");
         let version = match backend {
-            Backend::Sqlite => "PRAGMA user_version = 4;",
-            Backend::Postgres => "UPDATE schema_version SET version = 4;",
+            Backend::Sqlite => "PRAGMA user_version = 5;",
+            Backend::Postgres => "UPDATE schema_version SET version = 5;",
         };
         exec(
             &d,
