@@ -8,8 +8,8 @@ const TEMPLATE: &[u8] = include_bytes!("../../../assets/surveys/trato-digno-v1.x
 
 #[test]
 fn the_shipped_template_converts_to_exactly_the_default_survey() {
-    let document = trato_xlsform::xlsx_to_document(TEMPLATE)
-        .unwrap_or_else(|errors| panic!("{errors:#?}"));
+    let document =
+        trato_xlsform::xlsx_to_document(TEMPLATE).unwrap_or_else(|errors| panic!("{errors:#?}"));
     let expected: Value = serde_json::from_str(trato_domain::DEFAULT_SURVEY_JSON).unwrap();
     assert_eq!(
         document,
