@@ -51,8 +51,10 @@ impl Grid {
                 .filter_map(|(v, u)| u.then_some(v))
                 .collect()
         };
-        self.header = pick(self.header);
-        self.rows = self.rows.into_iter().map(pick).collect();
+        let header = std::mem::take(&mut self.header);
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = rows.into_iter().map(pick).collect();
+        self.header = pick(header);
         self
     }
 }
