@@ -90,3 +90,33 @@ fn an_indicator_label_without_an_indicator_is_an_error() {
         "indicator_label without indicator",
     );
 }
+
+#[test]
+fn a_declared_survey_is_valid_for_the_domain() {
+    let survey =
+        trato_xlsform::survey_from_xlsx(&declared().xlsx()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(survey.format, Some(trato_domain::FORMAT_VERSION));
+    let keys: Vec<String> = survey.indicators().map(|i| i.key.to_string()).collect();
+    assert_eq!(keys, ["trato", "saludo"]);
+    assert_eq!(survey.alerts.len(), 2);
+}
+
+#[test]
+fn the_domains_rules_on_declarations_are_reported_at_their_cells() {
+    let errors = declared()
+        // A sentiment on an option of a question without an indicator.
+        .set("choices", "E10", "positive")
+        // An alert on a code the question does not have.
+        .set("alerts", "E2", "1 7")
+        // Two questions with one indicator key.
+        .set("survey", "J3", "trato")
+        .errors();
+    common::error_at(
+        &errors,
+        "choices!E10",
+        "questions[2].options[1].sentiment",
+        "only an option of a question with an indicator",
+    );
+    common::error_at(&errors, "alerts!E2", "alerts[0].any_of", "7");
+    common::error_at(&errors, "survey!J3", "questions[1].indicator", "used twice");
+}
