@@ -11,6 +11,7 @@
 //! - [`text`] cleans comments and masks personal data in them.
 
 mod answers;
+pub mod bounded;
 pub mod meaning;
 pub mod response;
 pub mod survey;
