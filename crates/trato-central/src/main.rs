@@ -219,7 +219,9 @@ fn password_from_stdin() -> anyhow::Result<String> {
 
 #[derive(Subcommand)]
 enum SurveyCommand {
-    /// Validate a survey file and publish it for one unit or for all.
+    /// Check a survey file (.json, or an XLSForm .xlsx) and list every problem.
+    Validate { file: PathBuf },
+    /// Validate a survey file (.json or .xlsx) and publish it for one unit or for all.
     Publish {
         #[command(flatten)]
         db: Db,
@@ -408,14 +410,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Command::Survey { command } => match command {
+            SurveyCommand::Validate { file } => {
+                let def = trato_xlsform::load_survey_file(&file)?;
+                println!(
+                    "ok: {} v{} ({} questions, languages: {})",
+                    def.id,
+                    def.version,
+                    def.questions.len(),
+                    def.languages.join(", ")
+                );
+            }
             SurveyCommand::Publish {
                 db,
                 file,
                 unit,
                 all,
             } => {
-                let json = std::fs::read_to_string(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let json = trato_xlsform::load_survey_file(&file)?.to_json_pretty();
                 let target = match (unit, all) {
                     (Some(u), false) => PublishTarget::Unit(u),
                     _ => PublishTarget::All,
