@@ -94,8 +94,8 @@ async fn administer_and_serve(db: &str) {
     std::fs::write(&survey, def.to_string()).unwrap();
     let survey = survey.to_str().unwrap();
     let (ok, _, err) = run(&["survey", "publish", "--db", db, survey]);
-    assert!(!ok, "needs --unit or --all");
-    assert!(err.contains("--unit") || err.contains("--all"), "{err}");
+    assert!(!ok, "needs --scope (or --unit / --all)");
+    assert!(err.contains("--scope"), "{err}");
     let (ok, out, err) = run(&["survey", "publish", "--db", db, survey, "--unit", UNIT]);
     assert!(ok, "{err}");
     assert!(out.contains("trato-digno version 2"), "{out}");
@@ -127,7 +127,10 @@ async fn administer_and_serve(db: &str) {
     }
 
     let reply: ActiveSurveyReply = client
-        .get(format!("{base}/api/v1/surveys/active?unit={UNIT}"))
+        .get(format!(
+            "{base}/api/v1/surveys/active?unit={UNIT}&format={}",
+            trato_domain::FORMAT_VERSION
+        ))
         .bearer_auth(&kiosk.token)
         .send()
         .await
@@ -135,7 +138,7 @@ async fn administer_and_serve(db: &str) {
         .json()
         .await
         .unwrap();
-    assert_eq!(reply.survey.unwrap().version, 2);
+    assert_eq!(reply.survey.unwrap()["version"], 2);
 
     let body = encode_batch(&batch(&kiosk, vec![response(&kiosk, Utc::now())])).unwrap();
     let post = || {

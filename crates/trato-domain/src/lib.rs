@@ -24,5 +24,9 @@ pub use survey::{
 };
 pub use validate::{is_valid_identifier, is_valid_language};
 
+/// The newest survey-format version this build reads (1 = documents without
+/// meaning declarations). Placeholder until the meaning declarations land.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// The default survey document shipped with the kiosk (`assets/surveys/trato-digno-v1.json`).
 pub const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");

@@ -36,10 +36,13 @@ pub struct UnitView {
     pub ooad: String,
 }
 
+/// The survey this kiosk runs, and a survey the centre offered that it
+/// could not use (it keeps this one).
 #[derive(Debug, Clone, Serialize)]
 pub struct SurveyRef {
     pub id: String,
     pub version: u32,
+    pub unusable: Option<crate::store::SurveyOffer>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -143,6 +146,10 @@ impl Kiosk {
             survey: SurveyRef {
                 id: settings.survey_id.clone(),
                 version: settings.survey_version,
+                unusable: self
+                    .store()
+                    .survey_offer()?
+                    .filter(|o| !o.problem.is_empty()),
             },
             service_areas: settings.service_areas.clone(),
             counts: OverviewCounts {

@@ -36,7 +36,7 @@ pub use session::{Sessions, StaffSession};
 
 use crate::settings::KioskSettings;
 use crate::store::StoreError;
-use crate::{Kiosk, KioskError};
+use crate::{ErrorCode, Kiosk, KioskError};
 use trato_domain::SurveyDefinition;
 
 /// PINs of the demo configuration (`trato-kiosk --demo`), shown in its
@@ -121,15 +121,19 @@ impl From<rusqlite::Error> for AuthError {
 impl AuthError {
     /// A stable, machine-readable code (as [`KioskError::code`]).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            AuthError::WrongPin { .. } => "wrong_pin",
-            AuthError::Locked { .. } => "locked",
-            AuthError::NotConfigured => "not_configured",
-            AuthError::Unauthorized => "unauthorized",
-            AuthError::Forbidden { .. } => "forbidden",
-            AuthError::AlreadySetUp => "already_set_up",
-            AuthError::Random(_) => "internal",
-            AuthError::Store(_) => "storage",
+            AuthError::WrongPin { .. } => ErrorCode::WrongPin,
+            AuthError::Locked { .. } => ErrorCode::Locked,
+            AuthError::NotConfigured => ErrorCode::NotConfigured,
+            AuthError::Unauthorized => ErrorCode::Unauthorized,
+            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
+            AuthError::AlreadySetUp => ErrorCode::AlreadySetUp,
+            AuthError::Random(_) => ErrorCode::Internal,
+            AuthError::Store(_) => ErrorCode::Storage,
         }
     }
 

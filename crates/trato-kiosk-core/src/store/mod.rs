@@ -9,6 +9,7 @@
 mod checkpoint;
 mod migrations;
 mod responses;
+mod survey_offer;
 pub(crate) mod sync;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use trato_domain::SurveyDefinition;
 
 pub use migrations::SCHEMA_VERSION;
 pub use responses::{Inserted, ResponseCounts};
+pub use survey_offer::SurveyOffer;
 pub use sync::PendingResponse;
 
 #[derive(Debug, thiserror::Error)]
