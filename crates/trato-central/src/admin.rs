@@ -4,11 +4,11 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use trato_domain::SurveyDefinition;
 
-use crate::clues::validate_clues;
 use crate::error::{AdminError, StoreError};
 use crate::store::{KioskRecord, NewKiosk, Publish, PutSurvey, Scope, Store};
 use crate::surveys::{default_survey, survey_hash};
 use crate::token::{generate_token, hash_token};
+use trato_domain::clues::validate_clues;
 
 /// A kiosk just issued. `token` exists only here: the centre keeps its hash.
 #[derive(Debug, Clone)]
@@ -184,7 +184,13 @@ pub async fn ensure_default_survey(store: &dyn Store) -> Result<(), StoreError> 
             Utc::now(),
         )
         .await?;
-    if outcome == PutSurvey::Different {
+    if outcome == PutSurvey::Different && stored_lacks_meaning(store, &def).await? {
+        // An older copy that asks the same questions: declare its meaning.
+        store
+            .replace_survey(&def.id, def.version, &json, &survey_hash(&def))
+            .await?;
+        tracing::info!("{} v{}: meaning declarations added", def.id, def.version);
+    } else if outcome == PutSurvey::Different {
         // Keep what responses were checked against; say so loudly.
         tracing::warn!(
             "the stored {} v{} differs from the embedded default; keeping the stored one",
@@ -193,6 +199,19 @@ pub async fn ensure_default_survey(store: &dyn Store) -> Result<(), StoreError> 
         );
     }
     Ok(())
+}
+
+/// Whether the stored copy of `def`'s version is `def` without its meaning
+/// declarations (a centre from before format 2).
+async fn stored_lacks_meaning(
+    store: &dyn Store,
+    def: &SurveyDefinition,
+) -> Result<bool, StoreError> {
+    let Some(json) = store.survey(&def.id, def.version).await? else {
+        return Ok(false);
+    };
+    Ok(serde_json::from_str::<SurveyDefinition>(&json)
+        .is_ok_and(|stored| !stored.declares_meaning() && stored == def.without_meaning()))
 }
 
 async fn put(

@@ -17,12 +17,12 @@ use trato_domain::wire::{
     HEALTH_PATH, MAX_BATCH_COMPRESSED_BYTES, MAX_PROBLEM_CHARS, SERVER_TIME_HEADER,
 };
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, DecodeError};
 use crate::store::{KioskAuth, KioskSurveyReport};
 use crate::token::hash_token;
 use crate::AppState;
+use trato_domain::clues::validate_clues;
 
 pub fn now_rfc3339() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use trato_domain::wire::{ErrorBody, SERVER_TIME_HEADER};
 
-use crate::clues::CluesError;
+use trato_domain::clues::CluesError;
 
 /// A storage backend failed. Never caused by a kiosk's input: those are
 /// answered before anything reaches the store.

@@ -2,16 +2,13 @@
 //! hash, then one store transaction.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
+pub use trato_domain::codec::{decode_batch, encode_batch, DecodeError};
 use trato_domain::wire::{
     BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, WireResponse,
-    MAX_BATCH_DECOMPRESSED_BYTES, MAX_BATCH_RESPONSES,
 };
 use trato_domain::{Response, SurveyDefinition};
 
@@ -20,63 +17,6 @@ use crate::store::{BatchMeta, InsertOutcome, KioskAuth, PreparedResponse};
 use crate::surveys::check_response;
 use crate::token::hex;
 use crate::AppState;
-
-/// Why a batch body could not be read. Nothing is stored for any of these.
-#[derive(Debug, thiserror::Error)]
-pub enum DecodeError {
-    #[error("the body is not valid gzip: {0}")]
-    Gzip(std::io::Error),
-    #[error("the body decompresses to more than {MAX_BATCH_DECOMPRESSED_BYTES} bytes")]
-    DecompressedTooLarge,
-    #[error("the body is not valid JSON: {0}")]
-    JsonSyntax(serde_json::Error),
-    #[error("the JSON is not a batch: {0}")]
-    JsonShape(serde_json::Error),
-    #[error("the batch has {0} responses; at most {MAX_BATCH_RESPONSES} are accepted")]
-    TooManyResponses(usize),
-    #[error("response {0} has a sequence number above 2^63-1")]
-    SeqOutOfRange(uuid::Uuid),
-}
-
-/// gzip-compressed JSON of a batch, as a kiosk sends it.
-pub fn encode_batch(batch: &BatchRequest) -> std::io::Result<Vec<u8>> {
-    use std::io::Write as _;
-    let json = serde_json::to_vec(batch)?;
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(json.len() / 4),
-        flate2::Compression::fast(),
-    );
-    enc.write_all(&json)?;
-    enc.finish()
-}
-
-/// Reads a gzip body, never inflating more than the cap (gzip bombs).
-pub fn decode_batch(gz: &[u8]) -> Result<BatchRequest, DecodeError> {
-    let cap = MAX_BATCH_DECOMPRESSED_BYTES as u64;
-    let mut json = Vec::new();
-    GzDecoder::new(gz)
-        .take(cap + 1)
-        .read_to_end(&mut json)
-        .map_err(DecodeError::Gzip)?;
-    if json.len() as u64 > cap {
-        return Err(DecodeError::DecompressedTooLarge);
-    }
-    let batch: BatchRequest = serde_json::from_slice(&json).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => DecodeError::JsonShape(e),
-        _ => DecodeError::JsonSyntax(e),
-    })?;
-    if batch.responses.len() > MAX_BATCH_RESPONSES {
-        return Err(DecodeError::TooManyResponses(batch.responses.len()));
-    }
-    if let Some(w) = batch
-        .responses
-        .iter()
-        .find(|w| i64::try_from(w.seq).is_err())
-    {
-        return Err(DecodeError::SeqOutOfRange(w.response.id));
-    }
-    Ok(batch)
-}
 
 /// The identity of a response's content: hex SHA-256 of its JSON as serde
 /// writes it (field order fixed by the type, so independent of how the kiosk
@@ -169,6 +109,7 @@ fn prepare(
                     response,
                     canonical_json: json,
                     content_hash: hash,
+                    survey: def.clone(),
                 });
             }
         }
@@ -258,6 +199,7 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use trato_domain::wire::MAX_BATCH_RESPONSES;
     use trato_domain::{Answer, ResponseStatus};
 
     use super::*;

@@ -7,7 +7,6 @@
 
 pub mod admin;
 pub mod api;
-pub mod clues;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;

@@ -14,7 +14,7 @@ use crate::token::hex;
 
 /// The survey every kiosk starts with; known to the centre from its first run
 /// (stored on open) and served as the active survey until one is published.
-pub const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");
+pub use trato_domain::DEFAULT_SURVEY_JSON;
 
 /// The default survey, parsed. `None` only if the embedded file were invalid,
 /// which the unit tests rule out.

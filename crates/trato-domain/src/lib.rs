@@ -7,9 +7,13 @@
 //! - [`SurveyDefinition::from_json`] parses and validates a survey document
 //!   (`docs/survey-format.md`), reporting every problem with its path.
 //! - [`SurveyDefinition::check_answers`] checks and normalises a patient's answers.
+//! - [`meaning`]: indicators, sentiments and alert rules declared in a survey.
 //! - [`text`] cleans comments and masks personal data in them.
 
 mod answers;
+pub mod clues;
+pub mod codec;
+pub mod meaning;
 pub mod response;
 pub mod survey;
 pub mod text;
@@ -17,16 +21,16 @@ mod validate;
 pub mod wire;
 
 pub use answers::Completeness;
+pub use meaning::{
+    AlertRule, DeclaredSentiment, Indicator, IndicatorDecl, Score, Sentiment, FORMAT_VERSION,
+    MAX_ALERT_RULES,
+};
 pub use response::{Answer, AnswerError, FlagReason, Response, ResponseStatus, SyncState};
 pub use survey::{
     Condition, Language, LocalizedText, Question, QuestionKind, SurveyChoice, SurveyDefinition,
     SurveyError, ValidationIssue, DEFAULT_TEXT_CHARS, MAX_TEXT_CHARS,
 };
 pub use validate::{is_valid_identifier, is_valid_language};
-
-/// The newest survey-format version this build reads (1 = documents without
-/// meaning declarations). Placeholder until the meaning declarations land.
-pub const FORMAT_VERSION: u32 = 1;
 
 /// The default survey document shipped with the kiosk (`assets/surveys/trato-digno-v1.json`).
 pub const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");

@@ -21,11 +21,11 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ratelimit::RateLimiter;
 use crate::store::dash::{Counts, FigureQuery, Unit};
 use crate::store::Store;
+use trato_domain::clues::validate_clues;
 
 pub use auth::{Role, Viewer};
 

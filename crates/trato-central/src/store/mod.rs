@@ -68,6 +68,8 @@ pub struct PreparedResponse {
     /// Hex SHA-256 of the response as the kiosk sent it, without `seq`
     /// ([`crate::ingest::content_hash`]): equal hashes mean a duplicate.
     pub content_hash: String,
+    /// The survey version it was answered in: what its figures and alert mean.
+    pub survey: std::sync::Arc<trato_domain::SurveyDefinition>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +204,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// A stored survey version's JSON.
     async fn survey(&self, id: &str, version: u32) -> Result<Option<String>, StoreError>;
+    /// Replaces a stored version's definition. Only for declaring the meaning
+    /// of a version whose questions are unchanged (see
+    /// `admin::ensure_default_survey`): responses keep meaning what they meant.
+    async fn replace_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError>;
     /// Stores a survey version (if new) and, with `publish`, publishes it.
     async fn put_survey(
         &self,

@@ -23,6 +23,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_dashboard.sql"),
     include_str!("../../migrations/postgres/0003_fewer_indexes.sql"),
     include_str!("../../migrations/postgres/0004_daily_unit_figures.sql"),
+    // 0005 is taken by another branch; until it lands, 0006 runs fifth and
+    // 0007 sixth.
+    include_str!("../../migrations/postgres/0006_indicator_figures.sql"),
     include_str!("../../migrations/postgres/0007_survey_scopes.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
@@ -268,7 +271,7 @@ impl Store for PostgresStore {
         for it in &items {
             let id = it.response.id;
             if inserted.contains(&id) && seen_new.insert(id) {
-                rollup.add(&it.response);
+                rollup.add(&it.response, &it.survey);
                 // First occurrence of a new id: its answers go in.
                 for a in &it.response.answers {
                     for code in &a.codes {
@@ -357,6 +360,23 @@ impl Store for PostgresStore {
             .await?
             .map(|r| r.try_get(0))
             .transpose()?)
+    }
+
+    async fn replace_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError> {
+        let c = self.pool.get().await?;
+        c.execute(
+            "UPDATE surveys SET definition = $3, content_hash = $4
+             WHERE survey_id = $1 AND version = $2",
+            &[&id, &i64::from(version), &json, &content_hash],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn put_survey(

@@ -36,6 +36,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
     include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_daily_unit_figures.sql"),
+    // 0005 is taken by another branch; until it lands, 0006 runs fifth and
+    // 0007 sixth.
+    include_str!("../../migrations/sqlite/0006_indicator_figures.sql"),
     include_str!("../../migrations/sqlite/0007_survey_scopes.sql"),
 ];
 const READERS: usize = 4;
@@ -277,6 +280,25 @@ impl Store for SqliteStore {
             )?
             .query_row(params![id, version], |r| r.get(0))
             .optional()?)
+        })
+        .await
+    }
+
+    async fn replace_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError> {
+        let (id, json, hash) = (id.to_owned(), json.to_owned(), content_hash.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "UPDATE surveys SET definition = ?3, content_hash = ?4
+                 WHERE survey_id = ?1 AND version = ?2",
+                params![id, version, json, hash],
+            )?;
+            Ok(())
         })
         .await
     }
