@@ -222,6 +222,29 @@ impl FigureQuery {
     }
 }
 
+/// One indicator's counts over a period, from one survey version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorSum {
+    pub survey_id: String,
+    pub survey_version: u32,
+    pub indicator: String,
+    pub tally: Tally,
+}
+
+impl FigureQuery {
+    /// The indicator rollup that answers this query (as [`Self::table`]).
+    pub fn indicator_table(&self) -> &'static str {
+        if self.area.is_some() {
+            "indicator_figures"
+        } else {
+            "indicator_unit_figures"
+        }
+    }
+}
+
+/// The SELECT list summing a [`Tally`].
+pub(crate) const TALLY_SUMS: &str = "SUM(answered), SUM(positive), SUM(neutral), SUM(negative)";
+
 /// What `rollup rebuild` did for one chunk (one unit, a run of days).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RebuiltChunk {
@@ -279,6 +302,10 @@ pub trait DashStore: Send + Sync {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError>;
+    /// Every stored survey version as `(survey_id, version, definition JSON)`.
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError>;
+    /// Each indicator's counts over a query, per survey version.
+    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError>;
     /// Sums per service area for a query (area filter ignored).
     async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError>;
     /// Service areas seen for these units (`None`: all).

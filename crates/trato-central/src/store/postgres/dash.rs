@@ -10,8 +10,8 @@ use crate::error::StoreError;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, rebuild_figures_sql, rebuild_responses_sql,
     rollup_from_json, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
-    FigureQuery, FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs, Unit,
-    OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL,
+    FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs,
+    Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction.
@@ -442,6 +442,50 @@ impl DashStore for PostgresStore {
             }
         }
         Ok(out)
+    }
+
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let c = self.pool.get().await?;
+        c.query(SURVEY_DEFINITIONS_SQL, &[])
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
+        let c = self.pool.get().await?;
+        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
+        let f = filters(&q.units, &q.area, &mut p);
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT survey_id, survey_version, indicator, {TALLY_SUMS} FROM {table}
+                     WHERE day BETWEEN $1 AND $2{f}
+                     GROUP BY survey_id, survey_version, indicator ORDER BY 1, 2, 3",
+                    table = q.indicator_table(),
+                ),
+                &p,
+            )
+            .await?;
+        let sum = |r: &tokio_postgres::Row, i: usize| -> Result<i64, StoreError> {
+            Ok(r.try_get::<_, Option<i64>>(i)?.unwrap_or(0))
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(IndicatorSum {
+                    survey_id: r.try_get(0)?,
+                    survey_version: u32::try_from(r.try_get::<_, i64>(1)?).unwrap_or(0),
+                    indicator: r.try_get(2)?,
+                    tally: Tally {
+                        answered: sum(r, 3)?,
+                        positive: sum(r, 4)?,
+                        neutral: sum(r, 5)?,
+                        negative: sum(r, 6)?,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError> {

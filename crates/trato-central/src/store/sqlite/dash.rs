@@ -11,8 +11,8 @@ use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_figures_sql, rebuild_responses_sql,
     rollup_from_json, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
-    FigureQuery, FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS,
-    ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL,
+    FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, Tally, Unit,
+    OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
@@ -388,6 +388,46 @@ impl DashStore for SqliteStore {
                 }
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(SURVEY_DEFINITIONS_SQL)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
+        let q = q.clone();
+        self.read(move |c| {
+            let (f, fp) = filters(&q.units, &q.area, 3);
+            let sql = format!(
+                "SELECT survey_id, survey_version, indicator, {TALLY_SUMS} FROM {table}
+                 WHERE day BETWEEN ?1 AND ?2{f}
+                 GROUP BY survey_id, survey_version, indicator ORDER BY 1, 2, 3",
+                table = q.indicator_table(),
+            );
+            let mut p = vec![day_text(q.from), day_text(q.to)];
+            p.extend(fp);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params_from_iter(p.iter()), |r| {
+                Ok(IndicatorSum {
+                    survey_id: r.get(0)?,
+                    survey_version: r.get(1)?,
+                    indicator: r.get(2)?,
+                    tally: Tally {
+                        answered: r.get(3)?,
+                        positive: r.get(4)?,
+                        neutral: r.get(5)?,
+                        negative: r.get(6)?,
+                    },
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
     }
