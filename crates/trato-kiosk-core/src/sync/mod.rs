@@ -65,6 +65,9 @@ pub struct SyncOptions {
     pub timeouts: Timeouts,
     /// Ask the centre for the unit's active survey after sending.
     pub check_survey: bool,
+    /// The survey format the kiosk tells the centre it reads: this build's
+    /// [`survey_check::READS_FORMAT`] (tests pose as an older kiosk).
+    pub reads_format: u32,
     #[doc(hidden)]
     pub after_reply: Option<ReplyHook>,
 }
@@ -77,6 +80,7 @@ impl Default for SyncOptions {
             in_flight: 3,
             timeouts: Timeouts::default(),
             check_survey: true,
+            reads_format: survey_check::READS_FORMAT,
             after_reply: None,
         }
     }
@@ -90,6 +94,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("in_flight", &self.in_flight)
             .field("timeouts", &self.timeouts)
             .field("check_survey", &self.check_survey)
+            .field("reads_format", &self.reads_format)
             .finish_non_exhaustive()
     }
 }
@@ -390,7 +395,7 @@ impl Syncer {
         let last_problem = last.map(|o| o.problem).filter(|p| !p.is_empty());
         let mut query = ActiveSurveyQuery {
             unit: Some(settings.unit_clues.clone()),
-            format: Some(survey_check::READS_FORMAT),
+            format: Some(self.options.reads_format),
             survey: Some(settings.survey_id.clone()),
             version: Some(settings.survey_version),
             problem: last_problem.clone(),
@@ -399,7 +404,7 @@ impl Syncer {
         report.server_time = r.server_time.or(report.server_time);
         report.clock_offset_ms = r.clock_offset_ms.or(report.clock_offset_ms);
         let running = (settings.survey_id.as_str(), settings.survey_version);
-        match survey_check::sort_offer(&r.body, running) {
+        match survey_check::sort_offer(&r.body, running, self.options.reads_format) {
             Offered::Nothing => {}
             Offered::Current => {
                 if last_problem.is_some() {

@@ -26,14 +26,15 @@ pub enum Offered {
     },
 }
 
-/// Sorts the centre's reply for a kiosk running `running` (id, version).
-pub fn sort_offer(reply: &ActiveSurveyReply, running: (&str, u32)) -> Offered {
+/// Sorts the centre's reply for a kiosk running `running` (id, version)
+/// that reads survey formats up to `reads`.
+pub fn sort_offer(reply: &ActiveSurveyReply, running: (&str, u32), reads: u32) -> Offered {
     if let Some(w) = &reply.withheld {
         return Offered::Unusable {
             id: w.id.clone(),
             version: w.version,
             problem: format!(
-                "the centre has {} v{} for this unit in survey format {}; this kiosk reads up to format {READS_FORMAT}: update the kiosk app",
+                "the centre has {} v{} for this unit in survey format {}; this kiosk reads up to format {reads}: update the kiosk app",
                 w.id, w.version, w.format
             ),
         };
@@ -50,7 +51,7 @@ pub fn sort_offer(reply: &ActiveSurveyReply, running: (&str, u32)) -> Offered {
     if named == (running.0, Some(running.1)) {
         return Offered::Current;
     }
-    match read_offered_survey(doc, READS_FORMAT) {
+    match read_offered_survey(doc, reads) {
         Ok(def) => Offered::Adopt(Box::new(def)),
         Err(problem) => Offered::Unusable {
             id: named.0.to_owned(),
@@ -83,17 +84,25 @@ mod tests {
     #[test]
     fn adopts_any_other_version_older_or_newer() {
         assert_eq!(
-            sort_offer(&reply(Some(default_doc(1))), ("trato-digno", 1)),
+            sort_offer(
+                &reply(Some(default_doc(1))),
+                ("trato-digno", 1),
+                READS_FORMAT
+            ),
             Offered::Current
         );
         for (running, offered) in [(1, 2), (3, 2)] {
-            match sort_offer(&reply(Some(default_doc(offered))), ("trato-digno", running)) {
+            match sort_offer(
+                &reply(Some(default_doc(offered))),
+                ("trato-digno", running),
+                READS_FORMAT,
+            ) {
                 Offered::Adopt(def) => assert_eq!(def.version, offered),
                 other => panic!("running v{running}, offered v{offered}: {other:?}"),
             }
         }
         assert_eq!(
-            sort_offer(&reply(None), ("trato-digno", 1)),
+            sort_offer(&reply(None), ("trato-digno", 1), READS_FORMAT),
             Offered::Nothing
         );
     }
@@ -102,7 +111,7 @@ mod tests {
     fn an_unreadable_offer_is_kept_out_with_its_reason() {
         let mut newer = default_doc(2);
         newer["format"] = (READS_FORMAT + 1).into();
-        match sort_offer(&reply(Some(newer)), ("trato-digno", 1)) {
+        match sort_offer(&reply(Some(newer)), ("trato-digno", 1), READS_FORMAT) {
             Offered::Unusable {
                 version, problem, ..
             } => {
@@ -114,7 +123,7 @@ mod tests {
         let mut broken = default_doc(3);
         broken["questions"] = serde_json::json!([]);
         assert!(matches!(
-            sort_offer(&reply(Some(broken)), ("trato-digno", 1)),
+            sort_offer(&reply(Some(broken)), ("trato-digno", 1), READS_FORMAT),
             Offered::Unusable { version: 3, .. }
         ));
         let mut withheld = reply(None);
@@ -124,7 +133,7 @@ mod tests {
             format: 9,
         });
         assert!(matches!(
-            sort_offer(&withheld, ("trato-digno", 1)),
+            sort_offer(&withheld, ("trato-digno", 1), READS_FORMAT),
             Offered::Unusable { version: 4, .. }
         ));
     }
