@@ -1,5 +1,6 @@
 //! What staff see on the staff screen: today's and this week's counts, and
-//! per question the answer distribution with % positive / % negative, from
+//! per question the answer distribution with % positive / % negative (as
+//! the survey declares its options' sentiment), from
 //! the same SQL aggregates as the export's summary sheet.
 
 use chrono::{Duration, NaiveDate};
@@ -64,9 +65,11 @@ pub struct QuestionView {
     pub prompt: String,
     pub kind: QuestionKind,
     pub answered: u64,
-    /// Bien + Muy bien, of those who answered (faces questions only).
+    /// Answers the survey declares positive, of those who answered (faces
+    /// indicators only).
     pub positive_pct: Option<f64>,
-    /// Mal + Muy mal, of those who answered (faces questions only).
+    /// Answers the survey declares negative, of those who answered (faces
+    /// indicators only).
     pub negative_pct: Option<f64>,
     pub options: Vec<OptionView>,
 }
