@@ -99,6 +99,53 @@ async fn administer_and_serve(db: &str) {
     let (ok, out, err) = run(&["survey", "publish", "--db", db, survey, "--unit", UNIT]);
     assert!(ok, "{err}");
     assert!(out.contains("trato-digno version 2"), "{out}");
+    let (ok, _, err) = run(&[
+        "survey",
+        "publish",
+        "--db",
+        db,
+        survey,
+        "--scope",
+        "estado:CDMX",
+    ]);
+    assert!(!ok && err.contains("not a scope"), "{err}");
+    let (ok, out, err) = run(&[
+        "survey",
+        "publish",
+        "--db",
+        db,
+        survey,
+        "--scope",
+        "national",
+        "--from",
+        "2099-01-01",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("for national, from 2099-01-01"), "{out}");
+    let (ok, out, err) = run(&["survey", "list", "--db", db, "--unit", UNIT]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[1].contains(&format!("unit:{UNIT}")) && lines[1].ends_with("active"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("national") && lines[2].ends_with("scheduled"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("in force for {UNIT}: trato-digno version 2")),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["survey", "withdraw", "--db", db, "2"]);
+    assert!(ok && out.contains("withdrawn"), "{err}");
+    let (ok, _, err) = run(&["survey", "withdraw", "--db", db, "2"]);
+    assert!(!ok && err.contains("no publication in force"), "{err}");
+    let (ok, out, _) = run(&["survey", "list", "--db", db]);
+    assert!(
+        ok && out.lines().nth(2).unwrap().ends_with("withdrawn"),
+        "{out}"
+    );
 
     // Serve on a free port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

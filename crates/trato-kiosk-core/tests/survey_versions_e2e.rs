@@ -135,6 +135,9 @@ fn rows(db: &CentreDb, sql: &str) -> Vec<Vec<String>> {
     .unwrap()
 }
 
+/// Each code with 1 positive, 2 neutral, 3 negative or 0 no opinion.
+type Sentiments<'a> = &'a [(&'a str, usize)];
+
 /// What each (indicator, version) should show, [answered, positive,
 /// neutral, negative], from SQL over the raw answers and the meaning each
 /// version declares, spelled out here (answered includes "no sé").
@@ -154,11 +157,11 @@ fn expected_from_sql(db: &CentreDb) -> BTreeMap<(String, String), [i64; 4]> {
         )
     })
     .collect();
-    // (version, question, indicator, [(code, 1 positive | 2 neutral | 3 negative | 0 none)])
-    let faces: &[(&str, usize)] = &[("1", 3), ("2", 3), ("3", 2), ("4", 1), ("5", 1)];
-    let yes_no: &[(&str, usize)] = &[("si", 1), ("no", 3), ("en_parte", 2), ("no_sabe", 0)];
-    let limpieza: &[(&str, usize)] = &[("limpio", 1), ("regular", 2), ("sucio", 3), ("no_vi", 0)];
-    let meaning: [(&str, &str, &str, &[(&str, usize)]); 10] = [
+    let faces: Sentiments = &[("1", 3), ("2", 3), ("3", 2), ("4", 1), ("5", 1)];
+    let yes_no: Sentiments = &[("si", 1), ("no", 3), ("en_parte", 2), ("no_sabe", 0)];
+    let limpieza: Sentiments = &[("limpio", 1), ("regular", 2), ("sucio", 3), ("no_vi", 0)];
+    // (version, question, indicator, sentiments)
+    let meaning: [(&str, &str, &str, Sentiments); 10] = [
         ("1", "trato", "trato", faces),
         ("1", "saludo", "saludo", yes_no),
         ("1", "escucha", "escucha", yes_no),
