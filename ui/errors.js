@@ -8,6 +8,10 @@ export const ERROR_TEXTS = {
     es: 'No se pudo leer o guardar en la base de datos del quiosco. Avise a Informática.',
     en: 'The kiosk could not read or write its database. Please tell IT.',
   },
+  storage_full: {
+    es: 'El disco del quiosco está lleno. Lo ya guardado está a salvo, pero no se pueden guardar respuestas nuevas hasta liberar espacio. Avise a Informática.',
+    en: 'The kiosk\'s disk is full. What was saved is safe, but no new answers can be saved until space is freed. Please tell IT.',
+  },
   unknown_setting: {
     es: 'Ese ajuste no existe en este quiosco ({setting}).',
     en: 'This kiosk has no such setting ({setting}).',
@@ -60,6 +64,10 @@ export const ERROR_TEXTS = {
     es: 'Este quiosco ya está configurado. Entre como Informática para cambiarlo.',
     en: 'This kiosk is already set up. Sign in as IT to change it.',
   },
+  recovery_needed: {
+    es: 'Este quiosco perdió su configuración. Llame a Informática para restaurarla.',
+    en: 'This kiosk lost its configuration. Call IT to restore it.',
+  },
   weak_pin: {
     es: 'Ese PIN es muy fácil de adivinar (todos iguales o seguidos, como 1234). Elija otro.',
     en: 'That PIN is too easy to guess (all the same digit or a run like 1234). Choose another.',
@@ -83,6 +91,18 @@ export const ERROR_TEXTS = {
   no_such_folder: {
     es: 'No se encontró el destino. Conecte la memoria USB y vuelva a buscar.',
     en: 'The destination was not found. Plug in the USB drive and look again.',
+  },
+  no_destination: {
+    es: 'Ese destino no está en la lista. Conecte la memoria USB y vuelva a buscar.',
+    en: 'That destination is not in the list. Plug in the USB drive and look again.',
+  },
+  destination_forbidden: {
+    es: 'Ese destino no está permitido. Elija una memoria USB o la carpeta del quiosco.',
+    en: 'That destination is not allowed. Choose a USB drive or the kiosk\'s folder.',
+  },
+  destination_exists: {
+    es: 'Ya existe un archivo con ese nombre. La exportación nunca reemplaza archivos.',
+    en: 'A file with that name already exists. An export never replaces a file.',
   },
   not_writable: {
     es: 'No se pudo escribir en el destino elegido (¿está lleno o protegido?).',
