@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use trato_central::admin;
 use trato_central::dashboard::rollup::rebuild;
 use trato_central::dashboard::today;
-use trato_central::store::PublishTarget;
+use trato_central::store::Scope;
 use trato_domain::{Answer, Response, ResponseStatus, SurveyDefinition, DEFAULT_SURVEY_JSON};
 
 /// v2: `saludo` asked as `bienvenida` (same indicator, with "no sé"),
@@ -306,7 +306,7 @@ async fn indicators_follow_each_version_and_equal_sql() {
     for backend in backends() {
         let d = start(backend).await;
         let store = d.store();
-        admin::publish_survey(&*store, &v2_json(), PublishTarget::All)
+        admin::publish_survey(&*store, &v2_json(), Scope::National)
             .await
             .unwrap();
         let k = d.kiosk("DFIMS000020").await;
