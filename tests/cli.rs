@@ -291,7 +291,11 @@ fn export_writes_a_csv_and_an_xlsx_and_refuses_a_backwards_period() {
             "--format",
             "csv",
             "--out",
-            dir.path().join("exportaciones").join("hoy.csv").to_str().unwrap(),
+            dir.path()
+                .join("exportaciones")
+                .join("hoy.csv")
+                .to_str()
+                .unwrap(),
         ],
     ));
     assert!(today_csv.contains("(1 respuestas)"), "{today_csv}");

@@ -475,6 +475,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn survey_command(command: SurveyCommand) -> anyhow::Result<()> {
     match command {
+        SurveyCommand::Validate { file } => {
+            let def = trato_xlsform::load_survey_file(&file)?;
+            println!(
+                "ok: {} v{} ({} questions, languages: {})",
+                def.id,
+                def.version,
+                def.questions.len(),
+                def.languages.join(", ")
+            );
+        }
         SurveyCommand::Publish {
             db,
             file,
