@@ -3,6 +3,7 @@
 //! the command-line tools use it without a window.
 
 pub mod clock;
+pub mod config_files;
 pub mod data_dir;
 pub mod destinations;
 pub mod export;
