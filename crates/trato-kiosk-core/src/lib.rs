@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config_files;
 pub mod data_dir;
 pub mod destinations;
+pub mod eject;
 pub mod export;
 pub mod kiosk;
 pub mod overview;
