@@ -186,7 +186,9 @@ pub async fn record_progress(
     language: String,
     answers: Vec<Answer>,
 ) -> Result<(), IpcError> {
-    Ok(state.lock()?.record_progress(response_id, &language, &answers)?)
+    Ok(state
+        .lock()?
+        .record_progress(response_id, &language, &answers)?)
 }
 
 /// The hidden staff gesture: opens the staff window (PIN pad) above the

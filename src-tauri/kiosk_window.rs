@@ -179,7 +179,10 @@ mod platform {
 
             let view = webview.inner();
             view.connect_web_process_terminated(move |view, reason| {
-                tracing::error!(?reason, "the survey page's web process ended: loading it again");
+                tracing::error!(
+                    ?reason,
+                    "the survey page's web process ended: loading it again"
+                );
                 on_lost();
                 view.reload();
             });

@@ -177,7 +177,10 @@ fn config_import_if_changed_merges_fleet_and_own_file_and_keeps_screen_changes()
     assert_eq!(config["unit.name"], "HGR 46 Urgencias");
 
     // Changed on screen (here by `config set`), the files unchanged: it stands.
-    ok(&kiosk(dir.path(), &["config", "set", "survey.idle_seconds", "90"]));
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "survey.idle_seconds", "90"],
+    ));
     ok(&import(dir.path()));
     assert_eq!(config_json(dir.path())["survey.idle_seconds"], "90");
 

@@ -27,7 +27,10 @@ fn abandoned(app: &KioskApp) -> Vec<Vec<serde_json::Value>> {
 fn alive(pid: u32) -> bool {
     // A zombie has exited: only its parent has not collected it yet.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')))
+        .map(|s| {
+            !s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -56,7 +59,10 @@ async fn sigterm_mid_survey_stores_the_answers_as_abandoned_and_exits_within_2_s
     }
     assert_eq!(
         abandoned(&app),
-        vec![vec![json!("saludo"), json!("si")], vec![json!("trato"), json!("4")]]
+        vec![
+            vec![json!("saludo"), json!("si")],
+            vec![json!("trato"), json!("4")]
+        ]
     );
 }
 
@@ -74,14 +80,17 @@ async fn a_killed_web_process_brings_back_the_attract_screen_within_5_s() {
     let mut i = 0;
     while i < family.len() {
         let parent = family[i];
-        family.extend(all.iter().filter(|(_, pp, _)| *pp == parent).map(|(p, _, _)| *p));
+        family.extend(
+            all.iter()
+                .filter(|(_, pp, _)| *pp == parent)
+                .map(|(p, _, _)| *p),
+        );
         i += 1;
     }
     let web = all
         .iter()
         .find(|(p, _, cmd)| {
-            family.contains(p)
-                && cmd.first().is_some_and(|c| c.ends_with("WebKitWebProcess"))
+            family.contains(p) && cmd.first().is_some_and(|c| c.ends_with("WebKitWebProcess"))
         })
         .map(|(p, _, _)| *p)
         .expect("the survey page's web process");

@@ -43,7 +43,11 @@ async fn screenshots_of_every_patient_screen() {
                  return out.slice(0, 8);",
             )
             .await;
-        assert_eq!(outside, serde_json::json!([]), "{size} {name}: outside the screen");
+        assert_eq!(
+            outside,
+            serde_json::json!([]),
+            "{size} {name}: outside the screen"
+        );
     };
 
     shot("01-attract").await;

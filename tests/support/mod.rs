@@ -430,7 +430,13 @@ pub fn processes() -> Vec<(u32, u32, Vec<String>)> {
             let pid: u32 = e.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
             // The parent pid follows the command name, which may hold spaces.
-            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
             let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
             let args = cmdline
                 .split(|b| *b == 0)

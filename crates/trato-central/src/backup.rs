@@ -72,12 +72,13 @@ pub fn backup(db: &Path, out: &Path) -> Result<BackupReport, BackupError> {
     }
     let partial = with_suffix(out, ".partial");
     let _ = std::fs::remove_file(&partial);
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(sql(db))?;
+    let conn =
+        Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(sql(db))?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(sql(db))?;
-    let target = partial.to_str().ok_or_else(|| {
-        io(&partial)(std::io::Error::other("the backup path is not valid UTF-8"))
-    })?;
+    let target = partial
+        .to_str()
+        .ok_or_else(|| io(&partial)(std::io::Error::other("the backup path is not valid UTF-8")))?;
     conn.execute("VACUUM INTO ?1", [target]).map_err(sql(db))?;
     drop(conn);
     let responses = check(&partial)?;
@@ -177,7 +178,9 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 fn sync_dir(path: &Path) -> Result<(), BackupError> {
     #[cfg(unix)]
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(dir))?;
     }
     #[cfg(not(unix))]
     let _ = path;

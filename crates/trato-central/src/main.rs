@@ -288,7 +288,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(
                 "trato-central listening on {} ({}, {} database)",
                 listener.local_addr().unwrap_or(listen),
-                if transport == Transport::Plain { "HTTP" } else { "HTTPS" },
+                if transport == Transport::Plain {
+                    "HTTP"
+                } else {
+                    "HTTPS"
+                },
                 store.backend()
             );
             let state = AppState::new(store, config);

@@ -97,7 +97,10 @@ pub struct TlsListener {
 impl TlsListener {
     /// Starts accepting on `tcp` with the configuration `config` holds at
     /// each new connection (so a reload applies to the next handshake).
-    pub fn new(tcp: TcpListener, config: watch::Receiver<Arc<ServerConfig>>) -> std::io::Result<Self> {
+    pub fn new(
+        tcp: TcpListener,
+        config: watch::Receiver<Arc<ServerConfig>>,
+    ) -> std::io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
         tokio::spawn(accept_loop(tcp, config, tx));
@@ -184,7 +187,9 @@ async fn reload_on_sighup(files: TlsFiles, tx: watch::Sender<Arc<ServerConfig>>)
                 }
                 tracing::info!(cert = %files.cert.display(), "TLS certificate reloaded");
             }
-            Err(e) => tracing::error!("TLS reload failed, the previous certificate stays in service: {e}"),
+            Err(e) => {
+                tracing::error!("TLS reload failed, the previous certificate stays in service: {e}")
+            }
         }
     }
 }

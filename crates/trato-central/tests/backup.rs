@@ -100,7 +100,15 @@ async fn a_backup_under_ten_posting_kiosks_restores_whole() {
         .port();
     let listen = format!("127.0.0.1:{port}");
     let mut server = bin()
-        .args(["serve", "--db", &db, "--listen", &listen, "--rate-per-sec", "0"])
+        .args([
+            "serve",
+            "--db",
+            &db,
+            "--listen",
+            &listen,
+            "--rate-per-sec",
+            "0",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -127,7 +135,10 @@ async fn a_backup_under_ten_posting_kiosks_restores_whole() {
     // The backup starts once every kiosk has been heard from a few times.
     let deadline = Instant::now() + Duration::from_secs(60);
     while acked.lock().unwrap().len() < 100 {
-        assert!(Instant::now() < deadline, "the kiosks' batches were not acknowledged");
+        assert!(
+            Instant::now() < deadline,
+            "the kiosks' batches were not acknowledged"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -152,7 +163,10 @@ async fn a_backup_under_ten_posting_kiosks_restores_whole() {
     let during = acked.lock().unwrap().len();
     let deadline = Instant::now() + Duration::from_secs(30);
     while acked.lock().unwrap().len() < during + 20 {
-        assert!(Instant::now() < deadline, "posting stopped during the backup");
+        assert!(
+            Instant::now() < deadline,
+            "posting stopped during the backup"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -202,12 +216,13 @@ async fn a_backup_under_ten_posting_kiosks_restores_whole() {
 async fn the_documented_pg_dump_and_pg_restore_restore_every_response() {
     const DUMP: &str = "pg_dump --format=custom --file=";
     const RESTORE: &str = "pg_restore --no-owner --exit-on-error --dbname=";
-    let docs = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/deploy.md"
-    ))
-    .unwrap();
-    assert!(docs.contains(DUMP) && docs.contains(RESTORE), "docs/deploy.md lost its commands");
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/deploy.md"))
+            .unwrap();
+    assert!(
+        docs.contains(DUMP) && docs.contains(RESTORE),
+        "docs/deploy.md lost its commands"
+    );
     if !backends().contains(&Backend::Postgres) {
         eprintln!("TRATO_TEST_PG_URL is not set: the PostgreSQL backup commands are not run");
         return;
@@ -215,7 +230,9 @@ async fn the_documented_pg_dump_and_pg_restore_restore_every_response() {
     let server = start(Backend::Postgres).await;
     let kiosk = server.kiosk(UNIT).await;
     let responses: Vec<_> = (0..30).map(|_| response(&kiosk, Utc::now())).collect();
-    server.post_ok(&kiosk.token, &batch(&kiosk, responses)).await;
+    server
+        .post_ok(&kiosk.token, &batch(&kiosk, responses))
+        .await;
     let url = server.db_url().to_owned();
 
     let dir = tempfile::tempdir().unwrap();
@@ -231,7 +248,15 @@ async fn the_documented_pg_dump_and_pg_restore_restore_every_response() {
     run_sh(format!("{DUMP}'{}' '{url}'", dump.display()));
     let restored = fresh_db(Backend::Postgres).await;
     // pg_restore wants an empty database: the fresh one has its schema already.
-    let name = restored.url.rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
+    let name = restored
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
     let admin_url = std::env::var("TRATO_TEST_PG_URL").unwrap();
     let client = pg_client(&admin_url).await;
     for sql in [

@@ -60,10 +60,7 @@ pub fn fingerprint(files: &[ConfigFile]) -> String {
         hash.update((file.text.len() as u64).to_le_bytes());
         hash.update(file.text.as_bytes());
     }
-    hash.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether these files differ from the ones last imported into `data_dir`.
@@ -112,7 +109,10 @@ mod tests {
     fn an_error_names_the_file_it_is_in() {
         let err = merged_pairs(&[file("/etc/trato-kiosk/local.toml", "[unit]\nclues = 3\n")])
             .unwrap_err();
-        assert!(err.to_string().contains("/etc/trato-kiosk/local.toml"), "{err}");
+        assert!(
+            err.to_string().contains("/etc/trato-kiosk/local.toml"),
+            "{err}"
+        );
     }
 
     #[test]

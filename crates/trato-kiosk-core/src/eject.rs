@@ -52,7 +52,9 @@ fn flush(mount: &Path) -> Result<(), EjectError> {
     if out.status.success() {
         Ok(())
     } else {
-        Err(failed(String::from_utf8_lossy(&out.stderr).trim().to_owned()))
+        Err(failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ))
     }
 }
 

@@ -91,7 +91,10 @@ async fn a_kiosk_trusts_the_hospitals_ca_only_through_sync_ca_file() {
     k.kiosk
         .update_settings(&[("sync.ca_file", ca.ca.to_str().unwrap())])
         .unwrap();
-    let report = syncer.run_once().await.expect("sync over the hospital's CA");
+    let report = syncer
+        .run_once()
+        .await
+        .expect("sync over the hospital's CA");
     assert_eq!(report.sent(), ids.len());
     assert_eq!(k.counts().sent, ids.len() as i64);
     assert_eq!(db.counts(), (ids.len() as i64, ids.len() as i64));

@@ -76,7 +76,9 @@ impl Drop for Drive {
 #[test]
 fn an_export_to_a_usb_drive_survives_eject_and_remount() {
     if !sh("id", &["-u"]).eq("0") {
-        eprintln!("not root: the USB export test needs loop devices and mount (CI runs it as root)");
+        eprintln!(
+            "not root: the USB export test needs loop devices and mount (CI runs it as root)"
+        );
         return;
     }
     let k = kiosk();
@@ -103,19 +105,26 @@ fn an_export_to_a_usb_drive_survives_eject_and_remount() {
         ExportFormat::Csv,
         mount.clone(),
     );
-    let summary = export::export(k.kiosk.store(), k.kiosk.settings(), &request, &mut |_| {}).unwrap();
+    let summary =
+        export::export(k.kiosk.store(), k.kiosk.settings(), &request, &mut |_| {}).unwrap();
     assert_eq!(summary.rows as usize, ids.len());
     let name = summary.path.file_name().unwrap().to_owned();
     let written = std::fs::read(&summary.path).unwrap();
 
     let ejected = eject::eject(&mount).unwrap();
-    assert!(ejected.unmounted, "root may unmount: the drive is still mounted");
+    assert!(
+        ejected.unmounted,
+        "root may unmount: the drive is still mounted"
+    );
     assert!(!is_mounted(&mount));
 
     drive.mount(&mount);
     let read_back = std::fs::read(mount.join(&name)).unwrap();
     assert_eq!(read_back.len(), written.len());
-    assert!(read_back == written, "the file on the drive differs after eject and remount");
+    assert!(
+        read_back == written,
+        "the file on the drive differs after eject and remount"
+    );
     let rows = String::from_utf8_lossy(&read_back).lines().count();
     assert_eq!(rows, ids.len() + 1, "a header and one row per response");
     drop(cleanup);

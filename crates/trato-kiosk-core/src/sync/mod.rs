@@ -176,8 +176,7 @@ impl SyncView {
 
 /// Whether an offset from the centre's clock is too large to be the same time.
 pub fn is_skewed(clock_offset_ms: Option<i64>) -> bool {
-    clock_offset_ms
-        .is_some_and(|ms| ms.abs() > trato_domain::wire::CLOCK_SKEW_LIMIT_SECONDS * 1000)
+    clock_offset_ms.is_some_and(|ms| ms.abs() > trato_domain::wire::CLOCK_SKEW_LIMIT_SECONDS * 1000)
 }
 
 /// Runs syncs against the kiosk's database through its own connection.
