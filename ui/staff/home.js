@@ -48,6 +48,7 @@ function fill(root, ctx, ov) {
       tile('count-week', c.week, 'Últimos 7 días', ' is-main'),
       tile('count-pending', c.pending ?? (ov.sync && ov.sync.pending), 'Por enviar')),
     h('p', { class: 'more-counts' }, more.map(([l, v]) => h('span', {}, `${l}: `, h('strong', {}, num(v))))),
+    writeFailure(ctx, ov),
     syncCard(ctx, ov),
     h('h2', { class: 'section-title' }, 'Resultados por pregunta'),
     h('p', { class: 'muted small q-scope' }, 'Últimos 7 días', ov.survey ? ` · encuesta ${ov.survey.id}, versión ${ov.survey.version}` : ''),
@@ -61,6 +62,14 @@ function fill(root, ctx, ov) {
 function skewText(ms) {
   const min = Math.round(Math.abs(Number(ms)) / 60000);
   return min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min} min`;
+}
+
+/** Answers the kiosk could not store since it started (a full disk), said plainly. */
+function writeFailure(ctx, ov) {
+  const f = ov.database && ov.database.lastWriteFailure;
+  if (!f) return null;
+  return h('p', { class: 'notice is-error', dataset: { testid: 'write-failure' }, role: 'alert' },
+    `No se pudo guardar una respuesta (${dateTime(f.at)}): `, ctx.errorText(f));
 }
 
 function syncCard(ctx, ov) {
