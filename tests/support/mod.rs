@@ -156,7 +156,7 @@ impl KioskApp {
         let wanted = self.data_dir.path().to_string_lossy().into_owned();
         processes().into_iter().find_map(|(pid, _, cmdline)| {
             (cmdline.first().is_some_and(|a| a.ends_with("trato-kiosk"))
-                && cmdline.iter().any(|a| *a == wanted))
+                && cmdline.contains(&wanted))
             .then_some(pid)
         })
     }
