@@ -145,6 +145,57 @@ fn config_import_applies_all_or_nothing() {
     assert_eq!(config_json(other.path())["unit.name"], "HGR 46 Guadalajara");
 }
 
+/// The service's start-up import: a fleet file and this kiosk's own file,
+/// applied only when either changed, so a change made on screen stands
+/// until IT changes a file.
+#[test]
+fn config_import_if_changed_merges_fleet_and_own_file_and_keeps_screen_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("kiosk.toml");
+    let own = dir.path().join("local.toml");
+    std::fs::write(
+        &fleet,
+        "[unit]\nclues = \"JCIMS000301\"\nname = \"HGR 46\"\n[survey]\nidle_seconds = 60\n",
+    )
+    .unwrap();
+    std::fs::write(&own, "[unit]\nname = \"HGR 46 Urgencias\"\n").unwrap();
+    let import = |dir: &Path| {
+        kiosk(
+            dir,
+            &[
+                "config",
+                "import",
+                "--if-changed",
+                fleet.to_str().unwrap(),
+                own.to_str().unwrap(),
+            ],
+        )
+    };
+    ok(&import(dir.path()));
+    let config = config_json(dir.path());
+    assert_eq!(config["unit.clues"], "JCIMS000301");
+    assert_eq!(config["unit.name"], "HGR 46 Urgencias");
+
+    // Changed on screen (here by `config set`), the files unchanged: it stands.
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "survey.idle_seconds", "90"],
+    ));
+    ok(&import(dir.path()));
+    assert_eq!(config_json(dir.path())["survey.idle_seconds"], "90");
+
+    // The fleet file changes: imported again.
+    std::fs::write(
+        &fleet,
+        "[unit]\nclues = \"JCIMS000301\"\nname = \"HGR 46\"\n[survey]\nidle_seconds = 75\n",
+    )
+    .unwrap();
+    ok(&import(dir.path()));
+    let config = config_json(dir.path());
+    assert_eq!(config["survey.idle_seconds"], "75");
+    assert_eq!(config["unit.name"], "HGR 46 Urgencias");
+}
+
 #[test]
 fn pins_are_read_from_stdin_and_never_printed() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use trato_kiosk_core::Kiosk;
 
 struct Harness {
@@ -183,11 +183,48 @@ fn abandon_keeps_partial_answers() {
     );
 }
 
+/// What SIGTERM and a dead page do: the answers Rust kept are stored as
+/// abandoned, without the page's help.
+#[test]
+fn the_answers_so_far_are_kept_in_rust_and_stored_when_the_page_goes_away() {
+    let h = harness();
+    let state = || h._app.state::<trato_kiosk::KioskState>();
+    assert!(!state().abandon_in_progress(), "no survey open yet");
+    let started = invoke(&h.main, "start_survey", json!({"language": "es"})).unwrap();
+    invoke(
+        &h.main,
+        "record_progress",
+        json!({"responseId": started["responseId"], "language": "es", "answers": [{"question": "trato", "codes": ["4"]}]}),
+    )
+    .unwrap();
+    // A bad answer is refused and does not replace the ones kept.
+    let error = invoke(
+        &h.main,
+        "record_progress",
+        json!({"responseId": started["responseId"], "language": "es", "answers": [{"question": "trato", "codes": ["7"]}]}),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "invalid_answers");
+    assert_eq!(count(&h.db, "SELECT COUNT(*) FROM responses"), 0);
+
+    assert!(state().abandon_in_progress());
+    assert_eq!(
+        count(
+            &h.db,
+            "SELECT COUNT(*) FROM responses WHERE status = 'abandoned'"
+        ),
+        1
+    );
+    // The survey is over: the page's own abandon later stores nothing new.
+    assert!(!state().abandon_in_progress());
+}
+
 const SURVEY_COMMANDS: &[&str] = &[
     "kiosk_bootstrap",
     "start_survey",
     "submit_response",
     "abandon_response",
+    "record_progress",
     "open_staff",
 ];
 

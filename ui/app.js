@@ -141,6 +141,7 @@ function questionScreen() {
     onText: (text) => { // typed in place: only the forward button needs refreshing
       if (text.length) state.answers.set(q.id, { text }); else state.answers.delete(q.id);
       forward.disabled = !canContinue(q, state.answers);
+      keepProgress();
     },
   });
 
@@ -225,6 +226,7 @@ function pickOne(q, code) {
   if (state.busy) return;
   state.answers.set(q.id, { codes: [code] });
   pruneAnswers(survey(), state.answers);
+  keepProgress();
   render();
   const list = visible();
   if (list[list.length - 1].id === q.id) return; // last question: patient taps Enviar
@@ -243,7 +245,17 @@ function toggle(q, code) {
   const ordered = (q.options || []).map((o) => o.code).filter((c) => codes.has(c));
   if (ordered.length) state.answers.set(q.id, { codes: ordered }); else state.answers.delete(q.id);
   pruneAnswers(survey(), state.answers);
+  keepProgress();
   render();
+}
+
+/** Rust keeps the answers so far: if this page or the app goes away mid-survey,
+ *  they are stored as abandoned there (per survey.abandoned), not lost here. */
+function keepProgress() {
+  const id = state.responseId;
+  if (!id || state.submitted.has(id)) return;
+  ipc.recordProgress(id, state.lang, answersPayload(survey(), state.answers))
+    .catch((err) => console.error('record_progress failed', err.code, err.message));
 }
 
 function advanceFrom(qid) {

@@ -27,3 +27,6 @@ export const submitResponse = (responseId, language, answers) =>
 
 export const abandonResponse = (responseId, language, answers) =>
   call('abandon_response', { responseId, language, answers });
+
+export const recordProgress = (responseId, language, answers) =>
+  call('record_progress', { responseId, language, answers });

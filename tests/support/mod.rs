@@ -155,6 +155,18 @@ impl KioskApp {
         app
     }
 
+    /// The kiosk app's process (tauri-driver's grandchild), found by its
+    /// data directory on the command line.
+    #[cfg(target_os = "linux")]
+    pub fn app_pid(&self) -> Option<u32> {
+        let wanted = self.data_dir.path().to_string_lossy().into_owned();
+        processes().into_iter().find_map(|(pid, _, cmdline)| {
+            (cmdline.first().is_some_and(|a| a.ends_with("trato-kiosk"))
+                && cmdline.contains(&wanted))
+            .then_some(pid)
+        })
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.path().join("kiosk.db")
     }
@@ -482,4 +494,34 @@ pub fn execute(db: &Path, sql: &str) {
         .unwrap()
         .execute_batch(sql)
         .unwrap();
+}
+
+/// Every process as (pid, parent pid, command line), from /proc.
+#[cfg(target_os = "linux")]
+pub fn processes() -> Vec<(u32, u32, Vec<String>)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // The parent pid follows the command name, which may hold spaces.
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let args = cmdline
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            Some((pid, ppid, args))
+        })
+        .collect()
 }

@@ -59,6 +59,12 @@ function fill(root, ctx, ov) {
       ov.kioskLabel || ov.kioskId ? ` · Quiosco: ${[ov.kioskLabel, ov.kioskId].filter(Boolean).join(' · ')}` : '') : null);
 }
 
+/** An offset from the centre's clock in words: "7 min" or "2 h 5 min". */
+function skewText(ms) {
+  const min = Math.round(Math.abs(Number(ms)) / 60000);
+  return min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min} min`;
+}
+
 /** Answers the kiosk could not store since it started (a full disk), said plainly. */
 function writeFailure(ctx, ov) {
   const f = ov.database && ov.database.lastWriteFailure;
@@ -88,7 +94,10 @@ function syncCard(ctx, ov) {
   else line = 'Aún no se ha enviado nada.';
   if (s.state) line = `Estado: ${s.state}. ${line}`;
   const state = h('p', { class: 'sync-state', dataset: { testid: 'sync-state' }, role: 'status' },
-    line, h('br'), `Por enviar: ${num(s.pending ?? (ov.counts && ov.counts.pending))}`);
+    line, h('br'), `Por enviar: ${num(s.pending ?? (ov.counts && ov.counts.pending))}`,
+    s.clockSkewed ? h('strong', { class: 'clock-skew', dataset: { testid: 'clock-skew' } },
+      h('br'), `El reloj de este quiosco difiere ${skewText(s.clockOffsetMs)} del servidor central: `
+        + 'las respuestas quedan marcadas. Pida a Informática que revise la hora (NTP).') : null);
   const btn = h('button', {
     type: 'button', class: 'btn primary', dataset: { testid: 'sync-now' },
     onclick: async () => {

@@ -7,13 +7,16 @@
 
 pub mod admin;
 pub mod api;
+pub mod backup;
 pub mod client_addr;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod ratelimit;
+pub mod service_config;
 pub mod store;
 pub mod surveys;
+pub mod tls;
 pub mod token;
 
 use std::future::Future;
@@ -53,7 +56,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             rate_burst: 60,
             rate_per_sec: 20.0,
-            skew_threshold: chrono::Duration::minutes(5),
+            skew_threshold: chrono::Duration::seconds(trato_domain::wire::CLOCK_SKEW_LIMIT_SECONDS),
             served_over_tls: false,
             secure_cookies: None,
             trusted_proxies: Vec::new(),

@@ -10,9 +10,11 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use trato_central::dashboard::{auth, catalogue, rollup};
+use trato_central::service_config::{self, ServiceConfig, Transport};
 use trato_central::store::Scope;
 use trato_central::surveys;
-use trato_central::{admin, open_store, serve, shutdown_signal, AppState, Config};
+use trato_central::tls::{self, TlsFiles};
+use trato_central::{admin, backup, open_store, serve, shutdown_signal, AppState, Config};
 
 #[derive(Parser)]
 #[command(
@@ -38,9 +40,22 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: Db,
-        /// Address to listen on. Put TLS in front (reverse proxy) in production.
+        /// Address to listen on. Plain HTTP only on loopback or with --behind-proxy.
         #[arg(long, env = "TRATO_CENTRAL_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Settings file (TOML keys listen, db, tls_cert, tls_key, behind_proxy,
+        /// secure_cookies); each key it sets replaces the command line's value.
+        #[arg(long, env = "TRATO_CENTRAL_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// PEM certificate chain: serve HTTPS (read again on SIGHUP).
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
+        /// Plain HTTP on a network address, because a reverse proxy in front does TLS.
+        #[arg(long)]
+        behind_proxy: bool,
         /// Whole-request deadline, in seconds.
         #[arg(long, default_value_t = 30)]
         request_timeout_secs: u64,
@@ -82,6 +97,24 @@ enum Command {
     Survey {
         #[command(subcommand)]
         command: SurveyCommand,
+    },
+    /// Copy a SQLite database to a new file, safely while the centre serves
+    /// (one consistent snapshot, checked). PostgreSQL: use pg_dump.
+    Backup {
+        #[command(flatten)]
+        db: Db,
+        /// The backup file to create (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Replace a SQLite database with a backup; refused while a centre
+    /// serves it. The database replaced is kept beside it.
+    Restore {
+        #[command(flatten)]
+        db: Db,
+        /// The backup file to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
     },
     /// The dashboard's daily figures.
     Rollup {
@@ -300,6 +333,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             db,
             listen,
+            config: config_file,
+            tls_cert,
+            tls_key,
+            behind_proxy,
             request_timeout_secs,
             rate_burst,
             rate_per_sec,
@@ -307,12 +344,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
             trusted_proxies,
         } => {
-            let store = open_store(&db.db).await?;
+            let file = match &config_file {
+                Some(path) => ServiceConfig::load(path)?,
+                None => ServiceConfig::default(),
+            };
+            let listen = file.listen.unwrap_or(listen);
+            // A TLS proxy in front (--behind-tls) is a proxy too.
+            let behind_proxy = file.behind_proxy.unwrap_or(behind_proxy || behind_tls);
+            let transport = service_config::transport(
+                listen,
+                file.tls_cert.or(tls_cert),
+                file.tls_key.or(tls_key),
+                behind_proxy,
+            )?;
+            let secure_cookies = file.secure_cookies.or(secure_cookies);
+            let db = file.db.unwrap_or(db.db);
+            // Held while serving: `restore` refuses to replace the file under us.
+            let _serve_lock = sqlite_path(&db)
+                .map(|path| backup::ServeLock::try_acquire(&path))
+                .transpose()?;
+            let store = open_store(&db).await?;
             let config = Config {
                 request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
                 rate_burst,
                 rate_per_sec,
-                served_over_tls: behind_tls,
+                served_over_tls: behind_tls || transport != Transport::Plain,
                 secure_cookies,
                 trusted_proxies,
                 ..Config::default()
@@ -321,11 +377,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(
-                "trato-central listening on {} ({} database)",
+                "trato-central listening on {} ({}, {} database)",
                 listener.local_addr().unwrap_or(listen),
+                if transport == Transport::Plain {
+                    "HTTP"
+                } else {
+                    "HTTPS"
+                },
                 store.backend()
             );
-            serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+            let state = AppState::new(store, config);
+            match transport {
+                Transport::Plain => serve(listener, state, shutdown_signal()).await?,
+                Transport::Tls { cert, key } => {
+                    let tls = tls::reloading(TlsFiles { cert, key })?;
+                    tls::serve_tls(listener, tls, state, shutdown_signal()).await?
+                }
+            }
             tracing::info!("stopped");
         }
         Command::Kiosk { command } => match command {
@@ -444,6 +512,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Command::Survey { command } => survey_command(command).await?,
+        Command::Backup { db, out } => {
+            let path = sqlite_path(&db.db).context(
+                "backup copies a SQLite database; for PostgreSQL use pg_dump (docs/deploy.md)",
+            )?;
+            let report = tokio::task::spawn_blocking(move || backup::backup(&path, &out)).await??;
+            println!(
+                "{}: {} responses, {} bytes, integrity ok",
+                report.path.display(),
+                report.responses,
+                report.bytes
+            );
+        }
+        Command::Restore { db, from } => {
+            let path = sqlite_path(&db.db).context(
+                "restore replaces a SQLite database; for PostgreSQL use pg_restore (docs/deploy.md)",
+            )?;
+            let shown = path.display().to_string();
+            match tokio::task::spawn_blocking(move || backup::restore(&from, &path)).await?? {
+                Some(aside) => println!(
+                    "restored {shown}; the database it replaced is kept as {}",
+                    aside.display()
+                ),
+                None => println!("restored {shown}"),
+            }
+        }
         Command::Rollup { command } => match command {
             RollupCommand::Rebuild { db, from, to } => {
                 if let (Some(f), Some(t)) = (from, to) {
@@ -565,4 +658,13 @@ async fn survey_command(command: SurveyCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The file of a SQLite `--db`, or `None` for PostgreSQL.
+fn sqlite_path(db: &str) -> Option<PathBuf> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        None
+    } else {
+        Some(PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db)))
+    }
 }

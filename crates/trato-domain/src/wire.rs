@@ -16,6 +16,9 @@ pub const ACTIVE_SURVEY_PATH: &str = "/api/v1/surveys/active";
 pub const HEALTH_PATH: &str = "/healthz";
 /// Header carrying the server's clock on every reply (RFC 3339, UTC).
 pub const SERVER_TIME_HEADER: &str = "x-trato-server-time";
+/// A kiosk clock further than this from the centre's is skewed: the centre
+/// flags the responses it stores, the kiosk's staff screen says so.
+pub const CLOCK_SKEW_LIMIT_SECONDS: i64 = 5 * 60;
 
 /// Default number of responses a kiosk puts in one batch.
 pub const DEFAULT_BATCH_RESPONSES: usize = 200;

@@ -21,6 +21,15 @@ use crate::{data_dir, survey_catalog, KioskError};
 struct Session {
     id: Uuid,
     started_at: DateTime<Utc>,
+    /// The answers given so far, as the UI last reported them: what is
+    /// stored as abandoned if the page or the app goes away mid-survey.
+    progress: Option<Progress>,
+}
+
+#[derive(Debug, Clone)]
+struct Progress {
+    language: String,
+    answers: Vec<Answer>,
 }
 
 /// What the UI needs to draw the survey, read once at start-up.
@@ -196,6 +205,7 @@ impl Kiosk {
         self.session = Some(Session {
             id: Uuid::now_v7(),
             started_at: self.clock.now(),
+            progress: None,
         });
         Ok(self.session.as_ref().map(|s| s.id).unwrap_or_default())
     }
@@ -266,6 +276,45 @@ impl Kiosk {
         }
         self.session = None;
         Ok(Abandoned { kept: keep })
+    }
+
+    /// The patient answered a question: the answers so far replace the ones
+    /// kept before, checked as partial answers are.
+    pub fn record_progress(
+        &mut self,
+        id: Uuid,
+        language: &str,
+        answers: &[Answer],
+    ) -> Result<(), KioskError> {
+        self.current_session(id)?;
+        let answers = self
+            .survey
+            .check_answers(language, answers, Completeness::Partial)?;
+        if let Some(session) = self.session.as_mut() {
+            session.progress = Some(Progress {
+                language: language.to_owned(),
+                answers,
+            });
+        }
+        Ok(())
+    }
+
+    /// The page or the whole app is going away mid-survey (SIGTERM, a dead
+    /// web process): the survey in progress ends as the idle reset would end
+    /// it, with the answers last recorded. `None` when no survey was open.
+    pub fn abandon_in_progress(&mut self) -> Result<Option<Abandoned>, KioskError> {
+        let Some(session) = self.session.clone() else {
+            return Ok(None);
+        };
+        let (language, answers) = match session.progress {
+            Some(p) => (p.language, p.answers),
+            None => (String::new(), Vec::new()),
+        };
+        if answers.is_empty() {
+            self.session = None;
+            return Ok(Some(Abandoned { kept: false }));
+        }
+        self.abandon(session.id, &language, &answers).map(Some)
     }
 
     fn current_session(&self, id: Uuid) -> Result<Session, KioskError> {

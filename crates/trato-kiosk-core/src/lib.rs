@@ -3,8 +3,10 @@
 //! the command-line tools use it without a window.
 
 pub mod clock;
+pub mod config_files;
 pub mod data_dir;
 pub mod destinations;
+pub mod eject;
 mod error_code;
 pub mod export;
 pub mod kiosk;

@@ -143,6 +143,10 @@ pub struct SyncView {
     pub last_error: Option<String>,
     /// When the background task tries again (while backing off).
     pub next_attempt: Option<DateTime<Utc>>,
+    /// The centre's clock minus this kiosk's at the last sync that reached it.
+    pub clock_offset_ms: Option<i64>,
+    /// That offset is beyond what the centre accepts as the same time.
+    pub clock_skewed: bool,
 }
 
 pub const STATE_NOT_CONFIGURED: &str = "sin configurar";
@@ -157,6 +161,7 @@ impl SyncView {
     pub fn from_store(store: &Store, settings: &KioskSettings) -> Result<Self, StoreError> {
         let pending = store.response_counts()?.pending;
         let last = store.last_sync()?;
+        let clock_offset_ms = last.as_ref().and_then(|l| l.clock_offset_ms);
         let last_error = last.filter(|l| !l.ok).and_then(|l| l.error);
         let state = if settings.sync_endpoint.is_empty() {
             STATE_NOT_CONFIGURED
@@ -174,15 +179,23 @@ impl SyncView {
             last_success: store.last_sync_success()?,
             last_error,
             next_attempt: None,
+            clock_offset_ms,
+            clock_skewed: is_skewed(clock_offset_ms),
         })
     }
+}
+
+/// Whether an offset from the centre's clock is too large to be the same time.
+pub fn is_skewed(clock_offset_ms: Option<i64>) -> bool {
+    clock_offset_ms.is_some_and(|ms| ms.abs() > trato_domain::wire::CLOCK_SKEW_LIMIT_SECONDS * 1000)
 }
 
 /// Runs syncs against the kiosk's database through its own connection.
 pub struct Syncer {
     store: Arc<Mutex<Store>>,
     options: SyncOptions,
-    client: Option<(String, String, CentreClient)>,
+    /// The client for (endpoint, token, CA file), rebuilt when one changes.
+    client: Option<([String; 3], CentreClient)>,
 }
 
 impl Syncer {
@@ -437,21 +450,23 @@ impl Syncer {
     }
 
     fn client(&mut self, settings: &KioskSettings) -> Result<CentreClient, SyncError> {
-        if let Some((endpoint, token, client)) = &self.client {
-            if *endpoint == settings.sync_endpoint && *token == settings.sync_token {
+        let key = [
+            settings.sync_endpoint.clone(),
+            settings.sync_token.clone(),
+            settings.sync_ca_file.clone(),
+        ];
+        if let Some((cached, client)) = &self.client {
+            if *cached == key {
                 return Ok(client.clone());
             }
         }
         let client = CentreClient::new(
             &settings.sync_endpoint,
             &settings.sync_token,
+            &settings.sync_ca_file,
             self.options.timeouts,
         )?;
-        self.client = Some((
-            settings.sync_endpoint.clone(),
-            settings.sync_token.clone(),
-            client.clone(),
-        ));
+        self.client = Some((key, client.clone()));
         Ok(client)
     }
 }
