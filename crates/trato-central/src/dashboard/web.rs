@@ -168,7 +168,7 @@ pub fn for_log(s: &str) -> String {
     let cut = truncate_chars(s, LOG_TEXT_CHARS);
     let mut out: String = cut.chars().flat_map(char::escape_debug).collect();
     if cut.len() < s.len() {
-        out.push_str("…");
+        out.push('…');
     }
     out
 }
