@@ -8,7 +8,7 @@ use chrono::{Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use trato_kiosk_core::destinations::{self, Destination};
-use trato_kiosk_core::export::{self, ExportFormat, ExportRequest, Progress};
+use trato_kiosk_core::export::{self, ExportError, ExportFormat, ExportRequest, Progress};
 use trato_kiosk_core::overview::StaffOverview;
 use trato_kiosk_core::staff::{AuditEntry, SetupStatus};
 use trato_kiosk_core::{settings, KioskError, Role};
@@ -163,9 +163,12 @@ pub async fn staff_export<R: Runtime>(
     format: FormatArg,
     destination: PathBuf,
 ) -> Result<ExportStarted, IpcError> {
-    let (db, settings, job_id) = {
+    let (db, settings, job_id, destination) = {
         let mut kiosk = state.lock()?;
         let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
+        let destination = destinations::listed(&destination, &admin.kiosk().exports_dir())
+            .ok_or_else(|| KioskError::from(ExportError::NotListed(destination)))?
+            .path;
         let detail = format!("{from}..{to} {format:?} -> {}", destination.display());
         admin.record_export(&detail)?;
         let kiosk = admin.kiosk();
@@ -173,6 +176,7 @@ pub async fn staff_export<R: Runtime>(
             kiosk.store().path().to_owned(),
             kiosk.settings().clone(),
             state.next_job(),
+            destination,
         )
     };
     let format = match format {

@@ -192,13 +192,14 @@ const SURVEY_COMMANDS: &[&str] = &[
 ];
 
 /// Every staff command with arguments that would succeed for IT.
-fn admin_calls(token: &str) -> Vec<(&'static str, Value)> {
+fn admin_calls(h: &Harness, token: &str) -> Vec<(&'static str, Value)> {
+    let exports = h.db.parent().unwrap().join("exportaciones");
     vec![
         ("staff_overview", json!({"token": token})),
         ("staff_export_destinations", json!({"token": token})),
         (
             "staff_export",
-            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "service": null, "format": "csv", "destination": std::env::temp_dir()}),
+            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "service": null, "format": "csv", "destination": exports}),
         ),
         ("staff_sync_now", json!({"token": token})),
         ("staff_settings", json!({"token": token})),
@@ -232,7 +233,7 @@ fn login(h: &Harness, pin: &str) -> String {
 #[test]
 fn a_window_without_a_capability_reaches_no_command() {
     let h = harness();
-    let admin = admin_calls("x");
+    let admin = admin_calls(&h, "x");
     let all = SURVEY_COMMANDS
         .iter()
         .chain(STAFF_WINDOW_COMMANDS)
@@ -247,7 +248,7 @@ fn a_window_without_a_capability_reaches_no_command() {
 fn the_survey_window_cannot_call_any_staff_command_even_with_a_valid_session() {
     let h = harness();
     let token = login(&h, IT_PIN);
-    for (cmd, args) in admin_calls(&token) {
+    for (cmd, args) in admin_calls(&h, &token) {
         let error = invoke(&h.main, cmd, args).unwrap_err();
         assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
     }
@@ -266,7 +267,7 @@ fn the_survey_window_cannot_call_any_staff_command_even_with_a_valid_session() {
 fn every_admin_command_refuses_a_missing_or_forged_session() {
     let h = harness();
     for token in ["", "forged-token", &"0".repeat(64)] {
-        for (cmd, args) in admin_calls(token) {
+        for (cmd, args) in admin_calls(&h, token) {
             let error = invoke(&h.staff, cmd, args).unwrap_err();
             assert_eq!(error["code"], "unauthorized", "{cmd}: {error}");
         }
@@ -277,7 +278,7 @@ fn every_admin_command_refuses_a_missing_or_forged_session() {
 fn the_staff_role_is_refused_it_commands_in_rust() {
     let h = harness();
     let token = login(&h, STAFF_PIN);
-    for (cmd, args) in admin_calls(&token) {
+    for (cmd, args) in admin_calls(&h, &token) {
         let result = invoke(&h.staff, cmd, args);
         match cmd {
             "staff_settings" | "staff_update_settings" | "staff_set_pin" | "leave_kiosk_mode" => {
@@ -396,4 +397,58 @@ fn an_unknown_command_is_refused() {
     )
     .is_err());
     assert!(invoke(&h.main, "delete_everything", json!({})).is_err());
+}
+
+/// Security review: `staff_export` took any path with the lowest role, and an
+/// export over `kiosk.db` reopened the kiosk on the unauthenticated setup.
+#[test]
+fn staff_export_accepts_only_a_destination_the_kiosk_listed() {
+    let h = harness();
+    let token = login(&h, STAFF_PIN);
+    let data_dir = h.db.parent().unwrap().to_owned();
+    let outside = tempfile::tempdir().unwrap();
+    for forged in [
+        h.db.clone(),
+        data_dir.clone(),
+        data_dir.join("exportaciones").join(".."),
+        outside.path().to_owned(),
+    ] {
+        let error = invoke(
+            &h.staff,
+            "staff_export",
+            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "format": "csv", "destination": forged}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error["code"],
+            "no_destination",
+            "{}: {error}",
+            forged.display()
+        );
+    }
+    let header = std::fs::read(&h.db).unwrap();
+    assert!(
+        header.starts_with(b"SQLite format 3\0"),
+        "kiosk.db untouched"
+    );
+
+    let listed = invoke(
+        &h.staff,
+        "staff_export_destinations",
+        json!({"token": token}),
+    )
+    .unwrap();
+    let folder = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["removable"] == false)
+        .expect("the kiosk's own folder is offered")["path"]
+        .clone();
+    invoke(
+        &h.staff,
+        "staff_export",
+        json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "format": "csv", "destination": folder}),
+    )
+    .unwrap();
 }

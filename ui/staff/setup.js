@@ -40,6 +40,10 @@ function paint(ctx, root) {
     return;
   }
   const info = view.info || {};
+  if (info.recoveryNeeded) {
+    mount(root, recoveryNotice());
+    return;
+  }
   const note = { clues: info.unitSet ? 'Ya hay una unidad guardada; puede confirmarla o cambiarla.' : null,
     staffPin: info.staffPinSet ? 'Ya hay un PIN guardado; el nuevo lo reemplaza.' : null,
     itPin: info.itPinSet ? 'Ya hay un PIN guardado; el nuevo lo reemplaza.' : null };
@@ -64,6 +68,15 @@ function paint(ctx, root) {
       h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'PIN de acceso'), FIELDS.slice(3).map(row))),
     h('div', { class: 'save-bar' }, submit,
       view.summary ? h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'setup-error' } }, view.summary) : null));
+}
+
+// A kiosk that was set up and lost its database with no usable identity copy: Rust refuses the
+// setup (anyone at the screen could otherwise take it over); IT restores it from the command line.
+function recoveryNotice() {
+  return h('div', { class: 'staff-center', dataset: { testid: 'setup-recovery' } },
+    h('h1', { class: 'big-title' }, 'Este quiosco necesita a Informática'),
+    h('p', { class: 'lead' }, 'Sus datos se dañaron y se apartaron para recuperarlos. Su configuración y sus PIN no se pudieron restaurar, así que no se puede configurar desde esta pantalla.'),
+    h('p', { class: 'muted' }, 'Informática: en el equipo, como la cuenta del quiosco, ejecute «trato-kiosk config import ARCHIVO» y «trato-kiosk pin set it» y «trato-kiosk pin set staff»; después reinicie el quiosco.'));
 }
 
 function validate(v) {

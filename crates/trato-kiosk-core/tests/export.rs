@@ -430,7 +430,7 @@ fn the_period_is_inclusive_on_local_days() {
     let fx = fixture();
     let out = tempfile::tempdir().unwrap();
     let ids = |from: NaiveDate, to: NaiveDate| -> Vec<Uuid> {
-        let path = out.path().join("p.csv");
+        let path = out.path().join(format!("{from}_{to}.csv"));
         let req = ExportRequest::new(from, to, ExportFormat::Csv, path.clone());
         run(&fx, &req).unwrap();
         let (_, _, records) = read_csv(&path);
@@ -580,6 +580,83 @@ fn a_folder_destination_gets_a_generated_name_and_demo_is_marked() {
         .any(|r| r.iter().any(|c| c.to_string().starts_with("DEMO"))));
     let rows = book.worksheet_range("Respuestas").unwrap();
     assert_eq!(rows.get((1, 0)), Some(&Data::String("DEMO".into())));
+}
+
+/// The security review exported over `kiosk.db`: the database folder is off
+/// limits (but for its export folder), and no export ever replaces a file.
+#[test]
+fn an_export_never_lands_in_the_data_folder_nor_replaces_a_file() {
+    let fx = fixture();
+    let db = fx.db();
+    let db_bytes = std::fs::read(&db).unwrap();
+    let err = run(&fx, &request(ExportFormat::Csv, &db)).unwrap_err();
+    assert_eq!(err.code(), "destination_forbidden", "{err}");
+    let err = run(&fx, &request(ExportFormat::Csv, fx.dir.path())).unwrap_err();
+    assert_eq!(err.code(), "destination_forbidden", "{err}");
+    let sneaky = fx
+        .dir
+        .path()
+        .join("exportaciones")
+        .join("..")
+        .join("kiosk.db");
+    std::fs::create_dir_all(fx.dir.path().join("exportaciones")).unwrap();
+    let err = run(&fx, &request(ExportFormat::Csv, &sneaky)).unwrap_err();
+    assert_eq!(err.code(), "destination_forbidden", "{err}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        db_bytes,
+        "the database is untouched"
+    );
+
+    // The kiosk's own export folder is allowed.
+    let exports = fx.dir.path().join("exportaciones");
+    let summary = run(&fx, &request(ExportFormat::Csv, &exports)).unwrap();
+    assert!(summary.path.starts_with(exports.canonicalize().unwrap()));
+
+    // A file given by name that exists is refused and kept as it was.
+    let out = tempfile::tempdir().unwrap();
+    let taken = out.path().join("informe.csv");
+    std::fs::write(&taken, b"do not lose me").unwrap();
+    let err = run(&fx, &request(ExportFormat::Csv, &taken)).unwrap_err();
+    assert_eq!(err.code(), "destination_exists", "{err}");
+    assert_eq!(std::fs::read(&taken).unwrap(), b"do not lose me");
+}
+
+#[test]
+fn the_same_period_exported_twice_to_a_folder_keeps_both_files() {
+    let fx = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let first = run(&fx, &request(ExportFormat::Csv, out.path())).unwrap();
+    let first_bytes = std::fs::read(&first.path).unwrap();
+    let second = run(&fx, &request(ExportFormat::Csv, out.path())).unwrap();
+    assert_eq!(
+        second.file_name,
+        "trato-digno_DFIMS000020_2026-11-01_2026-11-30_2.csv"
+    );
+    assert_eq!(std::fs::read(&first.path).unwrap(), first_bytes);
+    assert_eq!(files_in(out.path()).len(), 2);
+}
+
+#[test]
+fn staff_may_only_pick_a_destination_the_kiosk_listed() {
+    use trato_kiosk_core::destinations;
+    let fx = fixture();
+    let exports = fx.dir.path().join("exportaciones");
+    let listed = destinations::listed(&exports, &exports).expect("the export folder is listed");
+    assert!(!listed.removable);
+    for forged in [
+        fx.dir.path().to_owned(),
+        fx.db(),
+        exports.join(".."),
+        PathBuf::from("/tmp"),
+        PathBuf::from("/media/../tmp"),
+    ] {
+        assert!(
+            destinations::listed(&forged, &exports).is_none(),
+            "{} must not be accepted",
+            forged.display()
+        );
+    }
 }
 
 fn column(range: &calamine::Range<Data>, name: &str) -> usize {
