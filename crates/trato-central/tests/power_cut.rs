@@ -49,6 +49,7 @@ fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
                 response: r.clone(),
                 canonical_json: json,
                 content_hash: hash,
+                clock_raw: None,
             }
         })
         .collect()
