@@ -246,7 +246,7 @@ fn floor_csv(args: &[String]) -> Result<(), Error> {
     let mut fixed: Vec<String> = vec![String::new(); 12];
     let mut cells: Vec<(String, String)> = vec![Default::default(); questions.len()];
     let mut started = false;
-    let mut flush = |w: &mut csv::Writer<_>, fixed: &[String], cells: &[(String, String)]| {
+    let flush = |w: &mut csv::Writer<_>, fixed: &[String], cells: &[(String, String)]| {
         for f in fixed {
             w.write_field(f)?;
         }
@@ -256,7 +256,9 @@ fn floor_csv(args: &[String]) -> Result<(), Error> {
         }
         w.write_record(None::<&[u8]>)
     };
-    let text = |v: rusqlite::types::ValueRef<'_>| v.as_str_or_null().map(Option::unwrap_or_default);
+    fn text(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<&str> {
+        v.as_str_or_null().map(Option::unwrap_or_default)
+    }
     while let Some(r) = rows.next()? {
         let id = text(r.get_ref(0)?)?;
         if !started || fixed[0] != id {
