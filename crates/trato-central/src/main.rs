@@ -59,6 +59,13 @@ enum Command {
         /// Whole-request deadline, in seconds.
         #[arg(long, default_value_t = 30)]
         request_timeout_secs: u64,
+        /// Seconds a connection has to send a request's headers (also
+        /// between requests on a kept-alive connection).
+        #[arg(long, default_value_t = 10)]
+        header_timeout_secs: u64,
+        /// Connections open at once (keep below the service's LimitNOFILE).
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
         /// Requests a kiosk may make at once before being throttled.
         #[arg(long, default_value_t = 60)]
         rate_burst: u32,
@@ -338,6 +345,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tls_key,
             behind_proxy,
             request_timeout_secs,
+            header_timeout_secs,
+            max_connections,
             rate_burst,
             rate_per_sec,
             behind_tls,
@@ -366,6 +375,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&db).await?;
             let config = Config {
                 request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
+                header_read_timeout: Duration::from_secs(header_timeout_secs.max(1)),
+                max_connections,
                 rate_burst,
                 rate_per_sec,
                 served_over_tls: behind_tls || transport != Transport::Plain,
