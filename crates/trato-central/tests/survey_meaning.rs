@@ -425,7 +425,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         .await;
         assert!(!alerts_before.is_empty());
 
-        // Back to schema 5 as an older centre left it.
+        // Back to schema 5 as an older centre left it (undoing 0006 and 0007).
         let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON)
             .unwrap()
             .without_meaning();
@@ -438,7 +438,12 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
             &d,
             &format!(
                 "DROP TABLE indicator_figures; DROP TABLE indicator_unit_figures;
-                 DROP TABLE option_figures; {version}
+                 DROP TABLE option_figures; DROP TABLE kiosk_surveys;
+                 ALTER TABLE survey_publications DROP COLUMN scope_kind;
+                 ALTER TABLE survey_publications DROP COLUMN scope_code;
+                 ALTER TABLE survey_publications DROP COLUMN active_from;
+                 ALTER TABLE survey_publications DROP COLUMN withdrawn_at;
+                 {version}
                  UPDATE surveys SET definition = '{plain_json}', content_hash = 'old'
                  WHERE survey_id = 'trato-digno' AND version = 1;"
             ),

@@ -99,6 +99,11 @@ fn every_setting_accepts_good_values_and_refuses_bad_ones() {
             vec![long(15), long(257), "sixteen chars ok".into()],
         ),
         (
+            "sync.ca_file",
+            vec![String::new(), "/etc/trato-kiosk/ca.pem".into()],
+            vec!["ca.pem".into(), format!("/{}", "a".repeat(400)), "/etc/ca\u{7}.pem".into()],
+        ),
+        (
             "sync.retention_days",
             vec!["1".into(), "90".into(), "3650".into()],
             vec!["0".into(), "3651".into(), "-1".into(), "x".into()],
