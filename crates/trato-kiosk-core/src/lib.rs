@@ -14,7 +14,7 @@ pub mod store;
 pub mod survey_catalog;
 pub mod sync;
 
-pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted};
+pub use kiosk::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted};
 pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};
 pub use staff::{Admin, AuthError, PinError, Role, StaffSession};
 pub use store::{Store, StoreError};
@@ -32,6 +32,8 @@ pub enum KioskError {
     Survey(#[from] trato_domain::SurveyError),
     #[error("the answers do not fit the survey: {0}")]
     Answers(#[from] trato_domain::AnswerError),
+    #[error("question `{0}` is not the survey's headline question")]
+    NotHeadline(String),
     #[error("no survey {0} is in progress on this kiosk")]
     NoSession(Uuid),
     #[error(transparent)]
@@ -53,7 +55,7 @@ impl KioskError {
             Self::Settings(SettingsError::Invalid { .. }) => "invalid_setting",
             Self::Settings(SettingsError::Store(_)) => "storage",
             Self::Survey(_) => "invalid_survey",
-            Self::Answers(_) => "invalid_answers",
+            Self::Answers(_) | Self::NotHeadline(_) => "invalid_answers",
             Self::NoSession(_) => "no_session",
             Self::DataDir(_) => "data_dir",
             Self::Settings(SettingsError::Toml(_)) => "invalid_config_file",
