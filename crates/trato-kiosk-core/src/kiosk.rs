@@ -34,6 +34,11 @@ pub struct Bootstrap {
     pub unit_name: String,
     pub service_area: String,
     pub demo: bool,
+    /// The institution's simplified privacy notice; empty: the UI's own.
+    pub privacy_notice: String,
+    pub privacy_url: String,
+    /// `privacy_url` as a QR code, drawn here so the screen needs no network.
+    pub privacy_qr: Option<crate::privacy_qr::QrSvg>,
 }
 
 /// A survey started by tapping a face on the attract screen.
@@ -165,6 +170,9 @@ impl Kiosk {
             unit_name: self.settings.unit_name.clone(),
             service_area: self.settings.service_default.clone(),
             demo: self.settings.demo,
+            privacy_notice: self.settings.privacy_notice.clone(),
+            privacy_url: self.settings.privacy_url.clone(),
+            privacy_qr: crate::privacy_qr::qr_svg(&self.settings.privacy_url),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod destinations;
 pub mod export;
 pub mod kiosk;
 pub mod overview;
+pub mod privacy_qr;
 pub mod settings;
 pub mod staff;
 pub mod store;
