@@ -21,11 +21,19 @@ async fn open_staff(app: &KioskApp) -> fantoccini::wd::WindowHandle {
     survey
 }
 
-fn audit_actions(app: &KioskApp) -> Vec<String> {
-    query(&app.db_path(), "SELECT action FROM audit_log ORDER BY id")
-        .into_iter()
-        .map(|row| row[0].as_str().unwrap().to_owned())
-        .collect()
+/// Waits until the audit log holds `action` (it is written as the staff
+/// window moves on) and returns every action logged, in order.
+async fn wait_audited(app: &KioskApp, action: &str) -> Vec<String> {
+    support::wait_rows_where(
+        &app.db_path(),
+        &format!("`{action}` in the audit log"),
+        "SELECT action FROM audit_log ORDER BY id",
+        |rows| rows.iter().any(|row| row[0] == json!(action)),
+    )
+    .await
+    .into_iter()
+    .map(|row| row[0].as_str().unwrap().to_owned())
+    .collect()
 }
 
 #[tokio::test]
@@ -57,8 +65,7 @@ async fn staff_open_the_hidden_pad_log_in_see_counts_and_leave() {
     .await;
     app.switch_to_survey(survey).await;
     app.wait_screen("attract").await;
-    let actions = audit_actions(&app);
-    assert!(actions.contains(&"login".to_owned()), "{actions:?}");
+    wait_audited(&app, "login").await;
     app.quit().await;
 }
 
@@ -88,23 +95,65 @@ async fn five_wrong_pins_lock_the_pad_even_against_the_right_pin() {
         app.visible("pin-locked").await
     })
     .await;
-    // The pad's keys are off while locked (and Rust refuses any PIN then:
-    // tests/commands.rs); the right PIN cannot even be typed.
-    let keys_off = app
-        .js("return [...document.querySelectorAll('button[data-testid]')].filter(b => /^pin-[0-9]$/.test(b.dataset.testid)).every(b => b.disabled)")
-        .await;
-    assert_eq!(keys_off, json!(true));
+    let db = app.db_path();
+    let lockout_row = async || {
+        support::wait_rows(
+            &db,
+            "SELECT lockouts, locked_until IS NOT NULL FROM pin_lockout",
+            vec![vec![json!(1), json!(1)]],
+        )
+        .await
+    };
+    lockout_row().await;
+    // The pad's keys are off while locked.
+    let digit_keys_off = "return [...document.querySelectorAll('button[data-testid]')] \
+         .filter(b => /^pin-[0-9]$/.test(b.dataset.testid)).every(b => b.disabled)";
+    assert_eq!(app.js(digit_keys_off).await, json!(true));
+
+    // Someone who switches the keys back on and types the right PIN gets
+    // no digit onto the pad...
+    app.js(
+        "document.querySelectorAll('button[data-testid^=\"pin-\"]').forEach(b => b.disabled = false); \
+         return true",
+    )
+    .await;
+    for digit in STAFF_PIN.chars() {
+        app.tap_in_page(&format!("pin-{digit}")).await;
+    }
+    // (read after the taps' queued clicks have run)
+    let typed = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             setTimeout(() => done(document.querySelector(\"[data-testid='pin-dots']\").dataset.length), 0);",
+            vec![],
+        )
+        .await
+        .expect("the pad's length");
+    assert_eq!(typed, json!("0"), "digits typed on a locked pad");
+    // ...and Rust refuses the right PIN itself, asked directly as the page
+    // would ask it.
+    let refused = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI__.core.invoke('staff_login', { pin: arguments[0] }) \
+               .then(ok => done({ ok }), err => done({ err }));",
+            vec![json!(STAFF_PIN)],
+        )
+        .await
+        .expect("staff_login answered");
+    assert_eq!(refused["err"]["code"], json!("locked"), "{refused}");
+    assert!(refused.get("ok").is_none(), "{refused}");
     assert_eq!(
         app.screen().await,
         "pin",
         "a locked pad must not let anyone in"
     );
-    let lock = query(
-        &app.db_path(),
-        "SELECT failures, lockouts, locked_until IS NOT NULL FROM pin_lockout",
-    );
-    assert_eq!(lock[0][1], json!(1));
-    assert_eq!(lock[0][2], json!(1));
+    // Nobody logged in, and the lockout stands.
+    let actions = wait_audited(&app, "lockout").await;
+    assert!(!actions.iter().any(|a| a == "login"), "{actions:?}");
+    lockout_row().await;
     app.quit().await;
 }
 
@@ -261,7 +310,7 @@ async fn staff_export_today_to_the_kiosk_folder() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].iter().any(|cell| cell == "Mal"), "{:?}", rows[0]);
-    assert!(audit_actions(&app).contains(&"export".to_owned()));
+    wait_audited(&app, "export").await;
     app.quit().await;
 }
 

@@ -18,7 +18,60 @@ pub const APP: &str = env!("CARGO_BIN_EXE_trato-kiosk");
 /// The PINs every test kiosk is set up with.
 pub const STAFF_PIN: &str = "582930";
 pub const IT_PIN: &str = "731904";
-const WAIT: Duration = Duration::from_secs(15);
+/// How long a test waits for a screen, a window or a button: what a person
+/// in front of the kiosk would wait for before calling it broken.
+pub const WAIT: Duration = Duration::from_secs(15);
+/// How long a test waits for what the kiosk stores (the database, an export)
+/// after the screen has moved on: storing may finish after the screen changes
+/// (an abandoned survey is wiped from the screen first, stored after).
+pub const STORED_WAIT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(50);
+
+/// Reads `read` until `done` holds for what it returned, and returns that.
+/// Panics after `limit` with what was last read and how long it waited.
+/// Every wait in these tests is this poll: no fixed sleeps.
+pub async fn wait_for<T: std::fmt::Debug>(
+    what: &str,
+    limit: Duration,
+    mut read: impl AsyncFnMut() -> T,
+    mut done: impl FnMut(&T) -> bool,
+) -> T {
+    let start = Instant::now();
+    loop {
+        let value = read().await;
+        if done(&value) {
+            return value;
+        }
+        if start.elapsed() >= limit {
+            panic!(
+                "waited {:.1?} (limit {limit:?}) for {what}; last read: {value:?}",
+                start.elapsed()
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until `sql` reads `expected` from the app's database.
+pub async fn wait_rows(db: &Path, sql: &str, expected: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    wait_for(
+        &format!("`{sql}` to read {expected:?}"),
+        STORED_WAIT,
+        async || query(db, sql),
+        |rows| *rows == expected,
+    )
+    .await
+}
+
+/// Waits until the rows `sql` reads satisfy `check`, and returns them.
+pub async fn wait_rows_where(
+    db: &Path,
+    what: &str,
+    sql: &str,
+    check: impl FnMut(&Vec<Vec<Value>>) -> bool,
+) -> Vec<Vec<Value>> {
+    wait_for(what, STORED_WAIT, async || query(db, sql), check).await
+}
 
 pub struct KioskApp {
     pub client: Client,
@@ -67,11 +120,13 @@ impl KioskApp {
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
-        let deadline = Instant::now() + WAIT;
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for(
+            "tauri-driver to listen",
+            WAIT,
+            async || TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok(),
+            |up| *up,
+        )
+        .await;
         let caps = json!({
             "tauri:options": {
                 "application": APP,
@@ -119,12 +174,29 @@ impl KioskApp {
     }
 
     /// Polls until `check` holds; panics with `what` after the wait limit.
-    pub async fn wait_until(&self, what: &str, mut check: impl AsyncFnMut() -> bool) {
-        let deadline = Instant::now() + WAIT;
-        while !check().await {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    pub async fn wait_until(&self, what: &str, check: impl AsyncFnMut() -> bool) {
+        wait_for(what, WAIT, check, |held| *held).await;
+    }
+
+    /// Waits until `sql` reads `expected` from the app's database.
+    pub async fn wait_rows(&self, sql: &str, expected: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+        wait_rows(&self.db_path(), sql, expected).await
+    }
+
+    /// Starts recording every screen the survey window shows from now on,
+    /// so a test can tell what a patient saw, however briefly.
+    pub async fn record_screens(&self) {
+        self.js("window.__screens = []; \
+             new MutationObserver(() => window.__screens.push(document.body.dataset.screen)) \
+               .observe(document.body, { attributes: true, attributeFilter: ['data-screen'] }); \
+             return true")
+            .await;
+    }
+
+    /// The screens shown since [`Self::record_screens`], in order (a
+    /// screen drawn again appears again).
+    pub async fn screens_seen(&self) -> Vec<String> {
+        serde_json::from_value(self.js("return window.__screens || []").await).unwrap()
     }
 
     pub async fn wait_screen(&self, screen: &str) {
@@ -161,7 +233,7 @@ impl KioskApp {
                     if e.error == ErrorStatus::StaleElementReference
                         && Instant::now() < deadline =>
                 {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(POLL).await;
                 }
                 Err(e) => panic!("cannot tap {testid}: {e}"),
             }
@@ -199,7 +271,7 @@ impl KioskApp {
                     .await;
                 panic!("timed out waiting for {testid} to be tappable: {state}");
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -367,7 +439,7 @@ impl Drop for KioskApp {
             if let Ok(Some(_)) = self.driver.try_wait() {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(POLL);
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -48,6 +48,7 @@ function fill(root, ctx, ov) {
       tile('count-week', c.week, 'Últimos 7 días', ' is-main'),
       tile('count-pending', c.pending ?? (ov.sync && ov.sync.pending), 'Por enviar')),
     h('p', { class: 'more-counts' }, more.map(([l, v]) => h('span', {}, `${l}: `, h('strong', {}, num(v))))),
+    writeFailure(ctx, ov),
     syncCard(ctx, ov),
     h('h2', { class: 'section-title' }, 'Resultados por pregunta'),
     h('p', { class: 'muted small q-scope' }, 'Últimos 7 días', ov.survey ? ` · encuesta ${ov.survey.id}, versión ${ov.survey.version}` : ''),
@@ -55,6 +56,14 @@ function fill(root, ctx, ov) {
     ov.database ? h('p', { class: 'muted small' },
       `Base de datos: ${(Number(ov.database.bytes) / 1048576).toFixed(1)} MB · revisión: ${ov.database.quickCheck === 'ok' ? 'correcta' : ov.database.quickCheck}`,
       ov.kioskLabel || ov.kioskId ? ` · Quiosco: ${[ov.kioskLabel, ov.kioskId].filter(Boolean).join(' · ')}` : '') : null);
+}
+
+/** Answers the kiosk could not store since it started (a full disk), said plainly. */
+function writeFailure(ctx, ov) {
+  const f = ov.database && ov.database.lastWriteFailure;
+  if (!f) return null;
+  return h('p', { class: 'notice is-error', dataset: { testid: 'write-failure' }, role: 'alert' },
+    `No se pudo guardar una respuesta (${dateTime(f.at)}): `, ctx.errorText(f));
 }
 
 function syncCard(ctx, ov) {

@@ -49,6 +49,7 @@ const CODES = {
   destination_exists: 'Ya existe un archivo con ese nombre. La exportación nunca reemplaza archivos.',
   recovery_needed: 'Este quiosco perdió su configuración. Llame a Informática para restaurarla.',
   disk_full: 'No hay espacio suficiente en el destino.',
+  storage_full: 'El disco del quiosco está lleno. Lo ya guardado está a salvo, pero no se pueden guardar respuestas nuevas hasta liberar espacio. Avise a Informática.',
   invalid_period: 'Revise las fechas: «Desde» debe ser antes de «Hasta».',
   invalid_pin: 'El PIN debe tener de 4 a 8 números.',
   wrong_pin: 'PIN incorrecto.',

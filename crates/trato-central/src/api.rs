@@ -46,16 +46,16 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         // Outermost: every reply, including those made by the layers above.
-        .layer(middleware::from_fn(server_time))
+        .layer(middleware::from_fn_with_state(state.clone(), server_time))
         .with_state(state)
 }
 
-/// Adds the server clock to every reply, and an [`ErrorBody`] to error
-/// replies that the layers produced without one (their plain-text bodies
-/// are replaced).
+/// Adds the server clock and the security headers to every reply, and an
+/// [`ErrorBody`] to error replies that the layers produced without one
+/// (their plain-text bodies are replaced).
 ///
 /// [`ErrorBody`]: trato_domain::wire::ErrorBody
-async fn server_time(req: Request, next: Next) -> Response {
+async fn server_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -72,6 +72,7 @@ async fn server_time(req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&now_rfc3339()) {
         resp.headers_mut().insert(SERVER_TIME_HEADER, v);
     }
+    crate::dashboard::web::add_security_headers(resp.headers_mut(), state.config.served_over_tls);
     resp
 }
 
@@ -177,7 +178,7 @@ async fn post_batch(
     };
 
     // Inflating and parsing up to 16 MiB is CPU work: keep it off the
-    // async workers.
+    // async workers. Lists are bounded while parsing (`ingest::decode_batch`).
     let batch = tokio::task::spawn_blocking(move || ingest::decode_batch(&bytes))
         .await
         .map_err(|e| ApiError::internal(&e))?
@@ -192,8 +193,11 @@ async fn post_batch(
                 DecodeError::JsonShape(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
-                DecodeError::TooManyResponses(_) => {
+                DecodeError::TooManyResponses => {
                     (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooManyResponses)
+                }
+                DecodeError::ListTooLong(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
                 DecodeError::SeqOutOfRange(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod client_addr;
 pub mod clues;
 pub mod dashboard;
 pub mod error;
@@ -35,9 +36,16 @@ pub struct Config {
     pub rate_per_sec: f64,
     /// Clock differences above this are flagged on the stored responses.
     pub skew_threshold: chrono::Duration,
-    /// Mark dashboard session cookies `Secure` (also done per request when a
-    /// proxy sends `X-Forwarded-Proto: https`).
-    pub secure_cookies: bool,
+    /// The centre is reached over https (its own TLS, or a TLS proxy in
+    /// front): replies carry HSTS and session cookies are `Secure`.
+    pub served_over_tls: bool,
+    /// Force session cookies `Secure` (`Some(true)`) or not (`Some(false)`);
+    /// `None`: `Secure` when served over TLS, or when a proxy sends
+    /// `X-Forwarded-Proto: https`.
+    pub secure_cookies: Option<bool>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login
+    /// throttling is per client address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -47,7 +55,9 @@ impl Default for Config {
             rate_burst: 60,
             rate_per_sec: 20.0,
             skew_threshold: chrono::Duration::minutes(5),
-            secure_cookies: false,
+            served_over_tls: false,
+            secure_cookies: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -88,13 +98,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let dash = state.dash.clone();
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Open dashboards hold event streams forever: end them.
-            dash.live.close();
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Open dashboards hold event streams forever: end them.
+        dash.live.close();
+    })
+    .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals systemd and a terminal send.

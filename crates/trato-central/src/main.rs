@@ -49,9 +49,18 @@ enum Command {
         /// Requests per second a kiosk regains (0 turns the limit off).
         #[arg(long, default_value_t = 20.0)]
         rate_per_sec: f64,
-        /// Mark dashboard session cookies Secure (set when TLS is in front).
+        /// The centre is reached over https (a TLS proxy in front): replies
+        /// carry HSTS and session cookies are Secure.
+        #[arg(long, env = "TRATO_CENTRAL_BEHIND_TLS")]
+        behind_tls: bool,
+        /// Session cookies Secure (true) or not (false) whatever the rest
+        /// says; by default Secure when served over TLS.
         #[arg(long, env = "TRATO_CENTRAL_SECURE_COOKIES")]
-        secure_cookies: bool,
+        secure_cookies: Option<bool>,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeat for
+        /// several). Anyone else's X-Forwarded-For is ignored.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Load and list the unit catalogue (CLUES, name, OOAD or UMAE, state).
     Catalogue {
@@ -166,6 +175,46 @@ enum UserCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Disable an account: it cannot sign in, and its open sessions end at once.
+    Disable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set a new password, read from standard input (first line), never from
+    /// the command line; the account's open sessions end at once.
+    Passwd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set the account's e-mail address (an empty one clears it).
+    SetEmail {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// The first line of standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[derive(Subcommand)]
@@ -218,14 +267,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             request_timeout_secs,
             rate_burst,
             rate_per_sec,
+            behind_tls,
             secure_cookies,
+            trusted_proxies,
         } => {
             let store = open_store(&db.db).await?;
             let config = Config {
                 request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
                 rate_burst,
                 rate_per_sec,
+                served_over_tls: behind_tls,
                 secure_cookies,
+                trusted_proxies,
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)
@@ -312,22 +365,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 scope,
                 name,
             } => {
-                let mut password = String::new();
-                std::io::stdin()
-                    .read_line(&mut password)
-                    .context("cannot read the password from standard input")?;
-                let password = password.trim_end_matches(['\r', '\n']);
+                let password = password_from_stdin()?;
                 let store = open_store(&db.db).await?;
-                let id = auth::add_account(&*store, &role, &scope, &name, password).await?;
+                let id = auth::add_account(&*store, &role, &scope, &name, &password).await?;
                 println!("account {name} ({role} {scope}) created: {id}");
             }
             UserCommand::List { db } => {
                 let store = open_store(&db.db).await?;
-                println!("{:<24}  {:<8}  {:<8}  SCOPE", "NAME", "ROLE", "STATE");
+                println!(
+                    "{:<24}  {:<8}  {:<8}  {:<32}  SCOPE",
+                    "NAME", "ROLE", "STATE", "EMAIL"
+                );
                 for a in store.dash().list_accounts().await? {
                     let st = if a.disabled { "disabled" } else { "active" };
-                    println!("{:<24}  {:<8}  {:<8}  {}", a.name, a.role, st, a.scope);
+                    let email = a.email.as_deref().unwrap_or("-");
+                    println!(
+                        "{:<24}  {:<8}  {:<8}  {:<32}  {}",
+                        a.name, a.role, st, email, a.scope
+                    );
                 }
+            }
+            UserCommand::Disable { db, name } => {
+                let store = open_store(&db.db).await?;
+                auth::set_disabled(&*store, &name, true).await?;
+                println!("account {name} disabled; its sessions are ended");
+            }
+            UserCommand::Enable { db, name } => {
+                let store = open_store(&db.db).await?;
+                auth::set_disabled(&*store, &name, false).await?;
+                println!("account {name} enabled");
+            }
+            UserCommand::Passwd { db, name } => {
+                let password = password_from_stdin()?;
+                let store = open_store(&db.db).await?;
+                auth::set_password(&*store, &name, &password).await?;
+                println!("password of {name} changed; its sessions are ended");
+            }
+            UserCommand::SetEmail { db, name, email } => {
+                let store = open_store(&db.db).await?;
+                auth::set_email(&*store, &name, &email).await?;
+                println!("e-mail of {name} set");
             }
         },
         Command::Survey { command } => match command {

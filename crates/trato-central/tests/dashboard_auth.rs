@@ -74,26 +74,50 @@ async fn each_role_against_each_scope() {
                     }
                 }
             }
-            // The default scope is the account's own, and the lists it gets
-            // name nothing outside it.
+            // The default scope is the account's own: the lists it gets name
+            // every unit with an alert inside it and nothing outside it.
+            let mut alert_units: Vec<&str> = alert_ids
+                .keys()
+                .copied()
+                .filter(|u| allowed(name, &format!("unit:{u}")))
+                .collect();
+            alert_units.sort();
+            assert!(!alert_units.is_empty(), "{name} is allowed no alert unit");
+            let clues = |list: &serde_json::Value, key: &str| -> Vec<String> {
+                let mut c: Vec<String> = list
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| u[key].as_str().unwrap().to_owned())
+                    .collect();
+                c.sort();
+                c
+            };
             let me = d.get_json(s, "/api/v1/dashboard/me").await;
-            for u in me["units"].as_array().unwrap() {
-                let c = u["clues"].as_str().unwrap();
-                assert!(allowed(name, &format!("unit:{c}")), "{name} sees {c}");
-            }
             let summary = d.get_json(s, "/api/v1/dashboard/summary").await;
-            for u in summary["units"].as_array().unwrap() {
-                let c = u["clues"].as_str().unwrap();
-                assert!(
-                    allowed(name, &format!("unit:{c}")),
-                    "{name} summary lists {c}"
-                );
+            for (list, listed) in [
+                ("me", clues(&me["units"], "clues")),
+                ("summary", clues(&summary["units"], "clues")),
+            ] {
+                for u in &alert_units {
+                    assert!(
+                        listed.iter().any(|c| c == u),
+                        "{b:?} {name} {list} lacks {u}: {listed:?}"
+                    );
+                }
+                for c in &listed {
+                    assert!(
+                        allowed(name, &format!("unit:{c}")),
+                        "{b:?} {name} {list} lists {c}"
+                    );
+                }
             }
-            let alerts = d.get_json(s, "/api/v1/dashboard/alerts").await;
-            for a in alerts.as_array().unwrap() {
-                let c = a["unit_clues"].as_str().unwrap();
-                assert!(allowed(name, &format!("unit:{c}")), "{name} alert of {c}");
-            }
+            // All alerts, open or attended (an account before this one may
+            // have attended some).
+            let alerts = d.get_json(s, "/api/v1/dashboard/alerts?status=all").await;
+            let mut listed = clues(&alerts, "unit_clues");
+            listed.dedup();
+            assert_eq!(listed, alert_units, "{b:?} {name} alerts");
             // Forged alert ids (URL): outside the scope is "not found",
             // and nothing changes.
             for (unit, id) in &alert_ids {

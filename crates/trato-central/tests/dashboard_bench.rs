@@ -37,6 +37,7 @@ fn viewer() -> Viewer {
         scope: String::new(),
         csrf: String::new(),
         session_hash: String::new(),
+        credential: String::new(),
     }
 }
 

@@ -63,7 +63,8 @@ async fn batch_reaches_open_pages_within_two_seconds_and_alerts_are_attended() {
         let fine = response(&k, Utc::now(), "urgencias", "5", ["si", "si", "si", "si"]);
         let (bad_id, dis_id) = (bad.id.to_string(), disrespect.id.to_string());
         let t = Instant::now();
-        d.post_batch(&k, vec![bad, disrespect, fine]).await;
+        let first = vec![bad, disrespect, fine];
+        d.post_batch(&k, first.clone()).await;
         for ev in [&mut ev_nat, &mut ev_20] {
             let got = read_for(ev, Duration::from_secs(2), "event: batch").await;
             assert!(got.contains("event: batch"), "{b:?}: {got}");
@@ -80,9 +81,18 @@ async fn batch_reaches_open_pages_within_two_seconds_and_alerts_are_attended() {
             "another unit's event leaked: {other}"
         );
 
-        // A retried batch stores nothing and announces nothing.
+        // A retried batch stores nothing and announces nothing: the next
+        // event open pages get is the next new batch's, alone.
+        d.post_batch(&k, first).await;
+        let next = response(&k, Utc::now(), "urgencias", "5", ["si", "si", "si", "si"]);
+        d.post_batch(&k, vec![next]).await;
+        for ev in [&mut ev_nat, &mut ev_20] {
+            let got = read_for(ev, Duration::from_secs(5), "\"stored\":1").await;
+            assert_eq!(got.matches("event: batch").count(), 1, "{b:?}: {got}");
+            assert!(got.contains("\"stored\":1"), "{b:?}: {got}");
+        }
         let s = d.get_json(&u20, "/api/v1/dashboard/summary").await;
-        assert_eq!(s["totals"]["responses"], 3);
+        assert_eq!(s["totals"]["responses"], 4);
         assert_eq!(s["totals"]["alerts"], 2);
 
         // Alerts: both listed with their answers, the fine one not.

@@ -10,6 +10,7 @@
 //! - [`text`] cleans comments and masks personal data in them.
 
 mod answers;
+pub mod bounded;
 pub mod response;
 pub mod survey;
 pub mod text;

@@ -26,6 +26,41 @@ pub const MAX_BATCH_COMPRESSED_BYTES: usize = 1024 * 1024;
 /// Hard cap on a batch's decompressed body (defends against gzip bombs).
 pub const MAX_BATCH_DECOMPRESSED_BYTES: usize = 16 * 1024 * 1024;
 
+/// The longest unit name or service area a response may carry (characters).
+pub const MAX_LABEL_CHARS: usize = 200;
+/// The longest survey id, kiosk id or language tag a response may carry.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// The first text field of a response longer than the protocol allows, as
+/// `(field, limit)`; such a response is rejected at receipt.
+pub fn overlong_field(r: &crate::Response) -> Option<(&'static str, usize)> {
+    [
+        ("unit_name", r.unit_name.as_str(), MAX_LABEL_CHARS),
+        ("service_area", r.service_area.as_str(), MAX_LABEL_CHARS),
+        ("survey_id", r.survey_id.as_str(), MAX_ID_CHARS),
+        ("kiosk_id", r.kiosk_id.as_str(), MAX_ID_CHARS),
+        ("language", r.language.as_str(), MAX_ID_CHARS),
+    ]
+    .into_iter()
+    .find(|(_, v, max)| v.chars().nth(*max).is_some())
+    .map(|(f, _, max)| (f, max))
+}
+
+/// Real UTC offsets lie within -14 h..+14 h.
+pub const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
+
+/// Whether a response's clock is one a real kiosk could have: times within
+/// the years 2000..2100 and an offset within ±14 h. A response with another
+/// clock is still stored (never rejected for its clock alone), filed under
+/// the centre's receive time and flagged (`docs/protocol.md`).
+pub fn plausible_clock(r: &crate::Response) -> bool {
+    use chrono::Datelike as _;
+    let year_ok = |t: chrono::DateTime<chrono::Utc>| (2000..2100).contains(&t.year());
+    year_ok(r.started_at)
+        && year_ok(r.finished_at)
+        && (-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&r.utc_offset_minutes)
+}
+
 /// `POST /api/v1/batches`, body gzip-compressed JSON (`Content-Encoding: gzip`),
 /// `Authorization: Bearer <kiosk token>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,16 +69,66 @@ pub struct BatchRequest {
     pub unit_clues: String,
     /// The kiosk's clock when it sent the batch, for the centre's skew check.
     pub sent_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::bounded::vec::<_, MAX_BATCH_RESPONSES, _>")]
     pub responses: Vec<WireResponse>,
 }
 
 /// A response plus the kiosk's monotonic sequence number (gaps tell the centre
 /// a kiosk lost data; repeats are normal retries).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FlatWireResponse")]
 pub struct WireResponse {
     pub seq: u64,
     #[serde(flatten)]
     pub response: Response,
+}
+
+/// How a [`WireResponse`] is read: the same fields as `seq` plus a flattened
+/// [`Response`], but parsed in one pass. `#[serde(flatten)]` would first
+/// buffer the whole response, answers and all, before any bound is checked.
+#[derive(Deserialize)]
+struct FlatWireResponse {
+    seq: u64,
+    id: uuid::Uuid,
+    survey_id: String,
+    survey_version: u32,
+    unit_clues: String,
+    unit_name: String,
+    service_area: String,
+    kiosk_id: String,
+    language: crate::Language,
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+    utc_offset_minutes: i32,
+    status: crate::ResponseStatus,
+    #[serde(default)]
+    flag_reason: Option<crate::FlagReason>,
+    #[serde(deserialize_with = "crate::bounded::vec::<_, { crate::response::MAX_ANSWERS }, _>")]
+    answers: Vec<crate::Answer>,
+}
+
+impl From<FlatWireResponse> for WireResponse {
+    fn from(f: FlatWireResponse) -> Self {
+        Self {
+            seq: f.seq,
+            response: Response {
+                id: f.id,
+                survey_id: f.survey_id,
+                survey_version: f.survey_version,
+                unit_clues: f.unit_clues,
+                unit_name: f.unit_name,
+                service_area: f.service_area,
+                kiosk_id: f.kiosk_id,
+                language: f.language,
+                started_at: f.started_at,
+                finished_at: f.finished_at,
+                utc_offset_minutes: f.utc_offset_minutes,
+                status: f.status,
+                flag_reason: f.flag_reason,
+                answers: f.answers,
+            },
+        }
+    }
 }
 
 /// The centre's answer to a batch: one result per response, in request order.

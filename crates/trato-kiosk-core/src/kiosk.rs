@@ -67,6 +67,19 @@ pub struct Abandoned {
     pub kept: bool,
 }
 
+/// A patient's answers that could not be stored: kept in memory (a full
+/// disk cannot record its own failure) for the staff screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteFailure {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The error's code, as the UI matches on it (`storage_full`, `storage`).
+    pub code: &'static str,
+    /// For the log and IT (English).
+    pub message: String,
+}
+
 pub struct Kiosk {
     // Crate-visible for the staff facade (`crate::staff`), which keeps the
     // settings, the survey and the audit log consistent in one place.
@@ -80,6 +93,7 @@ pub struct Kiosk {
     open_report: OpenReport,
     /// Staff sessions: in memory, so a restart logs everyone out.
     pub(crate) staff_sessions: crate::staff::Sessions,
+    last_write_failure: Option<WriteFailure>,
 }
 
 impl Kiosk {
@@ -104,6 +118,7 @@ impl Kiosk {
             clock,
             open_report,
             staff_sessions: crate::staff::Sessions::default(),
+            last_write_failure: None,
         })
     }
 
@@ -126,6 +141,26 @@ impl Kiosk {
 
     pub fn open_report(&self) -> &OpenReport {
         &self.open_report
+    }
+
+    /// The last time a patient's answers could not be stored since the
+    /// kiosk started, and why.
+    pub fn last_write_failure(&self) -> Option<&WriteFailure> {
+        self.last_write_failure.as_ref()
+    }
+
+    /// Stores a finished or abandoned response; a failure is remembered for staff.
+    fn store_response(&mut self, response: &Response) -> Result<Inserted, KioskError> {
+        self.store.insert_response(response).map_err(|error| {
+            let error = KioskError::from(error);
+            tracing::error!(code = error.code(), %error, "a response could not be stored");
+            self.last_write_failure = Some(WriteFailure {
+                at: crate::store::timestamp(self.clock.now()),
+                code: error.code(),
+                message: error.to_string(),
+            });
+            error
+        })
     }
 
     /// Validates and stores settings (all or none) and returns the keys that
@@ -251,7 +286,7 @@ impl Kiosk {
             (ResponseStatus::Complete, None)
         };
         let response = self.response(session, language, now, status, flag_reason, answers);
-        self.store.insert_response(&response)?;
+        self.store_response(&response)?;
         self.session = None;
         Ok(Submitted {
             status,
@@ -284,7 +319,7 @@ impl Kiosk {
                 None,
                 answers,
             );
-            let inserted = self.store.insert_response(&response)?;
+            let inserted = self.store_response(&response)?;
             debug_assert!(matches!(inserted, Inserted::New { .. }));
         }
         self.session = None;

@@ -15,7 +15,7 @@ pub mod store;
 pub mod survey_catalog;
 pub mod sync;
 
-pub use kiosk::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted};
+pub use kiosk::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted, WriteFailure};
 pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};
 pub use staff::{Admin, AuthError, PinError, Role, StaffSession};
 pub use store::{Store, StoreError};
@@ -51,9 +51,11 @@ impl KioskError {
     /// A stable, machine-readable code (the UI and tests match on it).
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Store(e) if e.is_disk_full() => "storage_full",
             Self::Store(_) => "storage",
             Self::Settings(SettingsError::UnknownKey(_)) => "unknown_setting",
             Self::Settings(SettingsError::Invalid { .. }) => "invalid_setting",
+            Self::Settings(SettingsError::Store(e)) if e.is_disk_full() => "storage_full",
             Self::Settings(SettingsError::Store(_)) => "storage",
             Self::Survey(_) => "invalid_survey",
             Self::Answers(_) | Self::NotHeadline(_) => "invalid_answers",

@@ -81,6 +81,9 @@ pub struct OptionView {
 pub struct DatabaseView {
     pub bytes: u64,
     pub quick_check: String,
+    /// The last patient's answers that could not be stored, and why (a full
+    /// disk: `storage_full`).
+    pub last_write_failure: Option<crate::kiosk::WriteFailure>,
 }
 
 fn pct(part: u64, whole: u64) -> f64 {
@@ -163,6 +166,7 @@ impl Kiosk {
             database: DatabaseView {
                 bytes: self.store().size_bytes(),
                 quick_check: self.store().quick_check()?,
+                last_write_failure: self.last_write_failure().cloned(),
             },
             sync: crate::sync::SyncView::from_store(self.store(), settings)?,
         })

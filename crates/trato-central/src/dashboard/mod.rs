@@ -32,20 +32,33 @@ pub use auth::{Role, Viewer};
 /// Dashboard state shared by the handlers.
 pub struct DashState {
     pub sessions: auth::Sessions,
-    /// Login attempts per account name.
-    pub login_per_name: RateLimiter,
-    /// Login attempts overall (bounds the Argon2 work an attacker can cause).
-    pub login_global: RateLimiter,
+    /// Login attempts per client address: bounds the Argon2 work one
+    /// address can cause, whatever names it tries.
+    pub login_per_addr: RateLimiter,
+    /// Login attempts per (account name, client address): guessing one
+    /// account's password from one place; staff elsewhere are unaffected.
+    pub login_per_pair: RateLimiter,
     pub live: live::Live,
+}
+
+/// Most entries each login throttle table holds (a few MB at most: names
+/// are at most [`web::MAX_LOGIN_NAME_CHARS`] characters).
+pub const LOGIN_TABLE_MAX: usize = 20_000;
+
+impl DashState {
+    /// Entries in the login throttle tables.
+    pub fn login_entries(&self) -> usize {
+        self.login_per_addr.len() + self.login_per_pair.len()
+    }
 }
 
 impl Default for DashState {
     fn default() -> Self {
         Self {
             sessions: auth::Sessions::default(),
-            // 5 attempts, then one a minute, per account name.
-            login_per_name: RateLimiter::new(5, 1.0 / 60.0),
-            login_global: RateLimiter::new(30, 5.0),
+            login_per_addr: RateLimiter::bounded(20, 0.5, LOGIN_TABLE_MAX),
+            // 5 attempts, then one a minute, per account and address.
+            login_per_pair: RateLimiter::bounded(5, 1.0 / 60.0, LOGIN_TABLE_MAX),
             live: live::Live::default(),
         }
     }

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use trato_domain::text::truncate_chars;
 
 use super::api::{bad_query, params, Params};
 use super::web::{escape, page};
@@ -87,6 +88,11 @@ const ROWS: [(&str, Pick); 6] = [
     ("% sin respeto o con discriminación", |f| f.pct_respeto_no),
 ];
 
+/// Text as one spreadsheet cell holds it (Excel's limit: 32,767 characters).
+fn cell(s: &str) -> &str {
+    truncate_chars(s, 32_767)
+}
+
 pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -110,7 +116,7 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     for (i, (k, v)) in meta.iter().enumerate() {
         let row = 2 + i as u32;
         ws.write_string_with_format(row, 0, *k, &bold)?;
-        ws.write_string(row, 1, v)?;
+        ws.write_string(row, 1, cell(v))?;
     }
     let t = &s.totals;
     ws.write_string_with_format(7, 0, "Respuestas", &bold)?;
@@ -174,7 +180,7 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     for (i, (a, c)) in r.by_area.iter().enumerate() {
         let row = 1 + i as u32;
         let f: Figures = (*c).into();
-        areas.write_string(row, 0, a)?;
+        areas.write_string(row, 0, cell(a))?;
         areas.write_number(row, 1, c.responses as f64)?;
         for (k, v) in [
             f.pct_positive,

@@ -43,6 +43,27 @@ pub struct AccountRecord {
     pub scope: String,
     pub password_hash: String,
     pub disabled: bool,
+    pub email: Option<String>,
+}
+
+/// One change to an account (`user disable|enable|passwd|set-email`).
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// Disabled since this time, or enabled again (`None`).
+    Disabled(Option<DateTime<Utc>>),
+    PasswordHash(String),
+    Email(Option<String>),
+}
+
+impl AccountChange {
+    /// `SET` clause's column for this change.
+    pub(crate) fn column(&self) -> &'static str {
+        match self {
+            Self::Disabled(_) => "disabled_at",
+            Self::PasswordHash(_) => "password_hash",
+            Self::Email(_) => "email",
+        }
+    }
 }
 
 /// Counters summed over responses; percentages are computed from them.
@@ -214,6 +235,8 @@ pub trait DashStore: Send + Sync {
     async fn add_account(&self, a: NewAccount) -> Result<bool, StoreError>;
     async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
+    /// Applies one change to the account named `name`; false if there is none.
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError>;
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError>;
     /// Sums per service area for a query (area filter ignored).

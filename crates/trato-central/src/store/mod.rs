@@ -13,7 +13,7 @@ use trato_domain::Response;
 use uuid::Uuid;
 
 pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
 
 use crate::error::StoreError;
 
@@ -68,6 +68,11 @@ pub struct PreparedResponse {
     /// Hex SHA-256 of the response as the kiosk sent it, without `seq`
     /// ([`crate::ingest::content_hash`]): equal hashes mean a duplicate.
     pub content_hash: String,
+    /// The kiosk's own clock (`started_at`, `finished_at`,
+    /// `utc_offset_minutes` as JSON) when it was impossible and the response
+    /// is filed under the centre's receive time instead; stored as
+    /// `clock_raw`, with `clock_suspect` set.
+    pub clock_raw: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

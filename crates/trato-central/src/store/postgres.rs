@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_dashboard.sql"),
     include_str!("../../migrations/postgres/0003_fewer_indexes.sql"),
     include_str!("../../migrations/postgres/0004_daily_unit_figures.sql"),
+    include_str!("../../migrations/postgres/0005_clock_suspect.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
@@ -190,6 +191,7 @@ impl Store for PostgresStore {
         let mut offsets = Vec::with_capacity(n);
         let mut seqs = Vec::with_capacity(n);
         let mut jsons = Vec::with_capacity(n);
+        let mut raws: Vec<Option<&str>> = Vec::with_capacity(n);
         let mut a_ids = Vec::new();
         let mut a_questions = Vec::new();
         let mut a_codes: Vec<Option<&str>> = Vec::new();
@@ -212,6 +214,7 @@ impl Store for PostgresStore {
             offsets.push(r.utc_offset_minutes);
             seqs.push(it.seq);
             jsons.push(it.canonical_json.as_str());
+            raws.push(it.clock_raw.as_deref());
         }
 
         // ON CONFLICT DO NOTHING also skips an id repeated inside the batch;
@@ -221,15 +224,17 @@ impl Store for PostgresStore {
                 "INSERT INTO responses (id, content_hash, survey_id, survey_version, unit_clues,
                     unit_name, service_area, kiosk_id, language, status, flag_reason, started_at,
                     finished_at, utc_offset_minutes, seq, kiosk_sent_at, received_at,
-                    clock_offset_ms, clock_skewed, canonical_json)
+                    clock_offset_ms, clock_skewed, canonical_json, clock_suspect, clock_raw)
                  SELECT u.id, u.h, u.sid, u.ver, u.unit, u.uname, u.area, u.kiosk, u.lang,
-                    u.status, u.flag, u.started, u.finished, u.off, u.seq, $17, $18, $19, $20, u.js
+                    u.status, u.flag, u.started, u.finished, u.off, u.seq, $17, $18, $19, $20, u.js,
+                    u.raw IS NOT NULL, u.raw
                  FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int8[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                    $12::timestamptz[], $13::timestamptz[], $14::int4[], $15::int8[], $16::text[])
+                    $12::timestamptz[], $13::timestamptz[], $14::int4[], $15::int8[], $16::text[],
+                    $21::text[])
                     WITH ORDINALITY
                     AS u(id, h, sid, ver, unit, uname, area, kiosk, lang, status, flag, started,
-                         finished, off, seq, js, ord)
+                         finished, off, seq, js, raw, ord)
                  ORDER BY u.ord
                  ON CONFLICT (id) DO NOTHING
                  RETURNING id",
@@ -254,6 +259,7 @@ impl Store for PostgresStore {
                     &meta.received_at,
                     &meta.clock_offset_ms,
                     &meta.clock_skewed,
+                    &raws,
                 ],
             )
             .await?

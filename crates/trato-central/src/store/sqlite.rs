@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
     include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_daily_unit_figures.sql"),
+    include_str!("../../migrations/sqlite/0005_clock_suspect.sql"),
 ];
 const READERS: usize = 4;
 
@@ -66,6 +67,33 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A panic while holding the lock cannot leave a half transaction behind
     // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What a connection promises about a commit: the journal mode ("wal") and
+/// the `synchronous` level ("FULL": each commit is fsynced, so it survives a
+/// power cut).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    pub journal_mode: String,
+    pub synchronous: String,
+}
+
+impl Durability {
+    fn of(conn: &Connection) -> Result<Durability, rusqlite::Error> {
+        let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let level: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        let synchronous = match level {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
+        Ok(Durability {
+            journal_mode,
+            synchronous: synchronous.to_owned(),
+        })
+    }
 }
 
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
@@ -134,6 +162,16 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The journal mode and `synchronous` level of the writer connection and
+    /// of each reader, as SQLite reports them.
+    pub fn durability(&self) -> Result<Vec<Durability>, StoreError> {
+        let mut all = vec![Durability::of(&lock(&self.writer))?];
+        for reader in self.readers.iter() {
+            all.push(Durability::of(&lock(reader))?);
+        }
+        Ok(all)
     }
 
     /// `(submitted, taken)`: batches submitted to the writer thread, and

@@ -134,6 +134,7 @@ impl AuthError {
             AuthError::AlreadySetUp => "already_set_up",
             AuthError::RecoveryNeeded => "recovery_needed",
             AuthError::Random(_) => "internal",
+            AuthError::Store(e) if e.is_disk_full() => "storage_full",
             AuthError::Store(_) => "storage",
         }
     }

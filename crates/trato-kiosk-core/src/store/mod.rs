@@ -41,6 +41,14 @@ pub enum StoreError {
     UnknownSurvey { id: String, version: u32 },
 }
 
+impl StoreError {
+    /// The disk (or the database's size limit) is full: nothing more can be
+    /// written until space is freed; what is stored is intact.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
+    }
+}
+
 /// One sync attempt, as `sync_log` records it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SyncRecord {
@@ -186,6 +194,11 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
+    /// The journal mode and sync level this connection really runs with.
+    pub fn durability(&self) -> Result<Durability, StoreError> {
+        Durability::of(&self.conn).map_err(StoreError::from)
+    }
+
     /// `PRAGMA quick_check`: "ok" or the problems found.
     pub fn quick_check(&self) -> Result<String, StoreError> {
         Ok(quick_check(&self.conn)?)
@@ -303,6 +316,33 @@ impl Store {
             version,
         })?;
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// What a connection promises about a commit: the journal mode ("wal") and
+/// the `synchronous` level ("FULL": each commit is fsynced, so it survives a
+/// power cut).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    pub journal_mode: String,
+    pub synchronous: String,
+}
+
+impl Durability {
+    fn of(conn: &Connection) -> rusqlite::Result<Durability> {
+        let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let level: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        let synchronous = match level {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
+        Ok(Durability {
+            journal_mode,
+            synchronous: synchronous.to_owned(),
+        })
     }
 }
 

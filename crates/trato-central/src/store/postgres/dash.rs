@@ -8,9 +8,10 @@ use uuid::Uuid;
 use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::dash::{
-    add_on_conflict, alerts_from_json, missing_alerts_sql, rebuild_figures_sql, AccountRecord,
-    AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery, FigureSums, NewAccount,
-    NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
+    add_on_conflict, alerts_from_json, missing_alerts_sql, rebuild_figures_sql, AccountChange,
+    AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery,
+    FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS,
+    ROLLUP_UNITS_SQL,
 };
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction.
@@ -180,6 +181,7 @@ fn account(r: &tokio_postgres::Row) -> Result<AccountRecord, StoreError> {
         scope: r.try_get(3)?,
         password_hash: r.try_get(4)?,
         disabled: r.try_get(5)?,
+        email: r.try_get(6)?,
     })
 }
 
@@ -246,7 +248,7 @@ impl DashStore for PostgresStore {
     async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError> {
         let c = self.pool.get().await?;
         c.query_opt(
-            "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+            "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL, email
              FROM accounts WHERE name = $1",
             &[&name],
         )
@@ -259,7 +261,7 @@ impl DashStore for PostgresStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         let c = self.pool.get().await?;
         c.query(
-            "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+            "SELECT id, name, role, scope, '', disabled_at IS NOT NULL, email
              FROM accounts ORDER BY name",
             &[],
         )
@@ -267,6 +269,20 @@ impl DashStore for PostgresStore {
         .iter()
         .map(account)
         .collect()
+    }
+
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError> {
+        let c = self.pool.get().await?;
+        let sql = format!(
+            "UPDATE accounts SET {} = $1 WHERE name = $2",
+            change.column()
+        );
+        let n = match &change {
+            AccountChange::Disabled(at) => c.execute(&sql, &[at, &name]).await?,
+            AccountChange::PasswordHash(h) => c.execute(&sql, &[h, &name]).await?,
+            AccountChange::Email(e) => c.execute(&sql, &[e, &name]).await?,
+        };
+        Ok(n == 1)
     }
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {

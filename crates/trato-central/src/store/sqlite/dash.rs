@@ -10,8 +10,8 @@ use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, alerts_from_json, missing_alerts_sql, placeholders, rebuild_figures_sql,
-    AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery,
-    FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS,
+    AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore,
+    FigureQuery, FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS,
     ROLLUP_UNITS_SQL,
 };
 
@@ -99,6 +99,7 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
         scope: r.get(3)?,
         password_hash: r.get(4)?,
         disabled: r.get(5)?,
+        email: r.get(6)?,
     })
 }
 
@@ -242,7 +243,7 @@ impl DashStore for SqliteStore {
         let name = name.to_owned();
         self.read(move |c| {
             Ok(c.prepare_cached(
-                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL, email
                  FROM accounts WHERE name = ?1",
             )?
             .query_row([name], account_row)
@@ -254,11 +255,28 @@ impl DashStore for SqliteStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare(
-                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL, email
                  FROM accounts ORDER BY name",
             )?;
             let rows = st.query_map([], account_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let sql = format!(
+                "UPDATE accounts SET {} = ?1 WHERE name = ?2",
+                change.column()
+            );
+            let n = match change {
+                AccountChange::Disabled(at) => c.execute(&sql, params![at.map(ts), name])?,
+                AccountChange::PasswordHash(h) => c.execute(&sql, params![h, name])?,
+                AccountChange::Email(e) => c.execute(&sql, params![e, name])?,
+            };
+            Ok(n == 1)
         })
         .await
     }
