@@ -112,6 +112,7 @@ function questionScreen() {
   fill.style.width = `${percent}%`;
   const progress = h('div', {
     class: 'progress', dataset: { testid: 'progress' }, role: 'progressbar',
+    'aria-label': t(lang, 'progress', { n: index + 1 }),
     'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(percent),
     'aria-valuetext': t(lang, 'progress', { n: index + 1 }),
   }, h('span', { class: 'progress-text' }, t(lang, 'progress', { n: index + 1 })),
