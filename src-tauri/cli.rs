@@ -114,9 +114,9 @@ pub enum PinCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCommand {
-    /// Check a survey file and list every problem with its path
+    /// Check a survey file (.json, or an XLSForm .xlsx) and list every problem with its path or cell
     Validate { file: PathBuf },
-    /// Install a survey file and make it active (earlier responses keep their version)
+    /// Install a survey file (.json or .xlsx) and make it active (earlier responses keep their version)
     Install { file: PathBuf },
 }
 
@@ -314,11 +314,10 @@ fn read_pin() -> anyhow::Result<String> {
     Ok(pin)
 }
 
+/// A survey file: an XLSForm `.xlsx` or the JSON document. On error, every
+/// problem (with its cell or path) is in the message.
 fn load_survey(file: &Path) -> anyhow::Result<SurveyDefinition> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    SurveyDefinition::from_json(&text)
-        .with_context(|| format!("{} is not a valid survey", file.display()))
+    Ok(trato_xlsform::load_survey_file(file)?)
 }
 
 fn validate_survey(file: &Path) -> anyhow::Result<ExitCode> {

@@ -139,8 +139,8 @@ struct ExportFinishedEvent {
 #[serde(rename_all = "camelCase")]
 struct ExportFailedEvent {
     job_id: u64,
-    code: &'static str,
-    message: String,
+    #[serde(flatten)]
+    error: IpcError,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,7 +210,7 @@ pub async fn staff_export<R: Runtime>(
                 }
                 Err(error) => {
                     tracing::error!(%error, "export failed");
-                    let event = ExportFailedEvent { job_id, code: error.code(), message: error.to_string() };
+                    let event = ExportFailedEvent { job_id, error: KioskError::from(error).into() };
                     let _ = app.emit_to(STAFF_WINDOW, "export-failed", event);
                 }
             }
@@ -239,11 +239,10 @@ pub async fn staff_sync_now(
             sync.sync_now();
             Ok(SyncStarted { started: true })
         }
-        None => Err(IpcError {
-            code: "not_available",
-            message: "La sincronización no pudo iniciarse en este quiosco; revise el registro."
-                .into(),
-        }),
+        None => Err(IpcError::new(
+            trato_kiosk_core::ErrorCode::NotAvailable,
+            "the sync task did not start on this kiosk; see the log",
+        )),
     }
 }
 

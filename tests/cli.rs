@@ -279,6 +279,7 @@ fn export_writes_a_csv_and_an_xlsx_and_refuses_a_backwards_period() {
         .unwrap();
         k.submit(id, "es", &answers).unwrap();
     }
+    std::fs::create_dir_all(dir.path().join("exportaciones")).unwrap();
     let today_csv = ok(&kiosk(
         dir.path(),
         &[
@@ -290,11 +291,16 @@ fn export_writes_a_csv_and_an_xlsx_and_refuses_a_backwards_period() {
             "--format",
             "csv",
             "--out",
-            dir.path().join("hoy.csv").to_str().unwrap(),
+            dir.path()
+                .join("exportaciones")
+                .join("hoy.csv")
+                .to_str()
+                .unwrap(),
         ],
     ));
     assert!(today_csv.contains("(1 respuestas)"), "{today_csv}");
-    let mut reader = csv::Reader::from_path(dir.path().join("hoy.csv")).unwrap();
+    let mut reader =
+        csv::Reader::from_path(dir.path().join("exportaciones").join("hoy.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert!(

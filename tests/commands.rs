@@ -315,7 +315,7 @@ fn it_changes_the_unit_and_every_step_is_audited() {
     )
     .unwrap_err();
     assert_eq!(error["code"], "invalid_setting");
-    assert!(error["message"].as_str().unwrap().contains("unit.clues"));
+    assert_eq!(error["details"]["setting"], "unit.clues");
     let settings = invoke(&h.staff, "staff_settings", json!({"token": token})).unwrap();
     assert_eq!(settings["values"]["unit.clues"], "NLIMS000315");
     let audit = invoke(&h.staff, "staff_audit", json!({"token": token})).unwrap();
@@ -340,6 +340,10 @@ fn five_wrong_pins_lock_the_pad() {
             error["code"] == expected || (attempt == 5 && error["code"] == "wrong_pin"),
             "{attempt}: {error}"
         );
+        if error["code"] == "wrong_pin" {
+            // What the PIN pad shows, typed: never read out of the message.
+            assert_eq!(error["details"]["attempts_left"], 5 - attempt, "{error}");
+        }
     }
     let pad = invoke(&h.staff, "staff_pad_state", json!({})).unwrap();
     assert_eq!(pad["locked"], true);
@@ -347,6 +351,7 @@ fn five_wrong_pins_lock_the_pad() {
     // Even the right PIN is refused while locked.
     let error = invoke(&h.staff, "staff_login", json!({"pin": IT_PIN})).unwrap_err();
     assert_eq!(error["code"], "locked");
+    assert!(error["details"]["retry_after_seconds"].as_u64().unwrap() > 250);
 }
 
 #[test]

@@ -11,6 +11,7 @@ import { accessToggle, applyAccess } from './access.js';
 import { privacyLine, showPrivacy } from './privacy.js';
 import { createIdle } from './idle.js';
 import { installGuards, installStaffCorner } from './guards.js';
+import { errorText } from './errors.js';
 
 const AUTO_ADVANCE_MS = 350; // long enough to see the choice light up, short enough to feel instant
 const BOOT_RETRY_MS = 10000;
@@ -169,6 +170,7 @@ function errorScreen() {
     infoIcon(),
     h('h1', { class: 'big-title' }, t(state.lang, 'errorTitle')),
     h('p', { class: 'lead' }, t(state.lang, body)),
+    state.error ? h('p', { class: 'error-detail', dataset: { testid: 'error-detail' } }, errorText(state.error, state.lang)) : null,
     h('button', { type: 'button', class: 'nav-btn primary wide', dataset: { testid: 'error-home' }, onclick: errorHome },
       t(state.lang, 'errorHome')));
 }
@@ -215,7 +217,7 @@ function startSurvey() {
       idle.arm();
     } catch (err) {
       console.error('start_survey failed', err.code, err.message);
-      showError('start');
+      showError('start', err);
     }
   });
 }
@@ -315,7 +317,7 @@ function submit() {
       setTimer(resetToAttract, state.config.thanksSeconds * 1000);
     } catch (err) {
       console.error('submit_response failed', err.code, err.message);
-      showError('submit');
+      showError('submit', err);
     }
   });
 }
@@ -341,10 +343,11 @@ async function abandonAndReset() {
   }
 }
 
-function showError(kind) {
+function showError(kind, err) {
   clearSurvey();
   idle.disarm();
   state.errorKind = kind;
+  state.error = err || null;
   state.screen = 'error';
   render();
   // Unattended, the kiosk returns to the start by itself.
@@ -385,7 +388,7 @@ function boot() {
     } catch (err) {
       console.error('kiosk_bootstrap failed', err.code, err.message);
       state.busy = false;
-      showError('boot');
+      showError('boot', err);
     }
   });
 }

@@ -94,6 +94,12 @@ impl KioskApp {
     /// Starts the app at `size` (WxH) on a fresh data directory, after
     /// `prepare` has set up that directory's kiosk (settings, data).
     pub async fn launch(size: &str, prepare: impl FnOnce(&mut Kiosk)) -> KioskApp {
+        Self::launch_in_dir(size, |_, kiosk| prepare(kiosk)).await
+    }
+
+    /// [`Self::launch`], with `prepare` also given the data directory (to
+    /// run the `trato-kiosk` command line on it before the app starts).
+    pub async fn launch_in_dir(size: &str, prepare: impl FnOnce(&Path, &mut Kiosk)) -> KioskApp {
         let data_dir = tempfile::tempdir().unwrap();
         {
             let mut kiosk = Kiosk::open(data_dir.path()).unwrap();
@@ -107,7 +113,7 @@ impl KioskApp {
                     IT_PIN,
                 )
                 .unwrap();
-            prepare(&mut kiosk);
+            prepare(data_dir.path(), &mut kiosk);
         }
         let port = free_port();
         let driver = Command::new("tauri-driver")

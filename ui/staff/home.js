@@ -50,6 +50,7 @@ function fill(root, ctx, ov) {
     h('p', { class: 'more-counts' }, more.map(([l, v]) => h('span', {}, `${l}: `, h('strong', {}, num(v))))),
     writeFailure(ctx, ov),
     syncCard(ctx, ov),
+    surveyLine(ov.survey),
     h('h2', { class: 'section-title' }, 'Resultados por pregunta'),
     h('p', { class: 'muted small q-scope' }, 'Últimos 7 días', ov.survey ? ` · encuesta ${ov.survey.id}, versión ${ov.survey.version}` : ''),
     h('div', { class: 'questions' }, (ov.questions || []).map(questionBlock)),
@@ -64,6 +65,17 @@ function writeFailure(ctx, ov) {
   if (!f) return null;
   return h('p', { class: 'notice is-error', dataset: { testid: 'write-failure' }, role: 'alert' },
     `No se pudo guardar una respuesta (${dateTime(f.at)}): `, ctx.errorText(f));
+}
+
+/** Which survey version is active here, and an offered one this kiosk could not use. */
+function surveyLine(survey) {
+  if (!survey) return null;
+  const u = survey.unusable;
+  return h('div', { class: 'card survey-card' },
+    h('p', { dataset: { testid: 'survey-active' } }, `Encuesta activa: ${survey.id}, versión ${survey.version}`),
+    u ? h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'survey-problem' } },
+      `El servidor central ofrece la versión ${u.offeredVersion} de ${u.offeredId}, pero este quiosco no puede usarla; `
+      + `sigue con la versión actual y envía sus respuestas. Avise a Informática. (${u.problem})`) : null);
 }
 
 function syncCard(ctx, ov) {

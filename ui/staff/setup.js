@@ -110,16 +110,11 @@ function validate(v) {
   return e;
 }
 
-/** Which field a Rust error is about. */
+/** Which field a Rust error is about, from its code and details (the PIN rules name no role). */
 function fieldOf(err) {
-  const key = errorKey(err);
   const byKey = { 'unit.clues': 'clues', 'unit.name': 'name', 'kiosk.label': 'label', 'service.areas': 'service', 'service.default': 'service' };
-  if (key && byKey[key]) return byKey[key];
-  const m = String(err.message || '').toLowerCase();
-  if (/\bit\b|informática/.test(m)) return 'itPin';
-  if (/pin|staff/.test(m)) return 'staffPin';
-  if (/clues/.test(m)) return 'clues';
-  return null;
+  if (err.code === 'pin_in_use') return 'itPin';
+  return byKey[errorKey(err)] || null;
 }
 
 async function send(ctx, root) {
@@ -143,7 +138,7 @@ async function send(ctx, root) {
     });
     view.done = true;
   } catch (err) {
-    const id = err.code === 'invalid_setting' || err.code === 'invalid_pin' ? fieldOf(err) : null;
+    const id = fieldOf(err);
     const text = ctx.errorText(err);
     if (id) view.errors[id] = text;
     view.summary = text;

@@ -9,21 +9,20 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use trato_domain::wire::{
-    ActiveSurveyReply, BatchReply, ACTIVE_SURVEY_PATH, BATCHES_PATH, HEALTH_PATH,
-    MAX_BATCH_COMPRESSED_BYTES, SERVER_TIME_HEADER,
+    ActiveSurveyQuery, ActiveSurveyReply, BatchReply, ACTIVE_SURVEY_PATH, BATCHES_PATH,
+    HEALTH_PATH, MAX_BATCH_COMPRESSED_BYTES, MAX_PROBLEM_CHARS, SERVER_TIME_HEADER,
 };
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, DecodeError};
-use crate::store::KioskAuth;
+use crate::store::{KioskAuth, KioskSurveyReport};
 use crate::token::hash_token;
 use crate::AppState;
+use trato_domain::clues::validate_clues;
 
 pub fn now_rfc3339() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -241,19 +240,14 @@ fn is_length_limit(mut e: &(dyn std::error::Error + 'static)) -> bool {
     }
 }
 
-#[derive(Deserialize)]
-struct ActiveQuery {
-    unit: Option<String>,
-}
-
 async fn active_survey(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<ActiveQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ActiveSurveyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ActiveSurveyReply>, ApiError> {
     let auth = authenticate(&state, &headers).await?;
-    let unit = match query {
-        Ok(Query(q)) => q.unit.unwrap_or_else(|| auth.unit_clues.clone()),
+    let q = match query {
+        Ok(Query(q)) => q,
         Err(e) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -262,6 +256,7 @@ async fn active_survey(
             ))
         }
     };
+    let unit = q.unit.clone().unwrap_or_else(|| auth.unit_clues.clone());
     validate_clues(&unit)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadClues, e.to_string()))?;
     if unit != auth.unit_clues {
@@ -270,9 +265,38 @@ async fn active_survey(
             auth.unit_clues
         )));
     }
-    let survey = state.surveys.active(&unit).await?;
+    // A kiosk that does not say which format it reads predates formats: 1.
+    let reads = q.format.unwrap_or(1);
+    record_kiosk_survey(&state, &auth.kiosk_id, &q, reads).await?;
+    let offer = state.surveys.offer(&unit, reads).await?;
     Ok(Json(ActiveSurveyReply {
         server_time: Utc::now(),
-        survey,
+        survey: offer.survey,
+        withheld: offer.withheld,
     }))
+}
+
+/// Keeps what the kiosk said about its survey, for `survey list`.
+async fn record_kiosk_survey(
+    state: &AppState,
+    kiosk_id: &str,
+    q: &ActiveSurveyQuery,
+    reads: u32,
+) -> Result<(), ApiError> {
+    let (Some(survey_id), Some(survey_version)) = (&q.survey, q.version) else {
+        return Ok(());
+    };
+    let bounded = |s: &str, max: usize| s.chars().take(max).collect::<String>();
+    state
+        .store
+        .put_kiosk_survey(KioskSurveyReport {
+            kiosk_id: kiosk_id.to_owned(),
+            reads_format: reads,
+            survey_id: bounded(survey_id, 64),
+            survey_version,
+            problem: bounded(q.problem.as_deref().unwrap_or(""), MAX_PROBLEM_CHARS),
+            reported_at: Utc::now(),
+        })
+        .await?;
+    Ok(())
 }

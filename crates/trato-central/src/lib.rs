@@ -8,7 +8,6 @@
 pub mod admin;
 pub mod api;
 pub mod client_addr;
-pub mod clues;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;

@@ -10,7 +10,8 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use trato_central::dashboard::{auth, catalogue, rollup};
-use trato_central::store::PublishTarget;
+use trato_central::store::Scope;
+use trato_central::surveys;
 use trato_central::{admin, open_store, serve, shutdown_signal, AppState, Config};
 
 #[derive(Parser)]
@@ -219,16 +220,51 @@ fn password_from_stdin() -> anyhow::Result<String> {
 
 #[derive(Subcommand)]
 enum SurveyCommand {
-    /// Validate a survey file and publish it for one unit or for all.
+    /// Check a survey file (.json, or an XLSForm .xlsx) and list every problem.
+    Validate { file: PathBuf },
+    /// Validate a survey file (.json or .xlsx) and publish it for a scope: the kiosks of that
+    /// scope switch to it (between patients) from that day. Among the
+    /// publications in force for a unit, the narrowest scope wins.
     Publish {
         #[command(flatten)]
         db: Db,
         file: PathBuf,
-        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        /// national, ooad:NAME, umae:NAME (as in the unit catalogue) or unit:CLUES.
+        #[arg(long, conflicts_with_all = ["unit", "all"], required_unless_present_any = ["unit", "all"])]
+        scope: Option<String>,
+        /// Same as --scope unit:CLUES.
+        #[arg(long, conflicts_with = "all")]
         unit: Option<String>,
+        /// Same as --scope national.
         #[arg(long)]
         all: bool,
+        /// First day in force (YYYY-MM-DD, from midnight central Mexico
+        /// time); default: now.
+        #[arg(long)]
+        from: Option<NaiveDate>,
     },
+    /// End a publication (its id from `survey list`) at once.
+    Withdraw {
+        #[command(flatten)]
+        db: Db,
+        id: i64,
+    },
+    /// Publications with their state (active, scheduled, superseded,
+    /// withdrawn), and the survey each kiosk last said it runs.
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// Also say which publication is in force for this unit.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+/// The survey document in FILE, as text.
+/// A survey file as JSON text: `.xlsx` (XLSForm) or `.json`, with every
+/// problem listed in the error.
+fn read_survey_file(file: &std::path::Path) -> anyhow::Result<String> {
+    Ok(trato_xlsform::load_survey_file(file)?.to_json_pretty())
 }
 
 fn main() -> ExitCode {
@@ -407,28 +443,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("e-mail of {name} set");
             }
         },
-        Command::Survey { command } => match command {
-            SurveyCommand::Publish {
-                db,
-                file,
-                unit,
-                all,
-            } => {
-                let json = std::fs::read_to_string(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?;
-                let target = match (unit, all) {
-                    (Some(u), false) => PublishTarget::Unit(u),
-                    _ => PublishTarget::All,
-                };
-                let store = open_store(&db.db).await?;
-                let def = admin::publish_survey(&*store, &json, target.clone()).await?;
-                let whom = match target {
-                    PublishTarget::Unit(u) => format!("unit {u}"),
-                    PublishTarget::All => "all units".to_owned(),
-                };
-                println!("published {} version {} for {whom}", def.id, def.version);
-            }
-        },
+        Command::Survey { command } => survey_command(command).await?,
         Command::Rollup { command } => match command {
             RollupCommand::Rebuild { db, from, to } => {
                 if let (Some(f), Some(t)) = (from, to) {
@@ -454,6 +469,100 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         },
+    }
+    Ok(())
+}
+
+async fn survey_command(command: SurveyCommand) -> anyhow::Result<()> {
+    match command {
+        SurveyCommand::Validate { file } => {
+            let def = trato_xlsform::load_survey_file(&file)?;
+            println!(
+                "ok: {} v{} ({} questions, languages: {})",
+                def.id,
+                def.version,
+                def.questions.len(),
+                def.languages.join(", ")
+            );
+        }
+        SurveyCommand::Publish {
+            db,
+            file,
+            scope,
+            unit,
+            all: _,
+            from,
+        } => {
+            let scope = match (scope, unit) {
+                (Some(s), _) => admin::parse_scope(&s)?,
+                (None, Some(u)) => admin::parse_scope(&format!("unit:{u}"))?,
+                (None, None) => Scope::National,
+            };
+            let json = read_survey_file(&file)?;
+            let store = open_store(&db.db).await?;
+            let active_from = from.map_or_else(chrono::Utc::now, admin::start_of_day);
+            let def =
+                admin::publish_survey_from(&*store, &json, scope.clone(), active_from).await?;
+            let when = from.map_or_else(|| "now".to_owned(), |d| format!("from {d}"));
+            println!(
+                "published {} version {} for {scope}, {when}",
+                def.id, def.version
+            );
+        }
+        SurveyCommand::Withdraw { db, id } => {
+            let store = open_store(&db.db).await?;
+            admin::withdraw_publication(&*store, id).await?;
+            println!("publication {id} withdrawn");
+        }
+        SurveyCommand::List { db, unit } => {
+            let store = open_store(&db.db).await?;
+            let now = chrono::Utc::now();
+            let publications = store.publications().await?;
+            println!(
+                "{:>4}  {:<20}  {:>7}  {:<40}  {:<16}  STATE",
+                "ID", "SURVEY", "VERSION", "SCOPE", "FROM (UTC)"
+            );
+            for (p, state) in surveys::states(&publications, now) {
+                println!(
+                    "{:>4}  {:<20}  {:>7}  {:<40}  {:<16}  {}",
+                    p.id,
+                    p.survey_id,
+                    p.version,
+                    p.scope.to_string(),
+                    p.active_from.format("%Y-%m-%d %H:%M"),
+                    state.as_str()
+                );
+            }
+            if let Some(unit) = unit {
+                let parent = store.unit_parent(&unit).await?;
+                match surveys::in_force(&publications, &unit, parent.as_ref(), now) {
+                    Some(p) => println!(
+                        "in force for {unit}: {} version {} (publication {}, {})",
+                        p.survey_id, p.version, p.id, p.scope
+                    ),
+                    None => println!("in force for {unit}: the default survey (nothing published)"),
+                }
+            }
+            let kiosks = store.kiosk_surveys().await?;
+            if !kiosks.is_empty() {
+                println!();
+                println!(
+                    "{:<36}  {:<20}  {:>7}  {:>6}  {:<16}  PROBLEM",
+                    "KIOSK", "RUNS", "VERSION", "FORMAT", "REPORTED (UTC)"
+                );
+                for k in kiosks {
+                    println!(
+                        "{:<36}  {:<20}  {:>7}  {:>6}  {:<16}  {}",
+                        k.kiosk_id,
+                        k.survey_id,
+                        k.survey_version,
+                        k.reads_format,
+                        k.reported_at.format("%Y-%m-%d %H:%M"),
+                        k.problem
+                    );
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use trato_central::Store;
 use trato_domain::Response;
 
 fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
+    let survey = std::sync::Arc::new(trato_central::surveys::default_survey().unwrap());
     responses
         .iter()
         .enumerate()
@@ -26,6 +27,7 @@ fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
                 response: r.clone(),
                 canonical_json: json,
                 content_hash: hash,
+                survey: survey.clone(),
                 clock_raw: None,
             }
         })

@@ -73,6 +73,7 @@ async fn overlong_fields_are_refused_at_receipt_and_cannot_break_a_report() {
             canonical_json: json,
             content_hash: hash,
             clock_raw: None,
+            survey: std::sync::Arc::new(trato_central::surveys::default_survey().unwrap()),
         };
         d.store().apply_batch(meta, vec![item]).await.unwrap();
         let s = d.login("nacional").await;

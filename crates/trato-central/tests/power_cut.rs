@@ -39,6 +39,7 @@ fn seed() -> u64 {
 }
 
 fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
+    let survey = std::sync::Arc::new(trato_central::surveys::default_survey().unwrap());
     responses
         .iter()
         .enumerate()
@@ -50,6 +51,7 @@ fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
                 canonical_json: json,
                 content_hash: hash,
                 clock_raw: None,
+                survey: survey.clone(),
             }
         })
         .collect()

@@ -178,9 +178,73 @@ pub struct ErrorBody {
     pub server_time: DateTime<Utc>,
 }
 
-/// `GET /api/v1/surveys/active?unit=CLUES`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `GET /api/v1/surveys/active?unit=CLUES&format=N&survey=ID&version=V&problem=TEXT`.
+/// Every field is optional, so kiosks that send only `unit` (or nothing)
+/// keep working: no `format` means the kiosk reads format 1.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveSurveyQuery {
+    /// The unit whose survey is asked for (the token's unit when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The newest survey-format version the kiosk reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<u32>,
+    /// The survey the kiosk runs now (id and version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// Why the kiosk could not use the survey it was last offered (at most
+    /// [`MAX_PROBLEM_CHARS`]); absent when it could.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// Longest `problem` the centre keeps.
+pub const MAX_PROBLEM_CHARS: usize = 500;
+
+/// The reply to `GET /api/v1/surveys/active`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActiveSurveyReply {
     pub server_time: DateTime<Utc>,
-    pub survey: Option<SurveyDefinition>,
+    /// The survey document active for the unit, never of a format newer than
+    /// the kiosk said it reads. Kept as JSON so that a kiosk reads the
+    /// `format` first and reports a document it cannot use instead of
+    /// failing the whole reply.
+    pub survey: Option<serde_json::Value>,
+    /// The survey active for the unit when the kiosk cannot read its format
+    /// (then `survey` is null and the kiosk keeps its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<WithheldSurvey>,
+}
+
+/// A survey the centre did not offer because the kiosk reads an older format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithheldSurvey {
+    pub id: String,
+    pub version: u32,
+    pub format: u32,
+}
+
+/// The survey-format version a survey document declares (`"format"`);
+/// absent means 1, the format before declarations existed.
+pub fn document_format(doc: &serde_json::Value) -> u32 {
+    doc.get("format")
+        .and_then(serde_json::Value::as_u64)
+        .map_or(1, |f| u32::try_from(f).unwrap_or(u32::MAX))
+}
+
+/// Why an offered survey document cannot be used by a kiosk reading
+/// `reads` (format too new, or not a valid survey), else the definition.
+pub fn read_offered_survey(
+    doc: &serde_json::Value,
+    reads: u32,
+) -> Result<SurveyDefinition, String> {
+    let format = document_format(doc);
+    if format > reads {
+        return Err(format!(
+            "the survey uses format {format} and this kiosk reads up to format {reads}: update the kiosk app"
+        ));
+    }
+    SurveyDefinition::from_json(&doc.to_string()).map_err(|e| e.to_string())
 }

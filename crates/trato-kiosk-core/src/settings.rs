@@ -288,7 +288,7 @@ impl KioskSettings {
             "unit.clues" => {
                 let clues = value.trim().to_ascii_uppercase();
                 let unset_in_store = source == Source::Store && clues.is_empty();
-                if !unset_in_store && !is_clues(&clues) {
+                if !unset_in_store && !trato_domain::clues::is_clues(&clues) {
                     return Err(invalid(
                         "a CLUES code is 11 characters: 2-letter state, 3-letter institution, 6 digits (for example DFIMS000020)",
                     ));
@@ -597,15 +597,6 @@ impl fmt::Display for AbandonedPolicy {
             Self::Discard => "discard",
         })
     }
-}
-
-/// CLUES: 2-letter state + 3-letter institution + 6 digits, e.g. `DFIMS000020`
-/// (the shape `^[A-Z]{2}[A-Z]{3}[0-9]{6}$`; callers uppercase first).
-pub fn is_clues(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 11
-        && b[..5].iter().all(u8::is_ascii_uppercase)
-        && b[5..].iter().all(u8::is_ascii_digit)
 }
 
 /// A secret shown as its first four characters and its length, e.g.

@@ -860,7 +860,110 @@ fn xlsx_summary_figures_equal_sql_counts() {
         .unwrap();
     assert_eq!(number(negative, 3), count("1") + count("2"));
     assert!((number(negative, 4) - (count("1") + count("2")) / base).abs() < 1e-9);
-    assert!(cell(positive, 1).contains("positivo"));
+    // Labels from the options the survey declares positive / negative: for
+    // v1 exactly what the sheet always said.
+    assert_eq!(cell(positive, 1), "% positivo (Bien + Muy bien)");
+    assert_eq!(cell(negative, 1), "% negativo (Muy mal + Mal)");
+}
+
+/// % positive and % negative follow the sentiments the newest version
+/// declares, not fixed codes; a faces question without an indicator has none.
+#[test]
+fn positive_and_negative_follow_the_declared_sentiments() {
+    let fx = fixture();
+    let (mut store, settings) = fx.open();
+    let mut v2: serde_json::Value =
+        serde_json::to_value(store.survey("trato-digno", 1).unwrap()).unwrap();
+    v2["version"] = 2.into();
+    let qs = v2["questions"].as_array_mut().unwrap();
+    // "Regular" counts as positive in v2; only "Muy mal" as negative.
+    let trato = qs.iter_mut().find(|q| q["id"] == "trato").unwrap();
+    for (code, sentiment) in [("2", "neutral"), ("3", "positive")] {
+        let o = trato["options"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["code"] == code)
+            .unwrap();
+        o["sentiment"] = sentiment.into();
+    }
+    let mut comodidad = trato.clone();
+    comodidad["id"] = "comodidad".into();
+    comodidad["required"] = false.into();
+    comodidad["headline"] = false.into();
+    comodidad.as_object_mut().unwrap().remove("indicator");
+    for o in comodidad["options"].as_array_mut().unwrap() {
+        o.as_object_mut().unwrap().remove("sentiment");
+    }
+    qs.push(comodidad);
+    let v2 = SurveyDefinition::from_json(&v2.to_string()).unwrap();
+    store.install_survey(&v2).unwrap();
+    // The newest version answered in the period gives the meaning.
+    store
+        .insert_response(&Response {
+            id: Uuid::now_v7(),
+            survey_id: "trato-digno".into(),
+            survey_version: 2,
+            unit_clues: "DFIMS000020".into(),
+            unit_name: UNIT_NAME.into(),
+            service_area: "Consulta externa".into(),
+            kiosk_id: settings.kiosk_id.clone(),
+            language: "es".into(),
+            started_at: utc(2026, 11, 25, 16, 0),
+            finished_at: utc(2026, 11, 25, 16, 1),
+            utc_offset_minutes: -360,
+            status: ResponseStatus::Complete,
+            flag_reason: None,
+            answers: vec![choice("trato", &["3"]), choice("comodidad", &["4"])],
+        })
+        .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("v2.xlsx");
+    export(
+        &store,
+        &settings,
+        &request(ExportFormat::Xlsx, &path),
+        &mut |_| {},
+    )
+    .unwrap();
+    let (options, answered, _) = sql_counts(&fx.db());
+    let count = |c: &str| {
+        options
+            .get(&("trato".to_owned(), c.to_owned()))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    assert!(
+        count("1") > 0.0 && count("3") > 0.0,
+        "the data answers 1 and 3"
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range("Resumen").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let cell = |r: &[Data], c: usize| r.get(c).map(ToString::to_string).unwrap_or_default();
+    let find = |code: &str| {
+        rows.iter()
+            .find(|r| cell(r, 0) == "trato" && cell(r, 2) == code && cell(r, 1).starts_with('%'))
+            .unwrap_or_else(|| panic!("no trato % row {code}"))
+    };
+    let positive = find("3+4+5");
+    assert_eq!(cell(positive, 1), "% positivo (Regular + Bien + Muy bien)");
+    assert_eq!(
+        positive[3],
+        Data::Float(count("3") + count("4") + count("5"))
+    );
+    let negative = find("1");
+    assert_eq!(cell(negative, 1), "% negativo (Muy mal)");
+    assert_eq!(negative[3], Data::Float(count("1")));
+    assert!(answered["trato"] > 0.0);
+    assert!(
+        !rows
+            .iter()
+            .any(|r| cell(r, 0) == "comodidad" && cell(r, 1).starts_with('%')),
+        "no indicator, no % rows"
+    );
+    assert!(rows.iter().any(|r| cell(r, 0) == "comodidad"));
 }
 
 #[test]

@@ -662,7 +662,7 @@ async fn a_newer_survey_published_centrally_becomes_active_between_patients() {
     trato_central::admin::publish_survey(
         &*db.store,
         &serde_json::to_string(&v2).unwrap(),
-        trato_central::store::PublishTarget::All,
+        trato_central::store::Scope::National,
     )
     .await
     .unwrap();

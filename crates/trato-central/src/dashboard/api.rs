@@ -209,7 +209,9 @@ pub async fn alerts(
         .alerts(&alert_query(&p, &resolved, limit)?)
         .await?;
     if !csv {
-        return Ok(Json(list).into_response());
+        let labels = super::labels::Labels::load(&*state.store).await?;
+        let views: Vec<_> = list.into_iter().map(|a| labels.view(a)).collect();
+        return Ok(Json(views).into_response());
     }
     let body = alerts_csv(&list, &catalogue).map_err(|e| ApiError::internal(&e))?;
     let (from, to) = p.period()?;

@@ -18,12 +18,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::clues::validate_clues;
 use crate::error::{AdminError, ApiError, ErrorCode};
 use crate::store::dash::{AccountChange, NewAccount};
 use crate::store::Store;
 use crate::token::{generate_token, hash_token};
 use crate::AppState;
+use trato_domain::clues::validate_clues;
 
 pub const COOKIE: &str = "trato_sesion";
 pub const CSRF_HEADER: &str = "x-csrf-token";

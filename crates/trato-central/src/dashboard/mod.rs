@@ -9,6 +9,8 @@
 pub mod api;
 pub mod auth;
 pub mod catalogue;
+pub mod indicators;
+pub mod labels;
 pub mod live;
 pub mod report;
 pub mod rollup;
@@ -21,11 +23,11 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ratelimit::RateLimiter;
 use crate::store::dash::{Counts, FigureQuery, Unit};
 use crate::store::Store;
+use trato_domain::clues::validate_clues;
 
 pub use auth::{Role, Viewer};
 
@@ -204,7 +206,8 @@ pub fn home(viewer: &Viewer) -> Want {
     }
 }
 
-fn pct(num: i64, den: i64) -> Option<f64> {
+/// A percentage rounded to one decimal, as the page shows it.
+pub(crate) fn pct(num: i64, den: i64) -> Option<f64> {
     (den > 0).then(|| (num as f64 * 1000.0 / den as f64).round() / 10.0)
 }
 
@@ -267,6 +270,9 @@ pub struct Summary {
     pub totals: Figures,
     pub days: Vec<DayFigures>,
     pub units: Vec<UnitFigures>,
+    /// The indicators the survey versions answered in the scope and period
+    /// declare, each with its label, counts and contributing versions.
+    pub indicators: Vec<indicators::IndicatorFigures>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -286,6 +292,7 @@ pub async fn summary(
         area: area.clone(),
     };
     let sums = store.dash().figures(&q).await?;
+    let indicators = indicators::indicators(store, &q).await?;
     let totals = sums.totals();
     let by_day: HashMap<NaiveDate, Counts> = sums.days.into_iter().collect();
     let by_unit: HashMap<String, Counts> = sums.units.into_iter().collect();
@@ -364,6 +371,7 @@ pub async fn summary(
         totals: totals.into(),
         days,
         units,
+        indicators,
         generated_at: now,
     })
 }

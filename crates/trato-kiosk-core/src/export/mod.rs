@@ -174,17 +174,22 @@ pub enum ExportError {
 impl ExportError {
     /// A stable, machine-readable code (the UI and CLI match on it).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            Self::BackwardsPeriod { .. } => "backwards_period",
-            Self::UnknownFormat(_) => "unknown_format",
-            Self::NoSuchFolder(_) => "no_such_folder",
-            Self::NotListed(_) => "no_destination",
-            Self::InsideDataFolder(_) => "destination_forbidden",
-            Self::AlreadyExists(_) => "destination_exists",
-            Self::NotWritable { .. } => "not_writable",
-            Self::TooManyRows { .. } => "too_many_rows",
-            Self::Database(_) | Self::Corrupt(_) | Self::UnknownSurvey { .. } => "storage",
-            Self::Csv(_) | Self::Xlsx(_) => "write_failed",
+            Self::BackwardsPeriod { .. } => C::BackwardsPeriod,
+            Self::UnknownFormat(_) => C::UnknownFormat,
+            Self::NoSuchFolder(_) => C::NoSuchFolder,
+            Self::NotListed(_) => C::NoDestination,
+            Self::InsideDataFolder(_) => C::DestinationForbidden,
+            Self::AlreadyExists(_) => C::DestinationExists,
+            Self::NotWritable { .. } => C::NotWritable,
+            Self::TooManyRows { .. } => C::TooManyRows,
+            Self::Database(_) | Self::Corrupt(_) | Self::UnknownSurvey { .. } => C::Storage,
+            Self::Csv(_) | Self::Xlsx(_) => C::WriteFailed,
         }
     }
 

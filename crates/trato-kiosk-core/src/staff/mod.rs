@@ -38,7 +38,7 @@ pub use session::{Sessions, StaffSession};
 
 use crate::settings::KioskSettings;
 use crate::store::StoreError;
-use crate::{Kiosk, KioskError};
+use crate::{ErrorCode, Kiosk, KioskError};
 use trato_domain::SurveyDefinition;
 
 /// PINs of the demo configuration (`trato-kiosk --demo`), shown in its
@@ -125,17 +125,21 @@ impl From<rusqlite::Error> for AuthError {
 impl AuthError {
     /// A stable, machine-readable code (as [`KioskError::code`]).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            AuthError::WrongPin { .. } => "wrong_pin",
-            AuthError::Locked { .. } => "locked",
-            AuthError::NotConfigured => "not_configured",
-            AuthError::Unauthorized => "unauthorized",
-            AuthError::Forbidden { .. } => "forbidden",
-            AuthError::AlreadySetUp => "already_set_up",
-            AuthError::RecoveryNeeded => "recovery_needed",
-            AuthError::Random(_) => "internal",
-            AuthError::Store(e) if e.is_disk_full() => "storage_full",
-            AuthError::Store(_) => "storage",
+            AuthError::WrongPin { .. } => ErrorCode::WrongPin,
+            AuthError::Locked { .. } => ErrorCode::Locked,
+            AuthError::NotConfigured => ErrorCode::NotConfigured,
+            AuthError::Unauthorized => ErrorCode::Unauthorized,
+            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
+            AuthError::AlreadySetUp => ErrorCode::AlreadySetUp,
+            AuthError::RecoveryNeeded => ErrorCode::RecoveryNeeded,
+            AuthError::Random(_) => ErrorCode::Internal,
+            AuthError::Store(e) if e.is_disk_full() => ErrorCode::StorageFull,
+            AuthError::Store(_) => ErrorCode::Storage,
         }
     }
 

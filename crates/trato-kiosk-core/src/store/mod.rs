@@ -10,6 +10,7 @@ mod checkpoint;
 mod identity;
 mod migrations;
 mod responses;
+mod survey_offer;
 pub(crate) mod sync;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use trato_domain::SurveyDefinition;
 pub use identity::IdentityRestore;
 pub use migrations::SCHEMA_VERSION;
 pub use responses::{Inserted, ResponseCounts};
+pub use survey_offer::SurveyOffer;
 pub use sync::PendingResponse;
 
 #[derive(Debug, thiserror::Error)]

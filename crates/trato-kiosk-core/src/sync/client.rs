@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap};
 use serde::de::DeserializeOwned;
 use trato_domain::wire::{
-    ActiveSurveyReply, BatchReply, ErrorBody, ACTIVE_SURVEY_PATH, BATCHES_PATH, SERVER_TIME_HEADER,
+    ActiveSurveyQuery, ActiveSurveyReply, BatchReply, ErrorBody, ACTIVE_SURVEY_PATH, BATCHES_PATH,
+    SERVER_TIME_HEADER,
 };
 
 use super::SyncError;
@@ -80,15 +81,16 @@ impl CentreClient {
         self.send(request).await
     }
 
-    /// The survey the centre wants this unit's kiosks to run.
-    pub async fn active_survey(&self, unit: &str) -> Result<Replied<ActiveSurveyReply>, SyncError> {
+    /// The survey the centre wants this unit's kiosks to run; the query
+    /// says which format the kiosk reads, what it runs and any problem.
+    pub async fn active_survey(
+        &self,
+        query: &ActiveSurveyQuery,
+    ) -> Result<Replied<ActiveSurveyReply>, SyncError> {
+        let params = query_string(query);
         let request = self
             .http
-            .get(format!(
-                "{}{ACTIVE_SURVEY_PATH}?unit={}",
-                self.base,
-                url::form_urlencoded::byte_serialize(unit.as_bytes()).collect::<String>()
-            ))
+            .get(format!("{}{ACTIVE_SURVEY_PATH}?{params}", self.base))
             .bearer_auth(&self.token);
         self.send(request).await
     }
@@ -117,6 +119,27 @@ impl CentreClient {
             clock_offset_ms,
         })
     }
+}
+
+/// The survey check's query string (absent fields left out).
+fn query_string(query: &ActiveSurveyQuery) -> String {
+    let mut params = url::form_urlencoded::Serializer::new(String::new());
+    let texts = [
+        ("unit", &query.unit),
+        ("survey", &query.survey),
+        ("problem", &query.problem),
+    ];
+    for (name, value) in texts {
+        if let Some(v) = value {
+            params.append_pair(name, v);
+        }
+    }
+    for (name, value) in [("format", query.format), ("version", query.version)] {
+        if let Some(v) = value {
+            params.append_pair(name, &v.to_string());
+        }
+    }
+    params.finish()
 }
 
 fn is_loopback_http(endpoint: &str) -> bool {

@@ -24,13 +24,14 @@ mod error;
 mod in_flight;
 pub mod retention;
 pub mod service;
+pub mod survey_check;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use trato_domain::wire::{BatchReply, MAX_BATCH_COMPRESSED_BYTES};
+use trato_domain::wire::{ActiveSurveyQuery, BatchReply, MAX_BATCH_COMPRESSED_BYTES};
 use trato_domain::SurveyDefinition;
 
 pub use apply::{Applied, RejectedItem};
@@ -42,8 +43,10 @@ pub use service::{spawn_service, ServiceOptions, SyncHandle};
 
 use crate::settings::KioskSettings;
 use crate::store::sync::SyncLogRow;
+use crate::store::SurveyOffer;
 use crate::store::{Store, StoreError};
 use in_flight::InFlight;
+use survey_check::Offered;
 
 /// Called with each reply before it is applied (tests use it to kill the
 /// process in exactly that window).
@@ -62,6 +65,9 @@ pub struct SyncOptions {
     pub timeouts: Timeouts,
     /// Ask the centre for the unit's active survey after sending.
     pub check_survey: bool,
+    /// The survey format the kiosk tells the centre it reads: this build's
+    /// [`survey_check::READS_FORMAT`] (tests pose as an older kiosk).
+    pub reads_format: u32,
     #[doc(hidden)]
     pub after_reply: Option<ReplyHook>,
 }
@@ -74,6 +80,7 @@ impl Default for SyncOptions {
             in_flight: 3,
             timeouts: Timeouts::default(),
             check_survey: true,
+            reads_format: survey_check::READS_FORMAT,
             after_reply: None,
         }
     }
@@ -87,6 +94,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("in_flight", &self.in_flight)
             .field("timeouts", &self.timeouts)
             .field("check_survey", &self.check_survey)
+            .field("reads_format", &self.reads_format)
             .finish_non_exhaustive()
     }
 }
@@ -105,8 +113,11 @@ pub struct SyncReport {
     pub clock_offset_ms: Option<i64>,
     pub server_time: Option<DateTime<Utc>>,
     /// A survey the centre made active for this unit that the kiosk does not
-    /// run yet: the caller installs it between patients.
+    /// run (older or newer): the caller installs it between patients.
     pub new_survey: Option<SurveyDefinition>,
+    /// Why the survey the centre offers cannot be used (the kiosk keeps
+    /// its current one).
+    pub survey_problem: Option<String>,
     /// Sent responses deleted by retention.
     pub purged: usize,
 }
@@ -348,20 +359,14 @@ impl Syncer {
             return Err(e);
         }
         if self.options.check_survey {
-            match client.active_survey(&settings.unit_clues).await {
-                Ok(r) => {
-                    report.server_time = r.server_time.or(report.server_time);
-                    report.clock_offset_ms = r.clock_offset_ms.or(report.clock_offset_ms);
-                    // Newer only: another survey, or a later version of this one.
-                    report.new_survey = r.body.survey.filter(|s| {
-                        s.id != settings.survey_id || s.version > settings.survey_version
-                    });
-                }
+            if let Err(e) = self.check_survey(&client, &settings, report).await {
                 // With nothing sent, the survey check is the sync's only
                 // contact with the centre: its failure is the sync's. After
                 // batches went through, it only warns.
-                Err(e) if report.batches == 0 => return Err(e),
-                Err(e) => tracing::warn!(error = %e, "cannot ask the centre for the active survey"),
+                if report.batches == 0 {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, "cannot ask the centre for the active survey");
             }
         }
         let days = settings.retention_days;
@@ -373,6 +378,61 @@ impl Syncer {
             .await?;
         report.purged = purged;
         report.pending = pending;
+        Ok(())
+    }
+
+    /// Asks the centre which survey is active for this kiosk, telling it
+    /// the format the kiosk reads, the survey it runs and the last problem.
+    /// Another survey goes into the report for the shell to install between
+    /// patients; one the kiosk cannot use is recorded (and reported at once).
+    async fn check_survey(
+        &self,
+        client: &CentreClient,
+        settings: &KioskSettings,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let last = self.db(|s| Ok(s.survey_offer()?)).await?;
+        let last_problem = last.map(|o| o.problem).filter(|p| !p.is_empty());
+        let mut query = ActiveSurveyQuery {
+            unit: Some(settings.unit_clues.clone()),
+            format: Some(self.options.reads_format),
+            survey: Some(settings.survey_id.clone()),
+            version: Some(settings.survey_version),
+            problem: last_problem.clone(),
+        };
+        let r = client.active_survey(&query).await?;
+        report.server_time = r.server_time.or(report.server_time);
+        report.clock_offset_ms = r.clock_offset_ms.or(report.clock_offset_ms);
+        let running = (settings.survey_id.as_str(), settings.survey_version);
+        match survey_check::sort_offer(&r.body, running, self.options.reads_format) {
+            Offered::Nothing => {}
+            Offered::Current => {
+                if last_problem.is_some() {
+                    self.db(|s| Ok(s.clear_survey_problem()?)).await?;
+                }
+            }
+            Offered::Adopt(def) => report.new_survey = Some(*def),
+            Offered::Unusable {
+                id,
+                version,
+                problem,
+            } => {
+                tracing::warn!(survey = %id, version, %problem, "cannot use the survey the centre offers; keeping the current one");
+                report.survey_problem = Some(problem.clone());
+                let offer = SurveyOffer {
+                    offered_id: id,
+                    offered_version: version,
+                    problem: problem.clone(),
+                    checked_at: Utc::now(),
+                };
+                self.db(move |s| Ok(s.record_survey_offer(&offer)?)).await?;
+                if last_problem.as_deref() != Some(problem.as_str()) {
+                    // Tell the centre now rather than at the next check.
+                    query.problem = Some(problem);
+                    client.active_survey(&query).await?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -407,7 +467,19 @@ impl crate::Kiosk {
         if self.survey_in_progress() {
             return Ok(false);
         }
-        self.admin_sync().install_survey(survey)?;
+        let installed = self.admin_sync().install_survey(survey);
+        let offer = crate::store::SurveyOffer {
+            offered_id: survey.id.clone(),
+            offered_version: survey.version,
+            problem: installed
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            checked_at: self.clock.now(),
+        };
+        self.store().record_survey_offer(&offer)?;
+        installed?;
         tracing::info!(survey = %survey.id, version = survey.version, "switched to the survey the centre published");
         Ok(true)
     }
