@@ -5,6 +5,7 @@
 const COMMANDS: &[&str] = &[
     "kiosk_bootstrap",
     "start_survey",
+    "start_from_face",
     "submit_response",
     "abandon_response",
     "record_progress",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use trato_domain::Answer;
 use trato_kiosk_core::sync::{spawn_service, ServiceOptions, SyncHandle, SyncOptions, Syncer};
-use trato_kiosk_core::{Abandoned, Bootstrap, Kiosk, Submitted};
+use trato_kiosk_core::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted};
 use uuid::Uuid;
 
 use crate::ipc_error::IpcError;
@@ -149,6 +149,16 @@ pub async fn start_survey(
 ) -> Result<Started, IpcError> {
     let response_id = state.lock()?.start_survey(&language)?;
     Ok(Started { response_id })
+}
+
+/// A face tapped on the attract screen: starts the survey with that answer.
+#[tauri::command]
+pub async fn start_from_face(
+    state: State<'_, KioskState>,
+    language: String,
+    answer: Answer,
+) -> Result<FaceStart, IpcError> {
+    Ok(state.lock()?.start_from_face(&language, &answer)?)
 }
 
 #[tauri::command]

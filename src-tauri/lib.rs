@@ -34,6 +34,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan
             // The survey window (capability `survey`).
             commands::kiosk_bootstrap,
             commands::start_survey,
+            commands::start_from_face,
             commands::submit_response,
             commands::abandon_response,
             commands::record_progress,

@@ -350,8 +350,10 @@ pub async fn setup_state(state: State<'_, KioskState>) -> Result<SetupView, IpcE
     })
 }
 
-/// First run: unit and both PINs at once. Refused in Rust once the kiosk has
-/// an IT PIN. On success the setup window gives way to the survey.
+/// First run: unit, service area and both PINs at once. Refused in Rust
+/// once the kiosk has an IT PIN. The service area is asked for, never
+/// assumed: responses are recorded under it. On success the setup window
+/// gives way to the survey.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)] // each is one field of the setup form
 pub async fn complete_setup<R: Runtime>(
@@ -361,6 +363,7 @@ pub async fn complete_setup<R: Runtime>(
     unit_clues: String,
     unit_name: String,
     kiosk_label: String,
+    service_area: String,
     staff_pin: String,
     it_pin: String,
 ) -> Result<(), IpcError> {
@@ -370,6 +373,8 @@ pub async fn complete_setup<R: Runtime>(
             ("unit.clues", unit_clues.as_str()),
             ("unit.name", unit_name.as_str()),
             ("kiosk.label", kiosk_label.as_str()),
+            ("service.areas", service_area.as_str()),
+            ("service.default", service_area.as_str()),
         ];
         kiosk.complete_setup(&pairs, &staff_pin, &it_pin)?;
     }

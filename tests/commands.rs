@@ -222,6 +222,7 @@ fn the_answers_so_far_are_kept_in_rust_and_stored_when_the_page_goes_away() {
 const SURVEY_COMMANDS: &[&str] = &[
     "kiosk_bootstrap",
     "start_survey",
+    "start_from_face",
     "submit_response",
     "abandon_response",
     "record_progress",
@@ -422,8 +423,29 @@ fn first_run_setup_is_refused_once_the_kiosk_is_set_up() {
     let h = harness_with(dir, kiosk);
     let state = invoke(&h.staff, "setup_state", json!({})).unwrap();
     assert_eq!(state["itPinSet"], false);
-    let setup = json!({"unitClues": "DFIMS000020", "unitName": "HGZ 1", "kioskLabel": "Módulo PB", "staffPin": "582930", "itPin": "731904"});
+    let mut setup = json!({"unitClues": "DFIMS000020", "unitName": "HGZ 1", "kioskLabel": "Módulo PB", "serviceArea": "", "staffPin": "582930", "itPin": "731904"});
+    // The service area is asked for, never assumed.
+    let error = invoke(&h.staff, "complete_setup", setup.clone()).unwrap_err();
+    assert_eq!(error["code"], "invalid_setting");
+    assert_eq!(
+        invoke(&h.staff, "setup_state", json!({})).unwrap()["itPinSet"],
+        false
+    );
+    setup["serviceArea"] = json!("Urgencias");
     invoke(&h.staff, "complete_setup", setup.clone()).unwrap();
+    let response = invoke(&h.main, "start_survey", json!({"language": "es"})).unwrap();
+    let id = response["responseId"].clone();
+    invoke(
+        &h.main,
+        "abandon_response",
+        json!({"responseId": id, "language": "es", "answers": [{"question": "trato", "codes": ["3"]}]}),
+    )
+    .unwrap();
+    let area: String = rusqlite::Connection::open(&h.db)
+        .unwrap()
+        .query_row("SELECT service_area FROM responses", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(area, "Urgencias");
     let error = invoke(&h.staff, "complete_setup", setup).unwrap_err();
     assert_eq!(error["code"], "already_set_up");
     login(&h, "731904");

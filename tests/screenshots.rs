@@ -109,6 +109,35 @@ async fn screenshots_of_every_patient_screen() {
     app.tap("submit").await;
     app.wait_screen("error").await;
     shot("11-error").await;
+
+    // The large-text / high-contrast mode, the privacy notice and "Salir".
+    support::execute(&app.db_path(), "DROP TRIGGER screenshot_fail");
+    app.tap("error-home").await;
+    app.wait_screen("attract").await;
+    app.tap("privacy").await;
+    shot("12-privacy").await;
+    app.tap("privacy-close").await;
+    app.tap("access").await;
+    shot("13-attract-large").await;
+    app.tap("start").await;
+    app.wait_question("trato").await;
+    shot("14-faces-large").await;
+    app.answer("trato", "4").await;
+    shot("15-yes-no-large").await;
+    app.answer("saludo", "si").await;
+    app.answer("escucha", "si").await;
+    app.answer("respuesta", "si").await;
+    app.answer("respeto", "si").await;
+    app.wait_question("espera").await;
+    shot("16-single-choice-large").await;
+    app.answer("espera", "menos_30").await;
+    app.wait_question("comentario").await;
+    app.tap("text-comentario").await;
+    shot("17-comment-large").await;
+    app.tap("exit").await;
+    shot("18-exit-confirm").await;
+    app.tap("exit-confirm").await;
+    app.wait_screen("attract").await;
     app.quit().await;
     eprintln!("screenshots in {}", out.display());
 }

@@ -4,7 +4,11 @@ import { t, pick, LANGUAGES } from './i18n.js';
 import * as ipc from './ipc.js';
 import { visibleQuestions, pruneAnswers, canContinue, isSingle, answersPayload } from './survey.js';
 import { renderAnswers } from './questions.js';
-import { face, tapIcon, infoIcon, thanksIcon } from './faces.js';
+import { infoIcon, thanksIcon } from './faces.js';
+import { attractScreen as drawAttract } from './attract.js';
+import { exitButton, showExitConfirm } from './exit.js';
+import { accessToggle, applyAccess } from './access.js';
+import { privacyLine, showPrivacy } from './privacy.js';
 import { createIdle } from './idle.js';
 import { installGuards, installStaffCorner } from './guards.js';
 import { errorText } from './errors.js';
@@ -18,6 +22,7 @@ const overlay = document.getElementById('overlay');
 const state = {
   config: null, // kiosk_bootstrap result
   lang: 'es',
+  access: false, // large text / high contrast, for this patient only
   screen: 'loading',
   errorKind: 'submit', // 'boot' | 'start' | 'submit'
   responseId: null,
@@ -64,11 +69,16 @@ function langSwitch() {
     }, t(l, l === 'es' ? 'langEs' : 'langEn'))));
 }
 
+function accessSwitch() {
+  return accessToggle(state.lang, state.access, (on) => { if (!state.busy) { state.access = on; render(); } });
+}
+
 // ---------- screens ----------
 
 function render() {
   document.documentElement.lang = t(state.lang, 'htmlLang');
   document.body.dataset.screen = state.screen;
+  applyAccess(state.access);
   if (state.screen === 'question') document.body.dataset.question = state.qid;
   else delete document.body.dataset.question;
   const screens = { loading: loadingScreen, attract: attractScreen, question: questionScreen, thanks: thanksScreen, error: errorScreen };
@@ -81,24 +91,11 @@ function loadingScreen() {
 }
 
 function attractScreen() {
-  const { lang, config } = state;
-  const unit = [config.unitName, config.serviceArea].filter(Boolean).join(' · ');
-  return h('section', { class: 'screen attract' },
-    // The whole screen is the start button; the language switch sits on top of it.
-    h('button', {
-      type: 'button', class: 'start', dataset: { testid: 'start' },
-      'aria-labelledby': 'att-title att-tap', 'aria-describedby': 'att-privacy',
-      onclick: startSurvey,
-    },
-      h('span', { class: 'brand' }, pick(survey().title, lang)),
-      h('span', { class: 'welcome', id: 'att-title' }, t(lang, 'welcome')),
-      h('span', { class: 'subtitle' }, t(lang, 'subtitle')),
-      h('span', { class: 'faces-strip', 'aria-hidden': 'true' }, ['1', '2', '3', '4', '5'].map(face)),
-      h('span', { class: 'tap-cta', id: 'att-tap' }, tapIcon(), h('span', {}, t(lang, 'tapToStart'))),
-      h('span', { class: 'privacy', id: 'att-privacy' }, t(lang, 'privacy')),
-      unit ? h('span', { class: 'unit' }, unit) : null,
-      config.demo ? h('span', { class: 'demo-badge' }, t(lang, 'demo')) : null),
-    h('div', { class: 'attract-lang' }, langSwitch()));
+  return drawAttract({
+    lang: state.lang, config: state.config, onStart: startSurvey, onFace: startFromFace,
+    top: [accessSwitch(), langSwitch()],
+    extra: [privacyLine(state.lang, () => showPrivacy(overlay, state.lang, state.config))],
+  });
 }
 
 function questionScreen() {
@@ -108,13 +105,18 @@ function questionScreen() {
   const isLast = index === list.length - 1;
   const { lang } = state;
 
+  // No total: later answers may show or hide questions, and a total that
+  // changes under the patient reads as a jump. The bar follows the survey's order.
+  const all = survey().questions;
+  const percent = Math.round(((all.indexOf(q) + 1) / all.length) * 100);
   const fill = h('div', { class: 'bar-fill' });
-  fill.style.width = `${((index + 1) / list.length) * 100}%`;
+  fill.style.width = `${percent}%`;
   const progress = h('div', {
     class: 'progress', dataset: { testid: 'progress' }, role: 'progressbar',
-    'aria-valuemin': '1', 'aria-valuemax': String(list.length), 'aria-valuenow': String(index + 1),
-    'aria-valuetext': t(lang, 'progress', { n: index + 1, total: list.length }),
-  }, h('span', { class: 'progress-text' }, t(lang, 'progress', { n: index + 1, total: list.length })),
+    'aria-label': t(lang, 'progress', { n: index + 1 }),
+    'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(percent),
+    'aria-valuetext': t(lang, 'progress', { n: index + 1 }),
+  }, h('span', { class: 'progress-text' }, t(lang, 'progress', { n: index + 1 })),
   h('div', { class: 'bar' }, fill));
 
   // The survey's own hint wins; otherwise a generic one for "several" / "optional".
@@ -146,7 +148,7 @@ function questionScreen() {
   });
 
   return h('section', { class: `screen question kind-${q.kind}`, 'aria-labelledby': 'prompt' },
-    h('header', { class: 'topbar' }, progress, langSwitch()),
+    h('header', { class: 'topbar' }, progress, h('div', { class: 'topbar-actions' }, accessSwitch(), langSwitch(), exitButton(lang, askExit))),
     // Prompt and answers travel together so the eye never has to jump across empty space.
     h('div', { class: 'content' },
       h('div', { class: 'prompt-wrap' },
@@ -219,6 +221,31 @@ function startSurvey() {
       showError('start', err);
     }
   });
+}
+
+/** A face tapped on the attract screen: Rust decides whether it counts
+ *  (anti-stuffing); the survey opens on the first question still unanswered. */
+function startFromFace(question, code) {
+  return guarded(async () => {
+    try {
+      const { responseId, answerKept } = await ipc.startFromFace(state.lang, { question: question.id, codes: [code] });
+      state.responseId = responseId;
+      state.answers = new Map(answerKept ? [[question.id, { codes: [code] }]] : []);
+      const list = visible();
+      state.qid = (list.find((q) => !state.answers.has(q.id)) || list[0]).id;
+      state.screen = 'question';
+      render();
+      idle.arm();
+    } catch (err) {
+      console.error('start_from_face failed', err.code, err.message);
+      showError('start');
+    }
+  });
+}
+
+function askExit() {
+  if (state.busy) return;
+  showExitConfirm(overlay, state.lang, abandonAndReset);
 }
 
 /** Single-answer tap: record, show it lit, then move on once (busy blocks repeats). */
@@ -316,6 +343,7 @@ async function abandonAndReset() {
   clearSurvey(); // wipe the screen first: the next person must not see these answers
   state.screen = 'attract';
   state.lang = 'es';
+  state.access = false;
   state.busy = true;
   render();
   try {
@@ -356,7 +384,8 @@ function resetToAttract() {
   idle.disarm();
   hideIdlePrompt();
   clearSurvey();
-  state.lang = 'es'; // the next patient starts in Spanish
+  state.lang = 'es'; // the next patient starts in Spanish, in the usual mode
+  state.access = false;
   state.screen = 'attract';
   render();
 }

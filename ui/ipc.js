@@ -22,6 +22,8 @@ export const bootstrap = () => call('kiosk_bootstrap');
 
 export const startSurvey = (language) => call('start_survey', { language });
 
+export const startFromFace = (language, answer) => call('start_from_face', { language, answer });
+
 export const submitResponse = (responseId, language, answers) =>
   call('submit_response', { responseId, language, answers });
 

@@ -1,4 +1,4 @@
-// First-run setup (staff.html?mode=setup): unit CLUES and name, kiosk label, staff and IT PINs.
+// First-run setup (staff.html?mode=setup): unit CLUES and name, kiosk label, service area, staff and IT PINs.
 // Rust closes this window and opens the survey once complete_setup succeeds.
 import { h, mount } from '../dom.js';
 import * as ipc from './ipc.js';
@@ -64,10 +64,27 @@ function paint(ctx, root) {
       h('h1', { class: 'setup-title' }, 'Configuración inicial del quiosco'),
       h('p', { class: 'muted' }, 'Para Informática. Toque cada campo y escriba con el teclado de la pantalla.')),
     h('div', { class: 'setup-grid' },
-      h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Unidad'), FIELDS.slice(0, 3).map(row)),
+      h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Unidad'), FIELDS.slice(0, 3).map(row), serviceRow(ctx, root)),
       h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'PIN de acceso'), FIELDS.slice(3).map(row))),
     h('div', { class: 'save-bar' }, submit,
       view.summary ? h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'setup-error' } }, view.summary) : null));
+}
+
+// The service area the kiosk's responses are recorded under: chosen, never assumed
+// (a kiosk in Urgencias must not count as Consulta externa). More areas: IT settings.
+function serviceRow(ctx, root) {
+  const catalogue = (view.info && view.info.serviceCatalogue) || [];
+  const error = view.errors.service;
+  return h('div', { class: `setting-row${error ? ' has-error' : ''}` },
+    h('div', { class: 'setting-label', id: 'setup-service-label' }, h('span', {}, 'Servicio donde está este quiosco'),
+      h('small', {}, 'Las respuestas se registran con este servicio. Después, Informática puede agregar otros.')),
+    h('div', { class: 'chips', role: 'group', 'aria-labelledby': 'setup-service-label', dataset: { testid: 'setup-service' } },
+      catalogue.map((area, i) => h('button', {
+        type: 'button', class: `chip${view.values.service === area ? ' is-on' : ''}`,
+        'aria-pressed': String(view.values.service === area), dataset: { testid: `setup-service-${i}` },
+        onclick: () => { view.values.service = area; delete view.errors.service; paint(ctx, root); },
+      }, area))),
+    error ? h('p', { class: 'field-error', role: 'alert', dataset: { testid: 'setup-error-service' } }, error) : null);
 }
 
 // A kiosk that was set up and lost its database with no usable identity copy: Rust refuses the
@@ -84,6 +101,7 @@ function validate(v) {
   const clues = (v.clues || '').trim().toUpperCase();
   if (!CLUES_RE.test(clues)) e.clues = `CLUES no válida. ${SETTINGS['unit.clues'].rule}`;
   if (!(v.name || '').trim()) e.name = 'Escriba el nombre de la unidad.';
+  if (!v.service) e.service = 'Elija el servicio donde está este quiosco.';
   if (!PIN_RE.test(v.staffPin || '')) e.staffPin = 'El PIN debe tener de 4 a 8 números.';
   else if (v.staffPin !== v.staffPin2) e.staffPin2 = 'Los dos PIN del personal no son iguales.';
   if (!PIN_RE.test(v.itPin || '')) e.itPin = 'El PIN debe tener de 4 a 8 números.';
@@ -94,7 +112,7 @@ function validate(v) {
 
 /** Which field a Rust error is about, from its code and details (the PIN rules name no role). */
 function fieldOf(err) {
-  const byKey = { 'unit.clues': 'clues', 'unit.name': 'name', 'kiosk.label': 'label' };
+  const byKey = { 'unit.clues': 'clues', 'unit.name': 'name', 'kiosk.label': 'label', 'service.areas': 'service', 'service.default': 'service' };
   if (err.code === 'pin_in_use') return 'itPin';
   return byKey[errorKey(err)] || null;
 }
@@ -103,7 +121,7 @@ async function send(ctx, root) {
   if (view.busy) return;
   const v = view.values;
   view.errors = validate(v);
-  const first = FIELDS.find(([id]) => view.errors[id]);
+  const first = [...FIELDS.slice(0, 3), ['service', '', 'Servicio'], ...FIELDS.slice(3)].find(([id]) => view.errors[id]);
   view.summary = first ? `Revise: ${first[2]}. ${view.errors[first[0]]}` : null;
   if (first) {
     paint(ctx, root);
@@ -115,6 +133,7 @@ async function send(ctx, root) {
   try {
     await ipc.completeSetup({
       unitClues: v.clues.trim().toUpperCase(), unitName: v.name.trim(), kioskLabel: (v.label || '').trim(),
+      serviceArea: v.service,
       staffPin: v.staffPin, itPin: v.itPin,
     });
     view.done = true;

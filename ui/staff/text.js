@@ -24,6 +24,10 @@ export const SETTINGS = {
     choices: [['keep', 'Conservar'], ['discard', 'Descartar']], rule: 'Conservar o Descartar.' },
   'sync.retention_days': { label: 'Días que se guardan las respuestas ya enviadas', kind: 'number', layout: 'numeric', max: 4, rule: 'Un número de 1 a 3650.' },
   'staff.session_minutes': { label: 'Minutos de sesión del personal', kind: 'number', layout: 'numeric', max: 2, rule: 'Un número de 1 a 30.' },
+  'privacy.notice': { label: 'Aviso de privacidad simplificado (vacío: el texto del IMSS)', kind: 'text', max: 1500,
+    rule: 'Hasta 1500 caracteres, en un solo párrafo.' },
+  'privacy.url': { label: 'Dirección del aviso de privacidad integral (código QR)', kind: 'text', max: 300,
+    rule: 'Debe empezar con https:// (hasta 300 caracteres).' },
 };
 
 export const SETTING_GROUPS = [
@@ -31,6 +35,7 @@ export const SETTING_GROUPS = [
   ['Servicios', ['service.areas', 'service.default']],
   ['Encuesta', ['survey.idle_seconds', 'survey.idle_prompt_seconds', 'survey.thanks_seconds', 'survey.min_interval_seconds', 'survey.abandoned']],
   ['Sincronización', ['sync.endpoint', 'sync.token', 'sync.retention_days', 'staff.session_minutes']],
+  ['Privacidad', ['privacy.notice', 'privacy.url']],
 ];
 
 /** Setting key an `invalid_setting` / `unknown_setting` error is about (from its details). */

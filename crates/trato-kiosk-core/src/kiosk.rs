@@ -43,6 +43,22 @@ pub struct Bootstrap {
     pub unit_name: String,
     pub service_area: String,
     pub demo: bool,
+    /// The institution's simplified privacy notice; empty: the UI's own.
+    pub privacy_notice: String,
+    pub privacy_url: String,
+    /// `privacy_url` as a QR code, drawn here so the screen needs no network.
+    pub privacy_qr: Option<crate::privacy_qr::QrSvg>,
+}
+
+/// A survey started by tapping a face on the attract screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceStart {
+    pub response_id: Uuid,
+    /// Whether the tapped face counts as the headline answer. A face tapped
+    /// sooner than `survey.min_interval_seconds` after the previous face tap
+    /// or completed response does not: the patient answers it again on screen.
+    pub answer_kept: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,6 +96,8 @@ pub struct Kiosk {
     pub(crate) settings: KioskSettings,
     pub(crate) survey: SurveyDefinition,
     session: Option<Session>,
+    /// When a face on the attract screen last started a survey (anti-stuffing).
+    last_face_start: Option<DateTime<Utc>>,
     pub(crate) clock: Arc<dyn Clock>,
     open_report: OpenReport,
     /// Staff sessions: in memory, so a restart logs everyone out.
@@ -105,6 +123,7 @@ impl Kiosk {
             settings,
             survey,
             session: None,
+            last_face_start: None,
             clock,
             open_report,
             staff_sessions: crate::staff::Sessions::default(),
@@ -195,6 +214,9 @@ impl Kiosk {
             unit_name: self.settings.unit_name.clone(),
             service_area: self.settings.service_default.clone(),
             demo: self.settings.demo,
+            privacy_notice: self.settings.privacy_notice.clone(),
+            privacy_url: self.settings.privacy_url.clone(),
+            privacy_qr: crate::privacy_qr::qr_svg(&self.settings.privacy_url),
         }
     }
 
@@ -208,6 +230,41 @@ impl Kiosk {
             progress: None,
         });
         Ok(self.session.as_ref().map(|s| s.id).unwrap_or_default())
+    }
+
+    /// A patient tapped a face of the headline question on the attract
+    /// screen: the survey starts with that answer, unless the tap came too
+    /// soon after the previous face tap or completed response (then the
+    /// survey starts with nothing answered). The UI sends the answer again
+    /// with the others on submit or abandon, where it is checked as usual.
+    pub fn start_from_face(
+        &mut self,
+        language: &str,
+        answer: &Answer,
+    ) -> Result<FaceStart, KioskError> {
+        self.check_language(language)?;
+        let headline = self.survey.headline_question().map(|q| q.id.as_str());
+        if headline != Some(answer.question.as_str()) {
+            return Err(KioskError::NotHeadline(answer.question.clone()));
+        }
+        self.survey.check_answers(
+            language,
+            std::slice::from_ref(answer),
+            Completeness::Partial,
+        )?;
+        let now = self.clock.now();
+        let previous = self.store.last_completed_at()?.max(self.last_face_start);
+        let answer_kept = !previous.is_some_and(|last| self.too_soon(last, now));
+        self.last_face_start = Some(now);
+        let response_id = self.start_survey(language)?;
+        Ok(FaceStart {
+            response_id,
+            answer_kept,
+        })
+    }
+
+    fn too_soon(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        (now - last).num_milliseconds() < i64::from(self.settings.min_interval_seconds) * 1000
     }
 
     /// The patient submitted. Stored durably before this returns `Ok`;
@@ -229,9 +286,10 @@ impl Kiosk {
             .survey
             .check_answers(language, answers, Completeness::Complete)?;
         let now = self.clock.now();
-        let too_soon = self.store.last_completed_at()?.is_some_and(|last| {
-            (now - last).num_milliseconds() < i64::from(self.settings.min_interval_seconds) * 1000
-        });
+        let too_soon = self
+            .store
+            .last_completed_at()?
+            .is_some_and(|last| self.too_soon(last, now));
         let (status, flag_reason) = if too_soon {
             (ResponseStatus::Flagged, Some(FlagReason::TooSoon))
         } else {
@@ -246,7 +304,7 @@ impl Kiosk {
         })
     }
 
-    /// The idle reset ended the survey with what was answered so far.
+    /// The idle reset, or the patient's "Salir", ended the survey with what was answered so far.
     pub fn abandon(
         &mut self,
         id: Uuid,

@@ -11,6 +11,7 @@ mod error_code;
 pub mod export;
 pub mod kiosk;
 pub mod overview;
+pub mod privacy_qr;
 pub mod settings;
 pub mod staff;
 pub mod store;
@@ -18,7 +19,7 @@ pub mod survey_catalog;
 pub mod sync;
 
 pub use error_code::ErrorCode;
-pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted, WriteFailure};
+pub use kiosk::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted, WriteFailure};
 pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};
 pub use staff::{Admin, AuthError, PinError, Role, StaffSession};
 pub use store::{Store, StoreError};
@@ -36,6 +37,8 @@ pub enum KioskError {
     Survey(#[from] trato_domain::SurveyError),
     #[error("the answers do not fit the survey: {0}")]
     Answers(#[from] trato_domain::AnswerError),
+    #[error("question `{0}` is not the survey's headline question")]
+    NotHeadline(String),
     #[error("no survey {0} is in progress on this kiosk")]
     NoSession(Uuid),
     #[error(transparent)]
@@ -63,7 +66,7 @@ impl KioskError {
             Self::Settings(SettingsError::Store(e)) if e.is_disk_full() => ErrorCode::StorageFull,
             Self::Settings(SettingsError::Store(_)) => ErrorCode::Storage,
             Self::Survey(_) => ErrorCode::InvalidSurvey,
-            Self::Answers(_) => ErrorCode::InvalidAnswers,
+            Self::Answers(_) | Self::NotHeadline(_) => ErrorCode::InvalidAnswers,
             Self::NoSession(_) => ErrorCode::NoSession,
             Self::DataDir(_) => ErrorCode::DataDir,
             Self::Settings(SettingsError::Toml(_)) => ErrorCode::InvalidConfigFile,

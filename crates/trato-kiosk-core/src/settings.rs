@@ -68,7 +68,12 @@ pub const KEYS: &[&str] = &[
     "survey.abandoned",
     "survey.active_id",
     "survey.active_version",
+    "privacy.notice",
+    "privacy.url",
 ];
+
+/// Where the full privacy notice is published (the QR code on the notice).
+pub const DEFAULT_PRIVACY_URL: &str = "https://www.imss.gob.mx/privacidad";
 
 /// Keys whose value is a secret: never printed or logged in full.
 pub const SECRET_KEYS: &[&str] = &["sync.token"];
@@ -113,6 +118,11 @@ pub struct KioskSettings {
     pub survey_version: u32,
     /// A demo kiosk marks itself so on the staff screen and in exports.
     pub demo: bool,
+    /// The institution's simplified privacy notice; empty shows the built-in
+    /// one in the patient's language.
+    pub privacy_notice: String,
+    /// The full notice's address, shown as a QR code beside the simplified one.
+    pub privacy_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +178,8 @@ impl KioskSettings {
             survey_id: crate::survey_catalog::DEFAULT_SURVEY_ID.to_owned(),
             survey_version: crate::survey_catalog::DEFAULT_SURVEY_VERSION,
             demo: false,
+            privacy_notice: String::new(),
+            privacy_url: DEFAULT_PRIVACY_URL.to_owned(),
         }
     }
 
@@ -385,6 +397,14 @@ impl KioskSettings {
                     _ => return Err(invalid("`true` or `false`")),
                 }
             }
+            "privacy.notice" => {
+                self.privacy_notice = bounded_text(value, 1500)
+                    .ok_or_else(|| invalid("at most 1500 characters on one paragraph"))?
+            }
+            "privacy.url" => {
+                self.privacy_url = parse_public_url(value)
+                    .ok_or_else(|| invalid("an https:// address of at most 300 characters"))?
+            }
             _ => return Err(SettingsError::UnknownKey(key.to_owned())),
         }
         Ok(())
@@ -444,6 +464,8 @@ impl KioskSettings {
             "survey.abandoned" => self.abandoned.to_string(),
             "survey.active_id" => self.survey_id.clone(),
             "survey.active_version" => self.survey_version.to_string(),
+            "privacy.notice" => self.privacy_notice.clone(),
+            "privacy.url" => self.privacy_url.clone(),
             _ => String::new(),
         }
     }
@@ -693,6 +715,16 @@ fn parse_endpoint(value: &str) -> Result<String, String> {
 }
 
 /// Trimmed text without control characters, at most `max` characters.
+/// An https address people can open on their phone: no spaces, bounded.
+fn parse_public_url(value: &str) -> Option<String> {
+    let value = value.trim();
+    let rest = value.strip_prefix("https://")?;
+    let ok = !rest.is_empty()
+        && value.len() <= 300
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then(|| value.to_owned())
+}
+
 fn bounded_text(value: &str, max: usize) -> Option<String> {
     let value = value.trim();
     (value.chars().count() <= max && !value.chars().any(char::is_control)).then(|| value.to_owned())

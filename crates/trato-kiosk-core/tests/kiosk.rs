@@ -254,3 +254,73 @@ fn bad_settings_change_nothing() {
         "unknown_setting"
     );
 }
+
+#[test]
+fn a_face_tapped_on_the_attract_screen_starts_the_survey_with_that_answer() {
+    let (_dir, mut kiosk, clock) = kiosk();
+    kiosk
+        .update_settings(&[("survey.min_interval_seconds", "10")])
+        .unwrap();
+    let started = kiosk.start_from_face("es", &choice("trato", "2")).unwrap();
+    assert!(started.answer_kept);
+    // Walked away after the tap: an abandoned response with that answer.
+    let abandoned = kiosk
+        .abandon(started.response_id, "es", &[choice("trato", "2")])
+        .unwrap();
+    assert!(abandoned.kept);
+    let stored = kiosk
+        .store()
+        .response(started.response_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, ResponseStatus::Abandoned);
+    assert_eq!(stored.answers, vec![choice("trato", "2")]);
+
+    // A second face within the interval starts a survey without the answer.
+    clock.advance(Duration::seconds(3));
+    let again = kiosk.start_from_face("es", &choice("trato", "1")).unwrap();
+    assert!(!again.answer_kept);
+    kiosk.abandon(again.response_id, "es", &[]).unwrap();
+    // Each tap restarts the interval: tapping faces one after another never counts.
+    clock.advance(Duration::seconds(8));
+    assert!(
+        !kiosk
+            .start_from_face("es", &choice("trato", "1"))
+            .unwrap()
+            .answer_kept
+    );
+    clock.advance(Duration::seconds(11));
+    assert!(
+        kiosk
+            .start_from_face("es", &choice("trato", "4"))
+            .unwrap()
+            .answer_kept
+    );
+}
+
+#[test]
+fn a_face_tap_soon_after_a_completed_survey_does_not_count() {
+    let (_dir, mut kiosk, clock) = kiosk();
+    kiosk
+        .update_settings(&[("survey.min_interval_seconds", "10")])
+        .unwrap();
+    let id = kiosk.start_survey("es").unwrap();
+    kiosk.submit(id, "es", &complete_answers()).unwrap();
+    clock.advance(Duration::seconds(2));
+    let started = kiosk.start_from_face("es", &choice("trato", "5")).unwrap();
+    assert!(!started.answer_kept);
+}
+
+#[test]
+fn only_the_headline_question_can_be_answered_from_the_attract_screen() {
+    let (_dir, mut kiosk, _clock) = kiosk();
+    let error = kiosk
+        .start_from_face("es", &choice("saludo", "si"))
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_answers");
+    let error = kiosk
+        .start_from_face("es", &choice("trato", "9"))
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_answers");
+    assert!(!kiosk.survey_in_progress());
+}

@@ -148,6 +148,22 @@ fn every_setting_accepts_good_values_and_refuses_bad_ones() {
             vec!["1".into(), "7".into()],
             vec!["0".into(), "v2".into()],
         ),
+        (
+            "privacy.notice",
+            vec!["".into(), "El IMSS es responsable de sus datos.".into()],
+            vec!["x".repeat(1501), "dos\nlíneas".into()],
+        ),
+        (
+            "privacy.url",
+            vec!["https://www.imss.gob.mx/privacidad".into()],
+            vec![
+                "".into(),
+                "http://imss.gob.mx".into(),
+                "https://".into(),
+                "https://a b".into(),
+                format!("https://{}", "a".repeat(300)),
+            ],
+        ),
     ];
     let covered: Vec<&str> = cases.iter().map(|(k, _, _)| *k).collect();
     for key in KEYS {
