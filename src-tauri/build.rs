@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "start_survey",
     "submit_response",
     "abandon_response",
+    "record_progress",
     "open_staff",
     "staff_pad_state",
     "staff_login",

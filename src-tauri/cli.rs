@@ -12,6 +12,7 @@ use anyhow::{bail, Context as _};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use trato_domain::SurveyDefinition;
+use trato_kiosk_core::config_files::{self, ConfigFile};
 use trato_kiosk_core::export::{self, ExportFormat, ExportRequest};
 use trato_kiosk_core::staff::{DEMO_IT_PIN, DEMO_STAFF_PIN};
 use trato_kiosk_core::sync::{SyncError, SyncOptions, Syncer};
@@ -93,8 +94,16 @@ pub enum ConfigCommand {
     },
     /// Set one setting, e.g. `config set unit.clues DFIMS000020`
     Set { key: String, value: String },
-    /// Apply every setting in a TOML file, all or none
-    Import { file: PathBuf },
+    /// Apply every setting in one or more TOML files, all or none; a key in a
+    /// later file replaces it in an earlier one (the fleet's file, then this kiosk's)
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Do nothing if these files are the ones last imported with this flag
+        /// (the service imports at every start; changes made on screen stand)
+        #[arg(long)]
+        if_changed: bool,
+    },
     /// Print the settings as TOML (for `config import` on another kiosk)
     Export {
         /// Include the sync token in clear
@@ -114,9 +123,9 @@ pub enum PinCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SurveyCommand {
-    /// Check a survey file and list every problem with its path
+    /// Check a survey file (.json, or an XLSForm .xlsx) and list every problem with its path or cell
     Validate { file: PathBuf },
-    /// Install a survey file and make it active (earlier responses keep their version)
+    /// Install a survey file (.json or .xlsx) and make it active (earlier responses keep their version)
     Install { file: PathBuf },
 }
 
@@ -165,6 +174,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let _lock = data_dir::InstanceLock::acquire(&dir)?;
     let mut kiosk = open_kiosk(&dir, cli.demo)?;
+    if let Command::Config(ConfigCommand::Import { files, if_changed }) = &command {
+        return import_config(&mut kiosk, &dir, files, *if_changed);
+    }
     match command {
         Command::Run { window_size } => {
             tracing::info!(data_dir = %dir.display(), "starting the kiosk");
@@ -280,21 +292,52 @@ fn run_config(kiosk: &mut Kiosk, command: ConfigCommand) -> anyhow::Result<()> {
                 eprintln!("{key}: actualizado");
             }
         }
-        ConfigCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let changed = kiosk.admin_cli().import_toml(&text)?;
-            eprintln!(
-                "{} ajuste(s) cambiado(s): {}",
-                changed.len(),
-                changed.join(", ")
-            );
-        }
+        ConfigCommand::Import { .. } => unreachable!("handled in run"),
         ConfigCommand::Export { with_secrets } => {
             print!("{}", kiosk.admin_cli().export_toml(with_secrets)?);
         }
     }
     Ok(())
+}
+
+/// `config import`: the files merged key by key, applied all or none; with
+/// `if_changed`, skipped when they are the files last imported that way.
+fn import_config(
+    kiosk: &mut Kiosk,
+    dir: &Path,
+    paths: &[PathBuf],
+    if_changed: bool,
+) -> anyhow::Result<ExitCode> {
+    let files = paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(ConfigFile {
+                path: path.clone(),
+                text,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if if_changed && !config_files::changed_since_last_import(dir, &files) {
+        eprintln!("configuración sin cambios desde la última importación");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pairs = config_files::merged_pairs(&files)?;
+    let borrowed: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let changed = kiosk.admin_cli().update_settings(&borrowed)?;
+    if if_changed {
+        config_files::record_import(dir, &files)?;
+    }
+    eprintln!(
+        "{} ajuste(s) cambiado(s): {}",
+        changed.len(),
+        changed.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The new PIN, from the first line of standard input: never an argument
@@ -314,11 +357,10 @@ fn read_pin() -> anyhow::Result<String> {
     Ok(pin)
 }
 
+/// A survey file: an XLSForm `.xlsx` or the JSON document. On error, every
+/// problem (with its cell or path) is in the message.
 fn load_survey(file: &Path) -> anyhow::Result<SurveyDefinition> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    SurveyDefinition::from_json(&text)
-        .with_context(|| format!("{} is not a valid survey", file.display()))
+    Ok(trato_xlsform::load_survey_file(file)?)
 }
 
 fn validate_survey(file: &Path) -> anyhow::Result<ExitCode> {

@@ -79,6 +79,30 @@ impl KioskState {
         let _ = self.sync.set(handle);
     }
 
+    /// Ends the survey on screen, if any, with the answers Rust kept (the
+    /// page or the app is going away). Returns whether a response was stored.
+    pub fn abandon_in_progress(&self) -> bool {
+        let abandoned = match self.kiosk.lock() {
+            Ok(mut kiosk) => kiosk.abandon_in_progress(),
+            // A panic mid-call poisoned the lock; the kiosk itself is intact.
+            Err(poisoned) => poisoned.into_inner().abandon_in_progress(),
+        };
+        match abandoned {
+            Ok(Some(a)) => {
+                if a.kept {
+                    self.response_stored();
+                }
+                tracing::info!(kept = a.kept, "survey in progress ended as abandoned");
+                a.kept
+            }
+            Ok(None) => false,
+            Err(error) => {
+                tracing::error!(%error, "cannot store the survey in progress");
+                false
+            }
+        }
+    }
+
     /// The running sync task, if it started.
     pub fn sync(&self) -> Option<&SyncHandle> {
         self.sync.get()
@@ -151,6 +175,20 @@ pub async fn abandon_response(
         state.response_stored();
     }
     Ok(abandoned)
+}
+
+/// The answers so far, after each answer: Rust keeps them so a survey cut
+/// short by SIGTERM or a dead page is stored as abandoned.
+#[tauri::command]
+pub async fn record_progress(
+    state: State<'_, KioskState>,
+    response_id: Uuid,
+    language: String,
+    answers: Vec<Answer>,
+) -> Result<(), IpcError> {
+    Ok(state
+        .lock()?
+        .record_progress(response_id, &language, &answers)?)
 }
 
 /// The hidden staff gesture: opens the staff window (PIN pad) above the

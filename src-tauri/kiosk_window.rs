@@ -4,7 +4,7 @@
 
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
-pub use platform::choose_renderer;
+pub use platform::{choose_renderer, watch_web_process};
 
 pub const MAIN_WINDOW: &str = "main";
 /// The staff tools (and the first-run setup): a window of its own, so the
@@ -164,6 +164,39 @@ mod platform {
             tracing::error!(%error, "could not harden the kiosk web view");
         }
     }
+
+    /// A web process that dies (crash, out of memory, killed) or stops
+    /// responding takes the page with it: `on_lost` ends the survey on
+    /// screen with the answers Rust kept, and the page loads again on its
+    /// attract screen. A hung process is ended first (WebKit reports it
+    /// unresponsive after about 3 s), which makes it a dead one.
+    pub fn watch_web_process<R: Runtime>(
+        window: &WebviewWindow<R>,
+        on_lost: impl Fn() + Send + 'static,
+    ) {
+        let result = window.with_webview(move |webview| {
+            use webkit2gtk::WebViewExt;
+
+            let view = webview.inner();
+            view.connect_web_process_terminated(move |view, reason| {
+                tracing::error!(
+                    ?reason,
+                    "the survey page's web process ended: loading it again"
+                );
+                on_lost();
+                view.reload();
+            });
+            view.connect_is_web_process_responsive_notify(|view| {
+                if !view.is_web_process_responsive() {
+                    tracing::error!("the survey page stopped responding: restarting it");
+                    view.terminate_web_process();
+                }
+            });
+        });
+        if let Err(error) = result {
+            tracing::error!(%error, "cannot watch the survey page's web process");
+        }
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -178,4 +211,11 @@ mod platform {
     /// WebView2 and WKWebView honour `zoom_hotkeys_enabled(false)` and the
     /// page's own handlers; nothing more is needed here yet.
     pub fn harden<R: Runtime>(_window: &WebviewWindow<R>) {}
+
+    /// Not watched on these platforms yet: a dead page stays until restart.
+    pub fn watch_web_process<R: Runtime>(
+        _window: &WebviewWindow<R>,
+        _on_lost: impl Fn() + Send + 'static,
+    ) {
+    }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 mod commands;
 mod ipc_error;
 mod kiosk_window;
+mod shutdown;
 mod staff_commands;
 
 use tauri::{Builder, Manager, Runtime};
@@ -35,6 +36,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan
             commands::start_survey,
             commands::submit_response,
             commands::abandon_response,
+            commands::record_progress,
             commands::open_staff,
             // The staff window (capability `staff`).
             staff_commands::staff_pad_state,
@@ -72,8 +74,14 @@ pub fn run(kiosk: Kiosk, plan: WindowPlan) -> anyhow::Result<()> {
                         }
                     }
                 }));
+            #[cfg(unix)]
+            shutdown::exit_on_sigterm(app.handle().clone());
             if configured {
-                kiosk_window::open_survey(app.handle(), plan)?;
+                let window = kiosk_window::open_survey(app.handle(), plan)?;
+                let handle = app.handle().clone();
+                kiosk_window::watch_web_process(&window, move || {
+                    handle.state::<KioskState>().abandon_in_progress();
+                });
             } else {
                 tracing::warn!("this kiosk is not configured yet: showing the setup screen");
                 kiosk_window::open_staff(app.handle(), plan, true)?;

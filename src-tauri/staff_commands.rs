@@ -8,7 +8,7 @@ use chrono::{Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use trato_kiosk_core::destinations::{self, Destination};
-use trato_kiosk_core::export::{self, ExportFormat, ExportRequest, Progress};
+use trato_kiosk_core::export::{self, ExportError, ExportFormat, ExportRequest, Progress};
 use trato_kiosk_core::overview::StaffOverview;
 use trato_kiosk_core::staff::{AuditEntry, SetupStatus};
 use trato_kiosk_core::{settings, KioskError, Role};
@@ -139,8 +139,8 @@ struct ExportFinishedEvent {
 #[serde(rename_all = "camelCase")]
 struct ExportFailedEvent {
     job_id: u64,
-    code: &'static str,
-    message: String,
+    #[serde(flatten)]
+    error: IpcError,
 }
 
 #[derive(Debug, Serialize)]
@@ -163,9 +163,12 @@ pub async fn staff_export<R: Runtime>(
     format: FormatArg,
     destination: PathBuf,
 ) -> Result<ExportStarted, IpcError> {
-    let (db, settings, job_id) = {
+    let (db, settings, job_id, destination) = {
         let mut kiosk = state.lock()?;
         let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
+        let destination = destinations::listed(&destination, &admin.kiosk().exports_dir())
+            .ok_or_else(|| KioskError::from(ExportError::NotListed(destination)))?
+            .path;
         let detail = format!("{from}..{to} {format:?} -> {}", destination.display());
         admin.record_export(&detail)?;
         let kiosk = admin.kiosk();
@@ -173,6 +176,7 @@ pub async fn staff_export<R: Runtime>(
             kiosk.store().path().to_owned(),
             kiosk.settings().clone(),
             state.next_job(),
+            destination,
         )
     };
     let format = match format {
@@ -206,7 +210,7 @@ pub async fn staff_export<R: Runtime>(
                 }
                 Err(error) => {
                     tracing::error!(%error, "export failed");
-                    let event = ExportFailedEvent { job_id, code: error.code(), message: error.to_string() };
+                    let event = ExportFailedEvent { job_id, error: KioskError::from(error).into() };
                     let _ = app.emit_to(STAFF_WINDOW, "export-failed", event);
                 }
             }
@@ -235,11 +239,10 @@ pub async fn staff_sync_now(
             sync.sync_now();
             Ok(SyncStarted { started: true })
         }
-        None => Err(IpcError {
-            code: "not_available",
-            message: "La sincronización no pudo iniciarse en este quiosco; revise el registro."
-                .into(),
-        }),
+        None => Err(IpcError::new(
+            trato_kiosk_core::ErrorCode::NotAvailable,
+            "the sync task did not start on this kiosk; see the log",
+        )),
     }
 }
 

@@ -145,6 +145,57 @@ fn config_import_applies_all_or_nothing() {
     assert_eq!(config_json(other.path())["unit.name"], "HGR 46 Guadalajara");
 }
 
+/// The service's start-up import: a fleet file and this kiosk's own file,
+/// applied only when either changed, so a change made on screen stands
+/// until IT changes a file.
+#[test]
+fn config_import_if_changed_merges_fleet_and_own_file_and_keeps_screen_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("kiosk.toml");
+    let own = dir.path().join("local.toml");
+    std::fs::write(
+        &fleet,
+        "[unit]\nclues = \"JCIMS000301\"\nname = \"HGR 46\"\n[survey]\nidle_seconds = 60\n",
+    )
+    .unwrap();
+    std::fs::write(&own, "[unit]\nname = \"HGR 46 Urgencias\"\n").unwrap();
+    let import = |dir: &Path| {
+        kiosk(
+            dir,
+            &[
+                "config",
+                "import",
+                "--if-changed",
+                fleet.to_str().unwrap(),
+                own.to_str().unwrap(),
+            ],
+        )
+    };
+    ok(&import(dir.path()));
+    let config = config_json(dir.path());
+    assert_eq!(config["unit.clues"], "JCIMS000301");
+    assert_eq!(config["unit.name"], "HGR 46 Urgencias");
+
+    // Changed on screen (here by `config set`), the files unchanged: it stands.
+    ok(&kiosk(
+        dir.path(),
+        &["config", "set", "survey.idle_seconds", "90"],
+    ));
+    ok(&import(dir.path()));
+    assert_eq!(config_json(dir.path())["survey.idle_seconds"], "90");
+
+    // The fleet file changes: imported again.
+    std::fs::write(
+        &fleet,
+        "[unit]\nclues = \"JCIMS000301\"\nname = \"HGR 46\"\n[survey]\nidle_seconds = 75\n",
+    )
+    .unwrap();
+    ok(&import(dir.path()));
+    let config = config_json(dir.path());
+    assert_eq!(config["survey.idle_seconds"], "75");
+    assert_eq!(config["unit.name"], "HGR 46 Urgencias");
+}
+
 #[test]
 fn pins_are_read_from_stdin_and_never_printed() {
     let dir = tempfile::tempdir().unwrap();
@@ -279,6 +330,7 @@ fn export_writes_a_csv_and_an_xlsx_and_refuses_a_backwards_period() {
         .unwrap();
         k.submit(id, "es", &answers).unwrap();
     }
+    std::fs::create_dir_all(dir.path().join("exportaciones")).unwrap();
     let today_csv = ok(&kiosk(
         dir.path(),
         &[
@@ -290,11 +342,16 @@ fn export_writes_a_csv_and_an_xlsx_and_refuses_a_backwards_period() {
             "--format",
             "csv",
             "--out",
-            dir.path().join("hoy.csv").to_str().unwrap(),
+            dir.path()
+                .join("exportaciones")
+                .join("hoy.csv")
+                .to_str()
+                .unwrap(),
         ],
     ));
     assert!(today_csv.contains("(1 respuestas)"), "{today_csv}");
-    let mut reader = csv::Reader::from_path(dir.path().join("hoy.csv")).unwrap();
+    let mut reader =
+        csv::Reader::from_path(dir.path().join("exportaciones").join("hoy.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert!(

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use trato_kiosk_core::Kiosk;
 
 struct Harness {
@@ -183,22 +183,60 @@ fn abandon_keeps_partial_answers() {
     );
 }
 
+/// What SIGTERM and a dead page do: the answers Rust kept are stored as
+/// abandoned, without the page's help.
+#[test]
+fn the_answers_so_far_are_kept_in_rust_and_stored_when_the_page_goes_away() {
+    let h = harness();
+    let state = || h._app.state::<trato_kiosk::KioskState>();
+    assert!(!state().abandon_in_progress(), "no survey open yet");
+    let started = invoke(&h.main, "start_survey", json!({"language": "es"})).unwrap();
+    invoke(
+        &h.main,
+        "record_progress",
+        json!({"responseId": started["responseId"], "language": "es", "answers": [{"question": "trato", "codes": ["4"]}]}),
+    )
+    .unwrap();
+    // A bad answer is refused and does not replace the ones kept.
+    let error = invoke(
+        &h.main,
+        "record_progress",
+        json!({"responseId": started["responseId"], "language": "es", "answers": [{"question": "trato", "codes": ["7"]}]}),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "invalid_answers");
+    assert_eq!(count(&h.db, "SELECT COUNT(*) FROM responses"), 0);
+
+    assert!(state().abandon_in_progress());
+    assert_eq!(
+        count(
+            &h.db,
+            "SELECT COUNT(*) FROM responses WHERE status = 'abandoned'"
+        ),
+        1
+    );
+    // The survey is over: the page's own abandon later stores nothing new.
+    assert!(!state().abandon_in_progress());
+}
+
 const SURVEY_COMMANDS: &[&str] = &[
     "kiosk_bootstrap",
     "start_survey",
     "submit_response",
     "abandon_response",
+    "record_progress",
     "open_staff",
 ];
 
 /// Every staff command with arguments that would succeed for IT.
-fn admin_calls(token: &str) -> Vec<(&'static str, Value)> {
+fn admin_calls(h: &Harness, token: &str) -> Vec<(&'static str, Value)> {
+    let exports = h.db.parent().unwrap().join("exportaciones");
     vec![
         ("staff_overview", json!({"token": token})),
         ("staff_export_destinations", json!({"token": token})),
         (
             "staff_export",
-            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "service": null, "format": "csv", "destination": std::env::temp_dir()}),
+            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "service": null, "format": "csv", "destination": exports}),
         ),
         ("staff_sync_now", json!({"token": token})),
         ("staff_settings", json!({"token": token})),
@@ -232,7 +270,7 @@ fn login(h: &Harness, pin: &str) -> String {
 #[test]
 fn a_window_without_a_capability_reaches_no_command() {
     let h = harness();
-    let admin = admin_calls("x");
+    let admin = admin_calls(&h, "x");
     let all = SURVEY_COMMANDS
         .iter()
         .chain(STAFF_WINDOW_COMMANDS)
@@ -247,7 +285,7 @@ fn a_window_without_a_capability_reaches_no_command() {
 fn the_survey_window_cannot_call_any_staff_command_even_with_a_valid_session() {
     let h = harness();
     let token = login(&h, IT_PIN);
-    for (cmd, args) in admin_calls(&token) {
+    for (cmd, args) in admin_calls(&h, &token) {
         let error = invoke(&h.main, cmd, args).unwrap_err();
         assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
     }
@@ -266,7 +304,7 @@ fn the_survey_window_cannot_call_any_staff_command_even_with_a_valid_session() {
 fn every_admin_command_refuses_a_missing_or_forged_session() {
     let h = harness();
     for token in ["", "forged-token", &"0".repeat(64)] {
-        for (cmd, args) in admin_calls(token) {
+        for (cmd, args) in admin_calls(&h, token) {
             let error = invoke(&h.staff, cmd, args).unwrap_err();
             assert_eq!(error["code"], "unauthorized", "{cmd}: {error}");
         }
@@ -277,7 +315,7 @@ fn every_admin_command_refuses_a_missing_or_forged_session() {
 fn the_staff_role_is_refused_it_commands_in_rust() {
     let h = harness();
     let token = login(&h, STAFF_PIN);
-    for (cmd, args) in admin_calls(&token) {
+    for (cmd, args) in admin_calls(&h, &token) {
         let result = invoke(&h.staff, cmd, args);
         match cmd {
             "staff_settings" | "staff_update_settings" | "staff_set_pin" | "leave_kiosk_mode" => {
@@ -313,7 +351,7 @@ fn it_changes_the_unit_and_every_step_is_audited() {
     )
     .unwrap_err();
     assert_eq!(error["code"], "invalid_setting");
-    assert!(error["message"].as_str().unwrap().contains("unit.clues"));
+    assert_eq!(error["details"]["setting"], "unit.clues");
     let settings = invoke(&h.staff, "staff_settings", json!({"token": token})).unwrap();
     assert_eq!(settings["values"]["unit.clues"], "NLIMS000315");
     let audit = invoke(&h.staff, "staff_audit", json!({"token": token})).unwrap();
@@ -338,6 +376,10 @@ fn five_wrong_pins_lock_the_pad() {
             error["code"] == expected || (attempt == 5 && error["code"] == "wrong_pin"),
             "{attempt}: {error}"
         );
+        if error["code"] == "wrong_pin" {
+            // What the PIN pad shows, typed: never read out of the message.
+            assert_eq!(error["details"]["attempts_left"], 5 - attempt, "{error}");
+        }
     }
     let pad = invoke(&h.staff, "staff_pad_state", json!({})).unwrap();
     assert_eq!(pad["locked"], true);
@@ -345,6 +387,7 @@ fn five_wrong_pins_lock_the_pad() {
     // Even the right PIN is refused while locked.
     let error = invoke(&h.staff, "staff_login", json!({"pin": IT_PIN})).unwrap_err();
     assert_eq!(error["code"], "locked");
+    assert!(error["details"]["retry_after_seconds"].as_u64().unwrap() > 250);
 }
 
 #[test]
@@ -396,4 +439,58 @@ fn an_unknown_command_is_refused() {
     )
     .is_err());
     assert!(invoke(&h.main, "delete_everything", json!({})).is_err());
+}
+
+/// Security review: `staff_export` took any path with the lowest role, and an
+/// export over `kiosk.db` reopened the kiosk on the unauthenticated setup.
+#[test]
+fn staff_export_accepts_only_a_destination_the_kiosk_listed() {
+    let h = harness();
+    let token = login(&h, STAFF_PIN);
+    let data_dir = h.db.parent().unwrap().to_owned();
+    let outside = tempfile::tempdir().unwrap();
+    for forged in [
+        h.db.clone(),
+        data_dir.clone(),
+        data_dir.join("exportaciones").join(".."),
+        outside.path().to_owned(),
+    ] {
+        let error = invoke(
+            &h.staff,
+            "staff_export",
+            json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "format": "csv", "destination": forged}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error["code"],
+            "no_destination",
+            "{}: {error}",
+            forged.display()
+        );
+    }
+    let header = std::fs::read(&h.db).unwrap();
+    assert!(
+        header.starts_with(b"SQLite format 3\0"),
+        "kiosk.db untouched"
+    );
+
+    let listed = invoke(
+        &h.staff,
+        "staff_export_destinations",
+        json!({"token": token}),
+    )
+    .unwrap();
+    let folder = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["removable"] == false)
+        .expect("the kiosk's own folder is offered")["path"]
+        .clone();
+    invoke(
+        &h.staff,
+        "staff_export",
+        json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "format": "csv", "destination": folder}),
+    )
+    .unwrap();
 }

@@ -1,5 +1,5 @@
 //! Saves a PNG of every patient screen from the real app, so anyone can look
-//! at what a patient sees. Run with `.ci/screenshots` (both sizes), or:
+//! at what a patient sees. Run with `.ci/screenshots` (every size), or:
 //! `TRATO_SCREENSHOT_SIZE=1080x1920 xvfb-run -a -s "-screen 0 1080x1920x24"
 //!  cargo test --release --test screenshots -- --ignored`.
 //! Output: `target/screenshots/<size>/NN-<screen>.png`.
@@ -30,6 +30,24 @@ async fn screenshots_of_every_patient_screen() {
         // Let the screen finish painting and its transition settle.
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         app.screenshot(&out.join(format!("{name}.png"))).await;
+        // Nothing cut and nothing to scroll, at every size a hospital uses.
+        let outside = app
+            .js(
+                "const out = [...document.querySelectorAll('#app *')].filter((e) => {
+                   const r = e.getBoundingClientRect();
+                   return r.width > 0 && r.height > 0 && e.checkVisibility()
+                     && (r.top < -1 || r.left < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1);
+                 }).map((e) => e.dataset.testid || e.className || e.tagName);
+                 const s = document.querySelector('.screen');
+                 if (s && (s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1)) out.push('scrolls');
+                 return out.slice(0, 8);",
+            )
+            .await;
+        assert_eq!(
+            outside,
+            serde_json::json!([]),
+            "{size} {name}: outside the screen"
+        );
     };
 
     shot("01-attract").await;

@@ -7,6 +7,7 @@ import { renderAnswers } from './questions.js';
 import { face, tapIcon, infoIcon, thanksIcon } from './faces.js';
 import { createIdle } from './idle.js';
 import { installGuards, installStaffCorner } from './guards.js';
+import { errorText } from './errors.js';
 
 const AUTO_ADVANCE_MS = 350; // long enough to see the choice light up, short enough to feel instant
 const BOOT_RETRY_MS = 10000;
@@ -140,6 +141,7 @@ function questionScreen() {
     onText: (text) => { // typed in place: only the forward button needs refreshing
       if (text.length) state.answers.set(q.id, { text }); else state.answers.delete(q.id);
       forward.disabled = !canContinue(q, state.answers);
+      keepProgress();
     },
   });
 
@@ -167,6 +169,7 @@ function errorScreen() {
     infoIcon(),
     h('h1', { class: 'big-title' }, t(state.lang, 'errorTitle')),
     h('p', { class: 'lead' }, t(state.lang, body)),
+    state.error ? h('p', { class: 'error-detail', dataset: { testid: 'error-detail' } }, errorText(state.error, state.lang)) : null,
     h('button', { type: 'button', class: 'nav-btn primary wide', dataset: { testid: 'error-home' }, onclick: errorHome },
       t(state.lang, 'errorHome')));
 }
@@ -213,7 +216,7 @@ function startSurvey() {
       idle.arm();
     } catch (err) {
       console.error('start_survey failed', err.code, err.message);
-      showError('start');
+      showError('start', err);
     }
   });
 }
@@ -223,6 +226,7 @@ function pickOne(q, code) {
   if (state.busy) return;
   state.answers.set(q.id, { codes: [code] });
   pruneAnswers(survey(), state.answers);
+  keepProgress();
   render();
   const list = visible();
   if (list[list.length - 1].id === q.id) return; // last question: patient taps Enviar
@@ -241,7 +245,17 @@ function toggle(q, code) {
   const ordered = (q.options || []).map((o) => o.code).filter((c) => codes.has(c));
   if (ordered.length) state.answers.set(q.id, { codes: ordered }); else state.answers.delete(q.id);
   pruneAnswers(survey(), state.answers);
+  keepProgress();
   render();
+}
+
+/** Rust keeps the answers so far: if this page or the app goes away mid-survey,
+ *  they are stored as abandoned there (per survey.abandoned), not lost here. */
+function keepProgress() {
+  const id = state.responseId;
+  if (!id || state.submitted.has(id)) return;
+  ipc.recordProgress(id, state.lang, answersPayload(survey(), state.answers))
+    .catch((err) => console.error('record_progress failed', err.code, err.message));
 }
 
 function advanceFrom(qid) {
@@ -288,7 +302,7 @@ function submit() {
       setTimer(resetToAttract, state.config.thanksSeconds * 1000);
     } catch (err) {
       console.error('submit_response failed', err.code, err.message);
-      showError('submit');
+      showError('submit', err);
     }
   });
 }
@@ -313,10 +327,11 @@ async function abandonAndReset() {
   }
 }
 
-function showError(kind) {
+function showError(kind, err) {
   clearSurvey();
   idle.disarm();
   state.errorKind = kind;
+  state.error = err || null;
   state.screen = 'error';
   render();
   // Unattended, the kiosk returns to the start by itself.
@@ -356,7 +371,7 @@ function boot() {
     } catch (err) {
       console.error('kiosk_bootstrap failed', err.code, err.message);
       state.busy = false;
-      showError('boot');
+      showError('boot', err);
     }
   });
 }

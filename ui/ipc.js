@@ -1,4 +1,6 @@
-// The only module that talks to the Rust side. Errors are normalised to {code, message}.
+// The only module that talks to the Rust side. Errors are normalised to {code, message, details}.
+
+import { normaliseError as normalise } from './errors.js';
 
 function core() {
   const c = window.__TAURI__ && window.__TAURI__.core;
@@ -16,13 +18,6 @@ async function call(cmd, args) {
   }
 }
 
-function normalise(err) {
-  if (err && typeof err === 'object' && 'code' in err) {
-    return { code: String(err.code), message: String(err.message ?? '') };
-  }
-  return { code: 'unknown', message: String(err && err.message ? err.message : err) };
-}
-
 export const bootstrap = () => call('kiosk_bootstrap');
 
 export const startSurvey = (language) => call('start_survey', { language });
@@ -32,3 +27,6 @@ export const submitResponse = (responseId, language, answers) =>
 
 export const abandonResponse = (responseId, language, answers) =>
   call('abandon_response', { responseId, language, answers });
+
+export const recordProgress = (responseId, language, answers) =>
+  call('record_progress', { responseId, language, answers });

@@ -94,6 +94,12 @@ impl KioskApp {
     /// Starts the app at `size` (WxH) on a fresh data directory, after
     /// `prepare` has set up that directory's kiosk (settings, data).
     pub async fn launch(size: &str, prepare: impl FnOnce(&mut Kiosk)) -> KioskApp {
+        Self::launch_in_dir(size, |_, kiosk| prepare(kiosk)).await
+    }
+
+    /// [`Self::launch`], with `prepare` also given the data directory (to
+    /// run the `trato-kiosk` command line on it before the app starts).
+    pub async fn launch_in_dir(size: &str, prepare: impl FnOnce(&Path, &mut Kiosk)) -> KioskApp {
         let data_dir = tempfile::tempdir().unwrap();
         {
             let mut kiosk = Kiosk::open(data_dir.path()).unwrap();
@@ -107,7 +113,7 @@ impl KioskApp {
                     IT_PIN,
                 )
                 .unwrap();
-            prepare(&mut kiosk);
+            prepare(data_dir.path(), &mut kiosk);
         }
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
@@ -151,6 +157,18 @@ impl KioskApp {
         };
         app.wait_screen("attract").await;
         app
+    }
+
+    /// The kiosk app's process (tauri-driver's grandchild), found by its
+    /// data directory on the command line.
+    #[cfg(target_os = "linux")]
+    pub fn app_pid(&self) -> Option<u32> {
+        let wanted = self.data_dir.path().to_string_lossy().into_owned();
+        processes().into_iter().find_map(|(pid, _, cmdline)| {
+            (cmdline.first().is_some_and(|a| a.ends_with("trato-kiosk"))
+                && cmdline.contains(&wanted))
+            .then_some(pid)
+        })
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -480,4 +498,34 @@ pub fn execute(db: &Path, sql: &str) {
         .unwrap()
         .execute_batch(sql)
         .unwrap();
+}
+
+/// Every process as (pid, parent pid, command line), from /proc.
+#[cfg(target_os = "linux")]
+pub fn processes() -> Vec<(u32, u32, Vec<String>)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // The parent pid follows the command name, which may hold spaces.
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let args = cmdline
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            Some((pid, ppid, args))
+        })
+        .collect()
 }

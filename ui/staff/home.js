@@ -48,13 +48,40 @@ function fill(root, ctx, ov) {
       tile('count-week', c.week, 'Últimos 7 días', ' is-main'),
       tile('count-pending', c.pending ?? (ov.sync && ov.sync.pending), 'Por enviar')),
     h('p', { class: 'more-counts' }, more.map(([l, v]) => h('span', {}, `${l}: `, h('strong', {}, num(v))))),
+    writeFailure(ctx, ov),
     syncCard(ctx, ov),
+    surveyLine(ov.survey),
     h('h2', { class: 'section-title' }, 'Resultados por pregunta'),
     h('p', { class: 'muted small q-scope' }, 'Últimos 7 días', ov.survey ? ` · encuesta ${ov.survey.id}, versión ${ov.survey.version}` : ''),
     h('div', { class: 'questions' }, (ov.questions || []).map(questionBlock)),
     ov.database ? h('p', { class: 'muted small' },
       `Base de datos: ${(Number(ov.database.bytes) / 1048576).toFixed(1)} MB · revisión: ${ov.database.quickCheck === 'ok' ? 'correcta' : ov.database.quickCheck}`,
       ov.kioskLabel || ov.kioskId ? ` · Quiosco: ${[ov.kioskLabel, ov.kioskId].filter(Boolean).join(' · ')}` : '') : null);
+}
+
+/** An offset from the centre's clock in words: "7 min" or "2 h 5 min". */
+function skewText(ms) {
+  const min = Math.round(Math.abs(Number(ms)) / 60000);
+  return min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min} min`;
+}
+
+/** Answers the kiosk could not store since it started (a full disk), said plainly. */
+function writeFailure(ctx, ov) {
+  const f = ov.database && ov.database.lastWriteFailure;
+  if (!f) return null;
+  return h('p', { class: 'notice is-error', dataset: { testid: 'write-failure' }, role: 'alert' },
+    `No se pudo guardar una respuesta (${dateTime(f.at)}): `, ctx.errorText(f));
+}
+
+/** Which survey version is active here, and an offered one this kiosk could not use. */
+function surveyLine(survey) {
+  if (!survey) return null;
+  const u = survey.unusable;
+  return h('div', { class: 'card survey-card' },
+    h('p', { dataset: { testid: 'survey-active' } }, `Encuesta activa: ${survey.id}, versión ${survey.version}`),
+    u ? h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'survey-problem' } },
+      `El servidor central ofrece la versión ${u.offeredVersion} de ${u.offeredId}, pero este quiosco no puede usarla; `
+      + `sigue con la versión actual y envía sus respuestas. Avise a Informática. (${u.problem})`) : null);
 }
 
 function syncCard(ctx, ov) {
@@ -67,7 +94,10 @@ function syncCard(ctx, ov) {
   else line = 'Aún no se ha enviado nada.';
   if (s.state) line = `Estado: ${s.state}. ${line}`;
   const state = h('p', { class: 'sync-state', dataset: { testid: 'sync-state' }, role: 'status' },
-    line, h('br'), `Por enviar: ${num(s.pending ?? (ov.counts && ov.counts.pending))}`);
+    line, h('br'), `Por enviar: ${num(s.pending ?? (ov.counts && ov.counts.pending))}`,
+    s.clockSkewed ? h('strong', { class: 'clock-skew', dataset: { testid: 'clock-skew' } },
+      h('br'), `El reloj de este quiosco difiere ${skewText(s.clockOffsetMs)} del servidor central: `
+        + 'las respuestas quedan marcadas. Pida a Informática que revise la hora (NTP).') : null);
   const btn = h('button', {
     type: 'button', class: 'btn primary', dataset: { testid: 'sync-now' },
     onclick: async () => {

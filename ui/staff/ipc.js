@@ -1,5 +1,7 @@
-// The staff window's only door to Rust. Errors are normalised to {code, message, ...extra}
-// (extra fields such as attemptsLeft are kept). Every admin call carries the session token.
+// The staff window's only door to Rust. Errors are normalised to {code, message, details}.
+// Every admin call carries the session token.
+
+import { normaliseError } from '../errors.js';
 
 function tauri() {
   const t = window.__TAURI__;
@@ -9,12 +11,7 @@ function tauri() {
   return t;
 }
 
-export function normalise(err) {
-  if (err && typeof err === 'object' && 'code' in err) {
-    return { ...err, code: String(err.code), message: String(err.message ?? '') };
-  }
-  return { code: 'unknown', message: String(err && err.message ? err.message : err) };
-}
+export const normalise = normaliseError;
 
 async function call(cmd, args) {
   try {

@@ -205,7 +205,7 @@ async function login(pin) {
       await refreshPad();
     } else if (err.code === 'locked') {
       await refreshPad();
-      if (!state.lockedLeft) startLockCountdown(Number(err.retryAfterSeconds) || 300);
+      if (!state.lockedLeft) startLockCountdown(Number(err.details.retry_after_seconds) || 300);
     } else {
       state.pinMessage = errorText(err);
       if (err.code === 'not_configured') await refreshPad();

@@ -40,6 +40,10 @@ function paint(ctx, root) {
     return;
   }
   const info = view.info || {};
+  if (info.recoveryNeeded) {
+    mount(root, recoveryNotice());
+    return;
+  }
   const note = { clues: info.unitSet ? 'Ya hay una unidad guardada; puede confirmarla o cambiarla.' : null,
     staffPin: info.staffPinSet ? 'Ya hay un PIN guardado; el nuevo lo reemplaza.' : null,
     itPin: info.itPinSet ? 'Ya hay un PIN guardado; el nuevo lo reemplaza.' : null };
@@ -66,6 +70,15 @@ function paint(ctx, root) {
       view.summary ? h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'setup-error' } }, view.summary) : null));
 }
 
+// A kiosk that was set up and lost its database with no usable identity copy: Rust refuses the
+// setup (anyone at the screen could otherwise take it over); IT restores it from the command line.
+function recoveryNotice() {
+  return h('div', { class: 'staff-center', dataset: { testid: 'setup-recovery' } },
+    h('h1', { class: 'big-title' }, 'Este quiosco necesita a Informática'),
+    h('p', { class: 'lead' }, 'Sus datos se dañaron y se apartaron para recuperarlos. Su configuración y sus PIN no se pudieron restaurar, así que no se puede configurar desde esta pantalla.'),
+    h('p', { class: 'muted' }, 'Informática: en el equipo, como la cuenta del quiosco, ejecute «trato-kiosk config import ARCHIVO» y «trato-kiosk pin set it» y «trato-kiosk pin set staff»; después reinicie el quiosco.'));
+}
+
 function validate(v) {
   const e = {};
   const clues = (v.clues || '').trim().toUpperCase();
@@ -79,16 +92,11 @@ function validate(v) {
   return e;
 }
 
-/** Which field a Rust error is about. */
+/** Which field a Rust error is about, from its code and details (the PIN rules name no role). */
 function fieldOf(err) {
-  const key = errorKey(err);
   const byKey = { 'unit.clues': 'clues', 'unit.name': 'name', 'kiosk.label': 'label' };
-  if (key && byKey[key]) return byKey[key];
-  const m = String(err.message || '').toLowerCase();
-  if (/\bit\b|informática/.test(m)) return 'itPin';
-  if (/pin|staff/.test(m)) return 'staffPin';
-  if (/clues/.test(m)) return 'clues';
-  return null;
+  if (err.code === 'pin_in_use') return 'itPin';
+  return byKey[errorKey(err)] || null;
 }
 
 async function send(ctx, root) {
@@ -111,7 +119,7 @@ async function send(ctx, root) {
     });
     view.done = true;
   } catch (err) {
-    const id = err.code === 'invalid_setting' || err.code === 'invalid_pin' ? fieldOf(err) : null;
+    const id = fieldOf(err);
     const text = ctx.errorText(err);
     if (id) view.errors[id] = text;
     view.summary = text;

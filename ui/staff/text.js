@@ -1,5 +1,7 @@
-// Spanish texts for the staff window, and the Rust error codes/rules in plain Spanish.
+// Spanish texts for the staff window. Error codes have their words in ../errors.js;
 // Rust messages are English for logs; people read these.
+
+import { errorText as wordsFor, mmss } from '../errors.js';
 
 /** Every editable setting: label, keyboard layout and the rule shown on an error. */
 export const SETTINGS = {
@@ -31,50 +33,29 @@ export const SETTING_GROUPS = [
   ['Sincronización', ['sync.endpoint', 'sync.token', 'sync.retention_days', 'staff.session_minutes']],
 ];
 
-const CODES = {
-  no_backend: 'Esta pantalla no está conectada al quiosco.',
-  not_configured: 'El quiosco aún no está configurado.',
-  unauthorized: 'La sesión terminó. Vuelva a entrar con su PIN.',
-  forbidden: 'Esta opción es solo para Informática.',
-  not_available: 'Esta función aún no está disponible en este quiosco.',
-  busy: 'El quiosco está ocupado. Intente de nuevo en un momento.',
-  no_destination: 'No se encontró el destino. Conecte la memoria USB y vuelva a buscar.',
-  destination: 'No se pudo escribir en el destino elegido.',
-  disk_full: 'No hay espacio suficiente en el destino.',
-  invalid_period: 'Revise las fechas: «Desde» debe ser antes de «Hasta».',
-  invalid_pin: 'El PIN debe tener de 4 a 8 números.',
-  wrong_pin: 'PIN incorrecto.',
-  locked: 'Bloqueado por demasiados intentos.',
-};
-
-/** Setting key named in an `invalid_setting` message ("invalid value for `unit.clues`: ..."). */
+/** Setting key an `invalid_setting` / `unknown_setting` error is about (from its details). */
 export function errorKey(err) {
-  if (err && typeof err.key === 'string') return err.key;
-  const m = /`([a-z_]+\.[a-z_]+)`/.exec((err && err.message) || '') || /\b([a-z_]+\.[a-z_]+)\b/.exec((err && err.message) || '');
-  return m ? m[1] : null;
+  const key = err && err.details && err.details.setting;
+  return typeof key === 'string' && key ? key : null;
 }
 
-/** One calm Spanish sentence for an error. */
+/** One calm Spanish sentence for an error; a bad setting is named with its rule. */
 export function errorText(err) {
   if (!err) return '';
   if (err.code === 'invalid_setting') {
-    const key = errorKey(err);
-    const s = key && SETTINGS[key];
+    const s = SETTINGS[errorKey(err)];
     if (s) return `${s.label}: ${s.rule}`;
-    return `Valor no válido. ${err.message}`;
   }
-  return CODES[err.code] || `No se pudo completar. (${err.code}${err.message ? `: ${err.message}` : ''})`;
+  return wordsFor(err, 'es');
 }
 
-/** Attempts left after a wrong PIN, from a field or the message ("3 more before the pad locks"). */
+/** Wrong PINs left before the pad locks, from the error's details (null if not said). */
 export function attemptsLeft(err) {
-  if (err && Number.isFinite(Number(err.attemptsLeft)) && err.attemptsLeft !== null && err.attemptsLeft !== '') return Number(err.attemptsLeft);
-  const m = /(\d+)/.exec((err && err.message) || '');
-  return m ? Number(m[1]) : null;
+  const n = err && err.details ? err.details.attempts_left : undefined;
+  return Number.isInteger(n) ? n : null;
 }
 
-/** "4:59" */
-export const mmss = (secs) => `${Math.floor(secs / 60)}:${String(Math.max(0, secs) % 60).padStart(2, '0')}`;
+export { mmss };
 
 export const ROLE = { staff: 'Personal', it: 'Informática' };
 

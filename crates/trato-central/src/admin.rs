@@ -1,14 +1,14 @@
 //! Administrative operations behind the CLI (`kiosk add|list|revoke`,
 //! `survey publish`), callable from tests against the same store.
 
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use trato_domain::SurveyDefinition;
 
-use crate::clues::validate_clues;
 use crate::error::{AdminError, StoreError};
-use crate::store::{KioskRecord, NewKiosk, PublishTarget, PutSurvey, Store};
+use crate::store::{KioskRecord, NewKiosk, Publish, PutSurvey, Scope, Store};
 use crate::surveys::{default_survey, survey_hash};
 use crate::token::{generate_token, hash_token};
+use trato_domain::clues::validate_clues;
 
 /// A kiosk just issued. `token` exists only here: the centre keeps its hash.
 #[derive(Debug, Clone)]
@@ -86,20 +86,85 @@ pub async fn revoke_kiosk(store: &dyn Store, id: &str) -> Result<(), AdminError>
     }
 }
 
-/// Validates a survey document and publishes it for one unit or all.
+/// Parses a scope as written on the command line: `national`,
+/// `ooad:NAME`, `umae:NAME` or `unit:CLUES`.
+pub fn parse_scope(text: &str) -> Result<Scope, AdminError> {
+    let bad = || AdminError::BadScope(text.to_owned());
+    let scope = match text.trim().split_once(':') {
+        None if text.trim() == "national" => Scope::National,
+        Some(("ooad", name)) if !name.trim().is_empty() => Scope::Ooad(name.trim().to_owned()),
+        Some(("umae", name)) if !name.trim().is_empty() => Scope::Umae(name.trim().to_owned()),
+        Some(("unit", clues)) => {
+            validate_clues(clues)?;
+            Scope::Unit(clues.to_owned())
+        }
+        _ => return Err(bad()),
+    };
+    Ok(scope)
+}
+
+/// The kiosk-local day `--from` names starts at midnight, central Mexico
+/// time (UTC−6, no daylight saving since 2022).
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    let offset = FixedOffset::west_opt(6 * 3600).expect("a valid offset");
+    day.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_local_timezone(offset)
+        .single()
+        .expect("a fixed offset is unambiguous")
+        .with_timezone(&Utc)
+}
+
+/// Validates a survey document and publishes it for a scope, from now.
 /// Republishing an identical version is allowed (it becomes the newest
 /// publication again); changing a stored version is not.
 pub async fn publish_survey(
     store: &dyn Store,
     json: &str,
-    target: PublishTarget,
+    scope: Scope,
 ) -> Result<SurveyDefinition, AdminError> {
-    if let PublishTarget::Unit(u) = &target {
-        validate_clues(u)?;
+    publish_survey_from(store, json, scope, Utc::now()).await
+}
+
+/// As [`publish_survey`], in force from `active_from` (`--from DATE`).
+/// An OOAD or UMAE must be in the unit catalogue.
+pub async fn publish_survey_from(
+    store: &dyn Store,
+    json: &str,
+    scope: Scope,
+    active_from: DateTime<Utc>,
+) -> Result<SurveyDefinition, AdminError> {
+    match &scope {
+        Scope::Unit(u) => validate_clues(u)?,
+        Scope::Ooad(name) | Scope::Umae(name) => {
+            let (kind, _) = scope.parts();
+            let units = store.dash().units().await?;
+            if !units
+                .iter()
+                .any(|u| u.parent_kind == kind && u.parent == *name)
+            {
+                return Err(AdminError::UnknownParent {
+                    kind,
+                    name: name.clone(),
+                });
+            }
+        }
+        Scope::National => {}
     }
     let def = SurveyDefinition::from_json(json)?;
-    put(store, &def, Some(target)).await?;
+    put(store, &def, Some(Publish { scope, active_from })).await?;
     Ok(def)
+}
+
+/// Ends a publication at once; kiosks of its scope go back to the next
+/// publication in force for them (or the default survey) at their next sync.
+pub async fn withdraw_publication(store: &dyn Store, id: i64) -> Result<(), AdminError> {
+    if store.withdraw_publication(id, Utc::now()).await? {
+        tracing::info!(publication = id, "survey publication withdrawn");
+        Ok(())
+    } else {
+        Err(AdminError::NoSuchPublication(id))
+    }
 }
 
 /// Makes the embedded default survey known to the store (not published: it is
@@ -119,7 +184,13 @@ pub async fn ensure_default_survey(store: &dyn Store) -> Result<(), StoreError> 
             Utc::now(),
         )
         .await?;
-    if outcome == PutSurvey::Different {
+    if outcome == PutSurvey::Different && stored_lacks_meaning(store, &def).await? {
+        // An older copy that asks the same questions: declare its meaning.
+        store
+            .replace_survey(&def.id, def.version, &json, &survey_hash(&def))
+            .await?;
+        tracing::info!("{} v{}: meaning declarations added", def.id, def.version);
+    } else if outcome == PutSurvey::Different {
         // Keep what responses were checked against; say so loudly.
         tracing::warn!(
             "the stored {} v{} differs from the embedded default; keeping the stored one",
@@ -130,10 +201,23 @@ pub async fn ensure_default_survey(store: &dyn Store) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// Whether the stored copy of `def`'s version is `def` without its meaning
+/// declarations (a centre from before format 2).
+async fn stored_lacks_meaning(
+    store: &dyn Store,
+    def: &SurveyDefinition,
+) -> Result<bool, StoreError> {
+    let Some(json) = store.survey(&def.id, def.version).await? else {
+        return Ok(false);
+    };
+    Ok(serde_json::from_str::<SurveyDefinition>(&json)
+        .is_ok_and(|stored| !stored.declares_meaning() && stored == def.without_meaning()))
+}
+
 async fn put(
     store: &dyn Store,
     def: &SurveyDefinition,
-    target: Option<PublishTarget>,
+    target: Option<Publish>,
 ) -> Result<(), AdminError> {
     let json = serde_json::to_string(def).map_err(trato_domain::SurveyError::Json)?;
     match store

@@ -9,21 +9,20 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{SecondsFormat, Utc};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use trato_domain::wire::{
-    ActiveSurveyReply, BatchReply, ACTIVE_SURVEY_PATH, BATCHES_PATH, HEALTH_PATH,
-    MAX_BATCH_COMPRESSED_BYTES, SERVER_TIME_HEADER,
+    ActiveSurveyQuery, ActiveSurveyReply, BatchReply, ACTIVE_SURVEY_PATH, BATCHES_PATH,
+    HEALTH_PATH, MAX_BATCH_COMPRESSED_BYTES, MAX_PROBLEM_CHARS, SERVER_TIME_HEADER,
 };
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, DecodeError};
-use crate::store::KioskAuth;
+use crate::store::{KioskAuth, KioskSurveyReport};
 use crate::token::hash_token;
 use crate::AppState;
+use trato_domain::clues::validate_clues;
 
 pub fn now_rfc3339() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -46,16 +45,16 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         // Outermost: every reply, including those made by the layers above.
-        .layer(middleware::from_fn(server_time))
+        .layer(middleware::from_fn_with_state(state.clone(), server_time))
         .with_state(state)
 }
 
-/// Adds the server clock to every reply, and an [`ErrorBody`] to error
-/// replies that the layers produced without one (their plain-text bodies
-/// are replaced).
+/// Adds the server clock and the security headers to every reply, and an
+/// [`ErrorBody`] to error replies that the layers produced without one
+/// (their plain-text bodies are replaced).
 ///
 /// [`ErrorBody`]: trato_domain::wire::ErrorBody
-async fn server_time(req: Request, next: Next) -> Response {
+async fn server_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -72,6 +71,7 @@ async fn server_time(req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&now_rfc3339()) {
         resp.headers_mut().insert(SERVER_TIME_HEADER, v);
     }
+    crate::dashboard::web::add_security_headers(resp.headers_mut(), state.config.served_over_tls);
     resp
 }
 
@@ -177,7 +177,7 @@ async fn post_batch(
     };
 
     // Inflating and parsing up to 16 MiB is CPU work: keep it off the
-    // async workers.
+    // async workers. Lists are bounded while parsing (`ingest::decode_batch`).
     let batch = tokio::task::spawn_blocking(move || ingest::decode_batch(&bytes))
         .await
         .map_err(|e| ApiError::internal(&e))?
@@ -192,8 +192,11 @@ async fn post_batch(
                 DecodeError::JsonShape(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
-                DecodeError::TooManyResponses(_) => {
+                DecodeError::TooManyResponses => {
                     (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooManyResponses)
+                }
+                DecodeError::ListTooLong(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
                 }
                 DecodeError::SeqOutOfRange(_) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidBatch)
@@ -237,19 +240,14 @@ fn is_length_limit(mut e: &(dyn std::error::Error + 'static)) -> bool {
     }
 }
 
-#[derive(Deserialize)]
-struct ActiveQuery {
-    unit: Option<String>,
-}
-
 async fn active_survey(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<ActiveQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ActiveSurveyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ActiveSurveyReply>, ApiError> {
     let auth = authenticate(&state, &headers).await?;
-    let unit = match query {
-        Ok(Query(q)) => q.unit.unwrap_or_else(|| auth.unit_clues.clone()),
+    let q = match query {
+        Ok(Query(q)) => q,
         Err(e) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -258,6 +256,7 @@ async fn active_survey(
             ))
         }
     };
+    let unit = q.unit.clone().unwrap_or_else(|| auth.unit_clues.clone());
     validate_clues(&unit)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadClues, e.to_string()))?;
     if unit != auth.unit_clues {
@@ -266,9 +265,38 @@ async fn active_survey(
             auth.unit_clues
         )));
     }
-    let survey = state.surveys.active(&unit).await?;
+    // A kiosk that does not say which format it reads predates formats: 1.
+    let reads = q.format.unwrap_or(1);
+    record_kiosk_survey(&state, &auth.kiosk_id, &q, reads).await?;
+    let offer = state.surveys.offer(&unit, reads).await?;
     Ok(Json(ActiveSurveyReply {
         server_time: Utc::now(),
-        survey,
+        survey: offer.survey,
+        withheld: offer.withheld,
     }))
+}
+
+/// Keeps what the kiosk said about its survey, for `survey list`.
+async fn record_kiosk_survey(
+    state: &AppState,
+    kiosk_id: &str,
+    q: &ActiveSurveyQuery,
+    reads: u32,
+) -> Result<(), ApiError> {
+    let (Some(survey_id), Some(survey_version)) = (&q.survey, q.version) else {
+        return Ok(());
+    };
+    let bounded = |s: &str, max: usize| s.chars().take(max).collect::<String>();
+    state
+        .store
+        .put_kiosk_survey(KioskSurveyReport {
+            kiosk_id: kiosk_id.to_owned(),
+            reads_format: reads,
+            survey_id: bounded(survey_id, 64),
+            survey_version,
+            problem: bounded(q.problem.as_deref().unwrap_or(""), MAX_PROBLEM_CHARS),
+            reported_at: Utc::now(),
+        })
+        .await?;
+    Ok(())
 }

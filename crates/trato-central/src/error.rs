@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use trato_domain::wire::{ErrorBody, SERVER_TIME_HEADER};
 
-use crate::clues::CluesError;
+use trato_domain::clues::CluesError;
 
 /// A storage backend failed. Never caused by a kiosk's input: those are
 /// answered before anything reaches the store.
@@ -49,6 +49,12 @@ pub enum AdminError {
     SurveyVersionChanged { id: String, version: u32 },
     #[error("cannot draw random bytes for a token: {0}")]
     Random(String),
+    #[error("`{0}` is not a scope: use national, ooad:NAME, umae:NAME or unit:CLUES")]
+    BadScope(String),
+    #[error("no unit in the catalogue belongs to {kind} `{name}`: load the catalogue (`catalogue load`) or check the name (`catalogue list`)")]
+    UnknownParent { kind: &'static str, name: String },
+    #[error("no publication in force has the id {0} (`survey list` shows them)")]
+    NoSuchPublication(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -2,16 +2,14 @@
 //! hash, then one store transaction.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
+pub use trato_domain::codec::{decode_batch, encode_batch, DecodeError};
 use trato_domain::wire::{
-    BatchReply, BatchRequest, ItemResult, Outcome, RejectReason, WireResponse,
-    MAX_BATCH_DECOMPRESSED_BYTES, MAX_BATCH_RESPONSES,
+    overlong_field, plausible_clock, BatchReply, BatchRequest, ItemResult, Outcome, RejectReason,
+    WireResponse, MAX_UTC_OFFSET_MINUTES,
 };
 use trato_domain::{Response, SurveyDefinition};
 
@@ -20,63 +18,6 @@ use crate::store::{BatchMeta, InsertOutcome, KioskAuth, PreparedResponse};
 use crate::surveys::check_response;
 use crate::token::hex;
 use crate::AppState;
-
-/// Why a batch body could not be read. Nothing is stored for any of these.
-#[derive(Debug, thiserror::Error)]
-pub enum DecodeError {
-    #[error("the body is not valid gzip: {0}")]
-    Gzip(std::io::Error),
-    #[error("the body decompresses to more than {MAX_BATCH_DECOMPRESSED_BYTES} bytes")]
-    DecompressedTooLarge,
-    #[error("the body is not valid JSON: {0}")]
-    JsonSyntax(serde_json::Error),
-    #[error("the JSON is not a batch: {0}")]
-    JsonShape(serde_json::Error),
-    #[error("the batch has {0} responses; at most {MAX_BATCH_RESPONSES} are accepted")]
-    TooManyResponses(usize),
-    #[error("response {0} has a sequence number above 2^63-1")]
-    SeqOutOfRange(uuid::Uuid),
-}
-
-/// gzip-compressed JSON of a batch, as a kiosk sends it.
-pub fn encode_batch(batch: &BatchRequest) -> std::io::Result<Vec<u8>> {
-    use std::io::Write as _;
-    let json = serde_json::to_vec(batch)?;
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(json.len() / 4),
-        flate2::Compression::fast(),
-    );
-    enc.write_all(&json)?;
-    enc.finish()
-}
-
-/// Reads a gzip body, never inflating more than the cap (gzip bombs).
-pub fn decode_batch(gz: &[u8]) -> Result<BatchRequest, DecodeError> {
-    let cap = MAX_BATCH_DECOMPRESSED_BYTES as u64;
-    let mut json = Vec::new();
-    GzDecoder::new(gz)
-        .take(cap + 1)
-        .read_to_end(&mut json)
-        .map_err(DecodeError::Gzip)?;
-    if json.len() as u64 > cap {
-        return Err(DecodeError::DecompressedTooLarge);
-    }
-    let batch: BatchRequest = serde_json::from_slice(&json).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => DecodeError::JsonShape(e),
-        _ => DecodeError::JsonSyntax(e),
-    })?;
-    if batch.responses.len() > MAX_BATCH_RESPONSES {
-        return Err(DecodeError::TooManyResponses(batch.responses.len()));
-    }
-    if let Some(w) = batch
-        .responses
-        .iter()
-        .find(|w| i64::try_from(w.seq).is_err())
-    {
-        return Err(DecodeError::SeqOutOfRange(w.response.id));
-    }
-    Ok(batch)
-}
 
 /// The identity of a response's content: hex SHA-256 of its JSON as serde
 /// writes it (field order fixed by the type, so independent of how the kiosk
@@ -119,9 +60,35 @@ pub fn check_sender(auth: &KioskAuth, batch: &BatchRequest) -> Result<(), String
 /// Per response: `Ok(index into the prepared list)` or its rejection.
 type Slots = Vec<(uuid::Uuid, Result<usize, Outcome>)>;
 
+/// The offset a response with an impossible one is filed under: the
+/// centre's own (Mexico's central time, UTC-6, as the dashboard's "today").
+const CENTRE_UTC_OFFSET_MINUTES: i32 = -6 * 60;
+
+/// A response whose clock no real kiosk could have is filed under the time
+/// the centre received it (its offset kept when that one is real); returns
+/// the raw clock as JSON, to be stored beside it. Never rejects.
+pub fn file_clock(r: &mut Response, received_at: DateTime<Utc>) -> Option<String> {
+    if plausible_clock(r) {
+        return None;
+    }
+    let raw = serde_json::json!({
+        "started_at": r.started_at,
+        "finished_at": r.finished_at,
+        "utc_offset_minutes": r.utc_offset_minutes,
+    })
+    .to_string();
+    r.started_at = received_at;
+    r.finished_at = received_at;
+    if !(-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&r.utc_offset_minutes) {
+        r.utc_offset_minutes = CENTRE_UTC_OFFSET_MINUTES;
+    }
+    Some(raw)
+}
+
 fn prepare(
     responses: Vec<WireResponse>,
     defs: &HashMap<(String, u32), Option<Arc<SurveyDefinition>>>,
+    received_at: DateTime<Utc>,
 ) -> (Slots, Vec<PreparedResponse>) {
     let mut slots = Vec::with_capacity(responses.len());
     let mut prepared = Vec::with_capacity(responses.len());
@@ -141,7 +108,11 @@ fn prepare(
             ));
             continue;
         };
-        match check_response(def, &w.response) {
+        let checked = match overlong_field(&w.response) {
+            Some((field, max)) => Err(format!("{field} is longer than {max} characters")),
+            None => check_response(def, &w.response),
+        };
+        match checked {
             Err(detail) => slots.push((
                 id,
                 Err(Outcome::Rejected {
@@ -153,22 +124,25 @@ fn prepare(
                 // The hash covers what the kiosk sent (so a retry matches);
                 // what is kept is normalised (comments masked at the centre
                 // too, whatever the kiosk's version did).
+                // The kept JSON carries the clock it is filed under, so
+                // whatever reads it back (`rollup rebuild`) files it the same.
                 let (sent_json, hash) = content_hash(&w.response);
-                let json = if normalised == w.response.answers {
+                let mut response = w.response;
+                let clock_raw = file_clock(&mut response, received_at);
+                let json = if normalised == response.answers && clock_raw.is_none() {
                     sent_json
                 } else {
-                    let mut kept = w.response.clone();
-                    kept.answers = normalised.clone();
-                    content_hash(&kept).0
+                    response.answers = normalised;
+                    content_hash(&response).0
                 };
-                let mut response = w.response;
-                response.answers = normalised;
                 slots.push((id, Ok(prepared.len())));
                 prepared.push(PreparedResponse {
                     seq: i64::try_from(w.seq).unwrap_or(i64::MAX),
                     response,
                     canonical_json: json,
                     content_hash: hash,
+                    survey: def.clone(),
+                    clock_raw,
                 });
             }
         }
@@ -216,7 +190,7 @@ pub async fn apply(
         }
     }
     let (slots, prepared) =
-        tokio::task::spawn_blocking(move || prepare(batch.responses, &defs)).await?;
+        tokio::task::spawn_blocking(move || prepare(batch.responses, &defs, received_at)).await?;
 
     let expected = prepared.len();
     let outcomes = if prepared.is_empty() {
@@ -258,6 +232,7 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use trato_domain::wire::MAX_BATCH_RESPONSES;
     use trato_domain::{Answer, ResponseStatus};
 
     use super::*;
@@ -348,7 +323,7 @@ mod tests {
         let wire = encode_batch(&big).unwrap();
         assert!(matches!(
             decode_batch(&wire),
-            Err(DecodeError::TooManyResponses(_))
+            Err(DecodeError::TooManyResponses)
         ));
         assert!(matches!(decode_batch(b""), Err(DecodeError::Gzip(_))));
         assert!(matches!(

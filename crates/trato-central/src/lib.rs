@@ -7,13 +7,16 @@
 
 pub mod admin;
 pub mod api;
-pub mod clues;
+pub mod backup;
+pub mod client_addr;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod ratelimit;
+pub mod service_config;
 pub mod store;
 pub mod surveys;
+pub mod tls;
 pub mod token;
 
 use std::future::Future;
@@ -29,25 +32,42 @@ pub use store::{open_store, Store};
 pub struct Config {
     /// Whole-request deadline (reading the body included).
     pub request_timeout: Duration,
+    /// A connection must send a request's headers within this, also between
+    /// requests on a kept-alive connection; else it is closed.
+    pub header_read_timeout: Duration,
+    /// Connections open at once; more wait in the listen queue. Keep it
+    /// below the process's file limit (`LimitNOFILE`).
+    pub max_connections: usize,
     /// Requests a kiosk may make in a burst before it is throttled.
     pub rate_burst: u32,
     /// Requests per second a kiosk regains; 0 disables rate limiting.
     pub rate_per_sec: f64,
     /// Clock differences above this are flagged on the stored responses.
     pub skew_threshold: chrono::Duration,
-    /// Mark dashboard session cookies `Secure` (also done per request when a
-    /// proxy sends `X-Forwarded-Proto: https`).
-    pub secure_cookies: bool,
+    /// The centre is reached over https (its own TLS, or a TLS proxy in
+    /// front): replies carry HSTS and session cookies are `Secure`.
+    pub served_over_tls: bool,
+    /// Force session cookies `Secure` (`Some(true)`) or not (`Some(false)`);
+    /// `None`: `Secure` when served over TLS, or when a proxy sends
+    /// `X-Forwarded-Proto: https`.
+    pub secure_cookies: Option<bool>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login
+    /// throttling is per client address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
             rate_burst: 60,
             rate_per_sec: 20.0,
-            skew_threshold: chrono::Duration::minutes(5),
-            secure_cookies: false,
+            skew_threshold: chrono::Duration::seconds(trato_domain::wire::CLOCK_SKEW_LIMIT_SECONDS),
+            served_over_tls: false,
+            secure_cookies: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -81,20 +101,75 @@ impl AppState {
 /// Serves the API on `listener` until `shutdown` resolves, then stops taking
 /// connections and waits for the requests in hand (a batch being stored is
 /// finished and answered, never cut half-way).
+///
+/// Slow or idle clients cannot hold the server: a connection must send a
+/// request's headers within `header_read_timeout` (kept-alive connections
+/// too, between requests; a dashboard's event stream is a response in
+/// progress and is not cut), and at most `max_connections` are open at once
+/// (more wait in the listen queue, never spending a file descriptor).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let dash = state.dash.clone();
+    let header_timeout = state.config.header_read_timeout;
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        state.config.max_connections.max(1),
+    ));
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Open dashboards hold event streams forever: end them.
-            dash.live.close();
-        })
-        .await
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait for some
+                    // to be freed instead of spinning.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let mut app = app.clone();
+                async move {
+                    use tower::Service as _;
+                    app.call(req.map(axum::body::Body::new)).await
+                }
+            },
+        );
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    // Open dashboards hold event streams forever: end them.
+    dash.live.close();
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals systemd and a terminal send.

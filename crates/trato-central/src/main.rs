@@ -10,8 +10,11 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use trato_central::dashboard::{auth, catalogue, rollup};
-use trato_central::store::PublishTarget;
-use trato_central::{admin, open_store, serve, shutdown_signal, AppState, Config};
+use trato_central::service_config::{self, ServiceConfig, Transport};
+use trato_central::store::Scope;
+use trato_central::surveys;
+use trato_central::tls::{self, TlsFiles};
+use trato_central::{admin, backup, open_store, serve, shutdown_signal, AppState, Config};
 
 #[derive(Parser)]
 #[command(
@@ -37,21 +40,50 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: Db,
-        /// Address to listen on. Put TLS in front (reverse proxy) in production.
+        /// Address to listen on. Plain HTTP only on loopback or with --behind-proxy.
         #[arg(long, env = "TRATO_CENTRAL_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Settings file (TOML keys listen, db, tls_cert, tls_key, behind_proxy,
+        /// secure_cookies); each key it sets replaces the command line's value.
+        #[arg(long, env = "TRATO_CENTRAL_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// PEM certificate chain: serve HTTPS (read again on SIGHUP).
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
+        /// Plain HTTP on a network address, because a reverse proxy in front does TLS.
+        #[arg(long)]
+        behind_proxy: bool,
         /// Whole-request deadline, in seconds.
         #[arg(long, default_value_t = 30)]
         request_timeout_secs: u64,
+        /// Seconds a connection has to send a request's headers (also
+        /// between requests on a kept-alive connection).
+        #[arg(long, default_value_t = 10)]
+        header_timeout_secs: u64,
+        /// Connections open at once (keep below the service's LimitNOFILE).
+        #[arg(long, default_value_t = 4096)]
+        max_connections: usize,
         /// Requests a kiosk may make at once before being throttled.
         #[arg(long, default_value_t = 60)]
         rate_burst: u32,
         /// Requests per second a kiosk regains (0 turns the limit off).
         #[arg(long, default_value_t = 20.0)]
         rate_per_sec: f64,
-        /// Mark dashboard session cookies Secure (set when TLS is in front).
+        /// The centre is reached over https (a TLS proxy in front): replies
+        /// carry HSTS and session cookies are Secure.
+        #[arg(long, env = "TRATO_CENTRAL_BEHIND_TLS")]
+        behind_tls: bool,
+        /// Session cookies Secure (true) or not (false) whatever the rest
+        /// says; by default Secure when served over TLS.
         #[arg(long, env = "TRATO_CENTRAL_SECURE_COOKIES")]
-        secure_cookies: bool,
+        secure_cookies: Option<bool>,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeat for
+        /// several). Anyone else's X-Forwarded-For is ignored.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Load and list the unit catalogue (CLUES, name, OOAD or UMAE, state).
     Catalogue {
@@ -72,6 +104,24 @@ enum Command {
     Survey {
         #[command(subcommand)]
         command: SurveyCommand,
+    },
+    /// Copy a SQLite database to a new file, safely while the centre serves
+    /// (one consistent snapshot, checked). PostgreSQL: use pg_dump.
+    Backup {
+        #[command(flatten)]
+        db: Db,
+        /// The backup file to create (it must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Replace a SQLite database with a backup; refused while a centre
+    /// serves it. The database replaced is kept beside it.
+    Restore {
+        #[command(flatten)]
+        db: Db,
+        /// The backup file to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
     },
     /// The dashboard's daily figures.
     Rollup {
@@ -166,20 +216,95 @@ enum UserCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Disable an account: it cannot sign in, and its open sessions end at once.
+    Disable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set a new password, read from standard input (first line), never from
+    /// the command line; the account's open sessions end at once.
+    Passwd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set the account's e-mail address (an empty one clears it).
+    SetEmail {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// The first line of standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[derive(Subcommand)]
 enum SurveyCommand {
-    /// Validate a survey file and publish it for one unit or for all.
+    /// Check a survey file (.json, or an XLSForm .xlsx) and list every problem.
+    Validate { file: PathBuf },
+    /// Validate a survey file (.json or .xlsx) and publish it for a scope: the kiosks of that
+    /// scope switch to it (between patients) from that day. Among the
+    /// publications in force for a unit, the narrowest scope wins.
     Publish {
         #[command(flatten)]
         db: Db,
         file: PathBuf,
-        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        /// national, ooad:NAME, umae:NAME (as in the unit catalogue) or unit:CLUES.
+        #[arg(long, conflicts_with_all = ["unit", "all"], required_unless_present_any = ["unit", "all"])]
+        scope: Option<String>,
+        /// Same as --scope unit:CLUES.
+        #[arg(long, conflicts_with = "all")]
         unit: Option<String>,
+        /// Same as --scope national.
         #[arg(long)]
         all: bool,
+        /// First day in force (YYYY-MM-DD, from midnight central Mexico
+        /// time); default: now.
+        #[arg(long)]
+        from: Option<NaiveDate>,
     },
+    /// End a publication (its id from `survey list`) at once.
+    Withdraw {
+        #[command(flatten)]
+        db: Db,
+        id: i64,
+    },
+    /// Publications with their state (active, scheduled, superseded,
+    /// withdrawn), and the survey each kiosk last said it runs.
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// Also say which publication is in force for this unit.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+/// The survey document in FILE, as text.
+/// A survey file as JSON text: `.xlsx` (XLSForm) or `.json`, with every
+/// problem listed in the error.
+fn read_survey_file(file: &std::path::Path) -> anyhow::Result<String> {
+    Ok(trato_xlsform::load_survey_file(file)?.to_json_pretty())
 }
 
 fn main() -> ExitCode {
@@ -215,28 +340,71 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             db,
             listen,
+            config: config_file,
+            tls_cert,
+            tls_key,
+            behind_proxy,
             request_timeout_secs,
+            header_timeout_secs,
+            max_connections,
             rate_burst,
             rate_per_sec,
+            behind_tls,
             secure_cookies,
+            trusted_proxies,
         } => {
-            let store = open_store(&db.db).await?;
+            let file = match &config_file {
+                Some(path) => ServiceConfig::load(path)?,
+                None => ServiceConfig::default(),
+            };
+            let listen = file.listen.unwrap_or(listen);
+            // A TLS proxy in front (--behind-tls) is a proxy too.
+            let behind_proxy = file.behind_proxy.unwrap_or(behind_proxy || behind_tls);
+            let transport = service_config::transport(
+                listen,
+                file.tls_cert.or(tls_cert),
+                file.tls_key.or(tls_key),
+                behind_proxy,
+            )?;
+            let secure_cookies = file.secure_cookies.or(secure_cookies);
+            let db = file.db.unwrap_or(db.db);
+            // Held while serving: `restore` refuses to replace the file under us.
+            let _serve_lock = sqlite_path(&db)
+                .map(|path| backup::ServeLock::try_acquire(&path))
+                .transpose()?;
+            let store = open_store(&db).await?;
             let config = Config {
                 request_timeout: Duration::from_secs(request_timeout_secs.max(1)),
+                header_read_timeout: Duration::from_secs(header_timeout_secs.max(1)),
+                max_connections,
                 rate_burst,
                 rate_per_sec,
+                served_over_tls: behind_tls || transport != Transport::Plain,
                 secure_cookies,
+                trusted_proxies,
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(
-                "trato-central listening on {} ({} database)",
+                "trato-central listening on {} ({}, {} database)",
                 listener.local_addr().unwrap_or(listen),
+                if transport == Transport::Plain {
+                    "HTTP"
+                } else {
+                    "HTTPS"
+                },
                 store.backend()
             );
-            serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+            let state = AppState::new(store, config);
+            match transport {
+                Transport::Plain => serve(listener, state, shutdown_signal()).await?,
+                Transport::Tls { cert, key } => {
+                    let tls = tls::reloading(TlsFiles { cert, key })?;
+                    tls::serve_tls(listener, tls, state, shutdown_signal()).await?
+                }
+            }
             tracing::info!("stopped");
         }
         Command::Kiosk { command } => match command {
@@ -312,46 +480,74 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 scope,
                 name,
             } => {
-                let mut password = String::new();
-                std::io::stdin()
-                    .read_line(&mut password)
-                    .context("cannot read the password from standard input")?;
-                let password = password.trim_end_matches(['\r', '\n']);
+                let password = password_from_stdin()?;
                 let store = open_store(&db.db).await?;
-                let id = auth::add_account(&*store, &role, &scope, &name, password).await?;
+                let id = auth::add_account(&*store, &role, &scope, &name, &password).await?;
                 println!("account {name} ({role} {scope}) created: {id}");
             }
             UserCommand::List { db } => {
                 let store = open_store(&db.db).await?;
-                println!("{:<24}  {:<8}  {:<8}  SCOPE", "NAME", "ROLE", "STATE");
+                println!(
+                    "{:<24}  {:<8}  {:<8}  {:<32}  SCOPE",
+                    "NAME", "ROLE", "STATE", "EMAIL"
+                );
                 for a in store.dash().list_accounts().await? {
                     let st = if a.disabled { "disabled" } else { "active" };
-                    println!("{:<24}  {:<8}  {:<8}  {}", a.name, a.role, st, a.scope);
+                    let email = a.email.as_deref().unwrap_or("-");
+                    println!(
+                        "{:<24}  {:<8}  {:<8}  {:<32}  {}",
+                        a.name, a.role, st, email, a.scope
+                    );
                 }
             }
-        },
-        Command::Survey { command } => match command {
-            SurveyCommand::Publish {
-                db,
-                file,
-                unit,
-                all,
-            } => {
-                let json = std::fs::read_to_string(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?;
-                let target = match (unit, all) {
-                    (Some(u), false) => PublishTarget::Unit(u),
-                    _ => PublishTarget::All,
-                };
+            UserCommand::Disable { db, name } => {
                 let store = open_store(&db.db).await?;
-                let def = admin::publish_survey(&*store, &json, target.clone()).await?;
-                let whom = match target {
-                    PublishTarget::Unit(u) => format!("unit {u}"),
-                    PublishTarget::All => "all units".to_owned(),
-                };
-                println!("published {} version {} for {whom}", def.id, def.version);
+                auth::set_disabled(&*store, &name, true).await?;
+                println!("account {name} disabled; its sessions are ended");
+            }
+            UserCommand::Enable { db, name } => {
+                let store = open_store(&db.db).await?;
+                auth::set_disabled(&*store, &name, false).await?;
+                println!("account {name} enabled");
+            }
+            UserCommand::Passwd { db, name } => {
+                let password = password_from_stdin()?;
+                let store = open_store(&db.db).await?;
+                auth::set_password(&*store, &name, &password).await?;
+                println!("password of {name} changed; its sessions are ended");
+            }
+            UserCommand::SetEmail { db, name, email } => {
+                let store = open_store(&db.db).await?;
+                auth::set_email(&*store, &name, &email).await?;
+                println!("e-mail of {name} set");
             }
         },
+        Command::Survey { command } => survey_command(command).await?,
+        Command::Backup { db, out } => {
+            let path = sqlite_path(&db.db).context(
+                "backup copies a SQLite database; for PostgreSQL use pg_dump (docs/deploy.md)",
+            )?;
+            let report = tokio::task::spawn_blocking(move || backup::backup(&path, &out)).await??;
+            println!(
+                "{}: {} responses, {} bytes, integrity ok",
+                report.path.display(),
+                report.responses,
+                report.bytes
+            );
+        }
+        Command::Restore { db, from } => {
+            let path = sqlite_path(&db.db).context(
+                "restore replaces a SQLite database; for PostgreSQL use pg_restore (docs/deploy.md)",
+            )?;
+            let shown = path.display().to_string();
+            match tokio::task::spawn_blocking(move || backup::restore(&from, &path)).await?? {
+                Some(aside) => println!(
+                    "restored {shown}; the database it replaced is kept as {}",
+                    aside.display()
+                ),
+                None => println!("restored {shown}"),
+            }
+        }
         Command::Rollup { command } => match command {
             RollupCommand::Rebuild { db, from, to } => {
                 if let (Some(f), Some(t)) = (from, to) {
@@ -379,4 +575,107 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         },
     }
     Ok(())
+}
+
+async fn survey_command(command: SurveyCommand) -> anyhow::Result<()> {
+    match command {
+        SurveyCommand::Validate { file } => {
+            let def = trato_xlsform::load_survey_file(&file)?;
+            println!(
+                "ok: {} v{} ({} questions, languages: {})",
+                def.id,
+                def.version,
+                def.questions.len(),
+                def.languages.join(", ")
+            );
+        }
+        SurveyCommand::Publish {
+            db,
+            file,
+            scope,
+            unit,
+            all: _,
+            from,
+        } => {
+            let scope = match (scope, unit) {
+                (Some(s), _) => admin::parse_scope(&s)?,
+                (None, Some(u)) => admin::parse_scope(&format!("unit:{u}"))?,
+                (None, None) => Scope::National,
+            };
+            let json = read_survey_file(&file)?;
+            let store = open_store(&db.db).await?;
+            let active_from = from.map_or_else(chrono::Utc::now, admin::start_of_day);
+            let def =
+                admin::publish_survey_from(&*store, &json, scope.clone(), active_from).await?;
+            let when = from.map_or_else(|| "now".to_owned(), |d| format!("from {d}"));
+            println!(
+                "published {} version {} for {scope}, {when}",
+                def.id, def.version
+            );
+        }
+        SurveyCommand::Withdraw { db, id } => {
+            let store = open_store(&db.db).await?;
+            admin::withdraw_publication(&*store, id).await?;
+            println!("publication {id} withdrawn");
+        }
+        SurveyCommand::List { db, unit } => {
+            let store = open_store(&db.db).await?;
+            let now = chrono::Utc::now();
+            let publications = store.publications().await?;
+            println!(
+                "{:>4}  {:<20}  {:>7}  {:<40}  {:<16}  STATE",
+                "ID", "SURVEY", "VERSION", "SCOPE", "FROM (UTC)"
+            );
+            for (p, state) in surveys::states(&publications, now) {
+                println!(
+                    "{:>4}  {:<20}  {:>7}  {:<40}  {:<16}  {}",
+                    p.id,
+                    p.survey_id,
+                    p.version,
+                    p.scope.to_string(),
+                    p.active_from.format("%Y-%m-%d %H:%M"),
+                    state.as_str()
+                );
+            }
+            if let Some(unit) = unit {
+                let parent = store.unit_parent(&unit).await?;
+                match surveys::in_force(&publications, &unit, parent.as_ref(), now) {
+                    Some(p) => println!(
+                        "in force for {unit}: {} version {} (publication {}, {})",
+                        p.survey_id, p.version, p.id, p.scope
+                    ),
+                    None => println!("in force for {unit}: the default survey (nothing published)"),
+                }
+            }
+            let kiosks = store.kiosk_surveys().await?;
+            if !kiosks.is_empty() {
+                println!();
+                println!(
+                    "{:<36}  {:<20}  {:>7}  {:>6}  {:<16}  PROBLEM",
+                    "KIOSK", "RUNS", "VERSION", "FORMAT", "REPORTED (UTC)"
+                );
+                for k in kiosks {
+                    println!(
+                        "{:<36}  {:<20}  {:>7}  {:>6}  {:<16}  {}",
+                        k.kiosk_id,
+                        k.survey_id,
+                        k.survey_version,
+                        k.reads_format,
+                        k.reported_at.format("%Y-%m-%d %H:%M"),
+                        k.problem
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The file of a SQLite `--db`, or `None` for PostgreSQL.
+fn sqlite_path(db: &str) -> Option<PathBuf> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        None
+    } else {
+        Some(PathBuf::from(db.strip_prefix("sqlite://").unwrap_or(db)))
+    }
 }

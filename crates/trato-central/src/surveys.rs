@@ -3,16 +3,18 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use trato_domain::wire::{document_format, WithheldSurvey};
 use trato_domain::{Answer, Completeness, Response, ResponseStatus, SurveyDefinition};
 
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::{PublicationRecord, Scope, Store};
 use crate::token::hex;
 
 /// The survey every kiosk starts with; known to the centre from its first run
 /// (stored on open) and served as the active survey until one is published.
-pub const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");
+pub use trato_domain::DEFAULT_SURVEY_JSON;
 
 /// The default survey, parsed. `None` only if the embedded file were invalid,
 /// which the unit tests rule out.
@@ -88,28 +90,158 @@ impl SurveyCache {
         Ok(Some(def))
     }
 
-    /// The survey kiosks of `unit` should run now: the newest publication for
-    /// that unit or for all, else the default survey.
-    pub async fn active(&self, unit: &str) -> Result<Option<SurveyDefinition>, StoreError> {
-        if let Some(json) = self.store.active_survey(unit).await? {
-            match SurveyDefinition::from_json(&json) {
-                Ok(d) => return Ok(Some(d)),
-                Err(e) => tracing::error!("the published survey for {unit} does not load: {e}"),
-            }
+    /// What the centre offers a kiosk of `unit` that reads survey formats up
+    /// to `reads_format`: the survey in force for the unit (narrowest scope
+    /// wins, see [`in_force`]), else the default survey; never a document of
+    /// a newer format (then nothing is offered and the reply says what was
+    /// withheld).
+    pub async fn offer(&self, unit: &str, reads_format: u32) -> Result<Offer, StoreError> {
+        let publications = self.store.publications().await?;
+        let needs_parent = publications
+            .iter()
+            .any(|p| matches!(p.scope, Scope::Ooad(_) | Scope::Umae(_)));
+        let parent = if needs_parent {
+            self.store.unit_parent(unit).await?
+        } else {
+            None
+        };
+        let chosen = match in_force(&publications, unit, parent.as_ref(), Utc::now()) {
+            Some(p) => match self.get(&p.survey_id, p.version).await? {
+                Some(def) => Some(def),
+                None => {
+                    tracing::error!(publication = p.id, "the published survey does not load");
+                    None
+                }
+            },
+            None => None,
+        };
+        let def = match chosen {
+            Some(d) => d,
+            None => match self.stored_default().await? {
+                Some(d) => d,
+                None => return Ok(Offer::default()),
+            },
+        };
+        let doc = serde_json::to_value(def.as_ref())
+            .map_err(|e| StoreError::Corrupt(format!("survey {} v{}: {e}", def.id, def.version)))?;
+        let format = document_format(&doc);
+        if format > reads_format {
+            return Ok(Offer {
+                survey: None,
+                withheld: Some(WithheldSurvey {
+                    id: def.id.clone(),
+                    version: def.version,
+                    format,
+                }),
+            });
         }
+        Ok(Offer {
+            survey: Some(doc),
+            withheld: None,
+        })
+    }
+
+    /// The default survey as stored (what responses were checked against),
+    /// else the embedded one.
+    async fn stored_default(&self) -> Result<Option<Arc<SurveyDefinition>>, StoreError> {
         let Some(default) = &self.default else {
             return Ok(None);
         };
-        // The stored copy of the default wins over the embedded one: it is
-        // what responses were checked against.
         Ok(Some(
             self.get(&default.id, default.version)
                 .await?
-                .unwrap_or_else(|| default.clone())
-                .as_ref()
-                .clone(),
+                .unwrap_or_else(|| default.clone()),
         ))
     }
+}
+
+/// What `GET /api/v1/surveys/active` answers (see [`SurveyCache::offer`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Offer {
+    pub survey: Option<serde_json::Value>,
+    pub withheld: Option<WithheldSurvey>,
+}
+
+/// How narrow a scope is for `unit` (its catalogue parent `parent`):
+/// unit 3, OOAD/UMAE 2, national 1; `None` when it does not cover the unit.
+fn reach(scope: &Scope, unit: &str, parent: Option<&Scope>) -> Option<u8> {
+    match scope {
+        Scope::Unit(u) => (u == unit).then_some(3),
+        Scope::Ooad(_) | Scope::Umae(_) => (parent == Some(scope)).then_some(2),
+        Scope::National => Some(1),
+    }
+}
+
+/// The publication in force for `unit` at `now`: not withdrawn, already
+/// started, covering the unit; the narrowest scope wins, then the latest
+/// start, then the latest publication.
+pub fn in_force<'a>(
+    publications: &'a [PublicationRecord],
+    unit: &str,
+    parent: Option<&Scope>,
+    now: DateTime<Utc>,
+) -> Option<&'a PublicationRecord> {
+    publications
+        .iter()
+        .filter(|p| p.withdrawn_at.is_none() && p.active_from <= now)
+        .filter_map(|p| reach(&p.scope, unit, parent).map(|r| (r, p)))
+        .max_by_key(|(r, p)| (*r, p.active_from, p.id))
+        .map(|(_, p)| p)
+}
+
+/// A publication's state in `survey list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationState {
+    /// The one in force for its scope.
+    Active,
+    /// Starts later.
+    Scheduled,
+    /// A later one in the same scope is in force.
+    Superseded,
+    Withdrawn,
+}
+
+impl PublicationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Scheduled => "scheduled",
+            Self::Superseded => "superseded",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// Each publication with its state at `now` (same order).
+pub fn states(
+    publications: &[PublicationRecord],
+    now: DateTime<Utc>,
+) -> Vec<(&PublicationRecord, PublicationState)> {
+    let mut winners = std::collections::HashMap::new();
+    for p in publications {
+        if p.withdrawn_at.is_some() || p.active_from > now {
+            continue;
+        }
+        let best = winners.entry(&p.scope).or_insert(p);
+        if (p.active_from, p.id) > (best.active_from, best.id) {
+            *best = p;
+        }
+    }
+    publications
+        .iter()
+        .map(|p| {
+            let state = if p.withdrawn_at.is_some() {
+                PublicationState::Withdrawn
+            } else if p.active_from > now {
+                PublicationState::Scheduled
+            } else if winners.get(&p.scope).is_some_and(|w| w.id == p.id) {
+                PublicationState::Active
+            } else {
+                PublicationState::Superseded
+            };
+            (p, state)
+        })
+        .collect()
 }
 
 /// Checks a response's answers against its survey; returns the normalised
@@ -134,5 +266,87 @@ mod tests {
         assert_eq!(d.id, "trato-digno");
         assert_eq!(d.version, 1);
         assert_eq!(survey_hash(&d).len(), 64);
+    }
+
+    fn publication(id: i64, version: u32, scope: Scope, from_day: u32) -> PublicationRecord {
+        let at = |d: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, d)
+                .unwrap()
+                .and_hms_opt(6, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        PublicationRecord {
+            id,
+            survey_id: "trato-digno".into(),
+            version,
+            scope,
+            active_from: at(from_day),
+            published_at: at(1),
+            withdrawn_at: None,
+        }
+    }
+
+    #[test]
+    fn the_narrowest_scope_in_force_wins() {
+        let ooad = Scope::Ooad("OOAD Nuevo León".into());
+        let pubs = vec![
+            publication(1, 1, Scope::National, 1),
+            publication(2, 2, Scope::Unit("NLIMS000315".into()), 3),
+            publication(3, 3, ooad.clone(), 2),
+            publication(4, 4, Scope::National, 4),
+            publication(5, 5, Scope::Unit("NLIMS000315".into()), 20),
+        ];
+        let day = |d: i64| pubs[0].active_from + chrono::Duration::days(d - 1);
+        let version = |unit, parent: Option<&Scope>, d| {
+            in_force(&pubs, unit, parent, day(d)).map(|p| p.version)
+        };
+        // Day 1: only the national one has started.
+        assert_eq!(version("NLIMS000315", Some(&ooad), 1), Some(1));
+        // Day 2: the OOAD's beats the national one for its units only.
+        assert_eq!(version("NLIMS000315", Some(&ooad), 2), Some(3));
+        assert_eq!(version("DFIMS000020", None, 2), Some(1));
+        // Day 5: the unit's beats a later national one; other units follow the OOAD.
+        assert_eq!(version("NLIMS000315", Some(&ooad), 5), Some(2));
+        assert_eq!(version("NLIMS000316", Some(&ooad), 5), Some(3));
+        assert_eq!(version("DFIMS000020", None, 5), Some(4));
+        // Day 21: the unit's newer publication has started.
+        assert_eq!(version("NLIMS000315", Some(&ooad), 21), Some(5));
+
+        let mut withdrawn = pubs.clone();
+        withdrawn[1].withdrawn_at = Some(day(4));
+        withdrawn[2].withdrawn_at = Some(day(4));
+        assert_eq!(
+            in_force(&withdrawn, "NLIMS000315", Some(&ooad), day(5)).map(|p| p.version),
+            Some(4),
+            "withdrawn publications give way to the next narrowest"
+        );
+        assert_eq!(in_force(&[], "NLIMS000315", None, day(5)), None);
+    }
+
+    #[test]
+    fn list_states_name_the_one_in_force_per_scope() {
+        let pubs = vec![
+            publication(1, 1, Scope::National, 1),
+            publication(2, 2, Scope::National, 3),
+            publication(3, 3, Scope::National, 20),
+            publication(4, 4, Scope::Unit("NLIMS000315".into()), 1),
+        ];
+        let mut pubs = pubs;
+        pubs[3].withdrawn_at = Some(pubs[3].active_from);
+        let now = pubs[1].active_from + chrono::Duration::days(1);
+        let got: Vec<_> = states(&pubs, now)
+            .into_iter()
+            .map(|(p, s)| (p.version, s))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, PublicationState::Superseded),
+                (2, PublicationState::Active),
+                (3, PublicationState::Scheduled),
+                (4, PublicationState::Withdrawn),
+            ]
+        );
     }
 }

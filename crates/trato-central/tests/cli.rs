@@ -94,11 +94,58 @@ async fn administer_and_serve(db: &str) {
     std::fs::write(&survey, def.to_string()).unwrap();
     let survey = survey.to_str().unwrap();
     let (ok, _, err) = run(&["survey", "publish", "--db", db, survey]);
-    assert!(!ok, "needs --unit or --all");
-    assert!(err.contains("--unit") || err.contains("--all"), "{err}");
+    assert!(!ok, "needs --scope (or --unit / --all)");
+    assert!(err.contains("--scope"), "{err}");
     let (ok, out, err) = run(&["survey", "publish", "--db", db, survey, "--unit", UNIT]);
     assert!(ok, "{err}");
     assert!(out.contains("trato-digno version 2"), "{out}");
+    let (ok, _, err) = run(&[
+        "survey",
+        "publish",
+        "--db",
+        db,
+        survey,
+        "--scope",
+        "estado:CDMX",
+    ]);
+    assert!(!ok && err.contains("not a scope"), "{err}");
+    let (ok, out, err) = run(&[
+        "survey",
+        "publish",
+        "--db",
+        db,
+        survey,
+        "--scope",
+        "national",
+        "--from",
+        "2099-01-01",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("for national, from 2099-01-01"), "{out}");
+    let (ok, out, err) = run(&["survey", "list", "--db", db, "--unit", UNIT]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[1].contains(&format!("unit:{UNIT}")) && lines[1].ends_with("active"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("national") && lines[2].ends_with("scheduled"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("in force for {UNIT}: trato-digno version 2")),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["survey", "withdraw", "--db", db, "2"]);
+    assert!(ok && out.contains("withdrawn"), "{err}");
+    let (ok, _, err) = run(&["survey", "withdraw", "--db", db, "2"]);
+    assert!(!ok && err.contains("no publication in force"), "{err}");
+    let (ok, out, _) = run(&["survey", "list", "--db", db]);
+    assert!(
+        ok && out.lines().nth(2).unwrap().ends_with("withdrawn"),
+        "{out}"
+    );
 
     // Serve on a free port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -127,7 +174,10 @@ async fn administer_and_serve(db: &str) {
     }
 
     let reply: ActiveSurveyReply = client
-        .get(format!("{base}/api/v1/surveys/active?unit={UNIT}"))
+        .get(format!(
+            "{base}/api/v1/surveys/active?unit={UNIT}&format={}",
+            trato_domain::FORMAT_VERSION
+        ))
         .bearer_auth(&kiosk.token)
         .send()
         .await
@@ -135,7 +185,7 @@ async fn administer_and_serve(db: &str) {
         .json()
         .await
         .unwrap();
-    assert_eq!(reply.survey.unwrap().version, 2);
+    assert_eq!(reply.survey.unwrap()["version"], 2);
 
     let body = encode_batch(&batch(&kiosk, vec![response(&kiosk, Utc::now())])).unwrap();
     let post = || {

@@ -37,6 +37,7 @@ fn viewer() -> Viewer {
         scope: String::new(),
         csrf: String::new(),
         session_hash: String::new(),
+        credential: String::new(),
     }
 }
 
@@ -278,7 +279,12 @@ async fn size_gb(b: Backend, url: &str) -> f64 {
 async fn analyze_rollups(b: Backend, url: &str) {
     if b == Backend::Postgres {
         let client = common::pg_client(url).await;
-        for t in ["daily_figures", "daily_unit_figures"] {
+        for t in [
+            "daily_figures",
+            "daily_unit_figures",
+            "indicator_figures",
+            "indicator_unit_figures",
+        ] {
             client
                 .batch_execute(&format!("VACUUM ANALYZE {t}"))
                 .await

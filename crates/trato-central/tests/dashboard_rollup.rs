@@ -18,61 +18,6 @@ use trato_central::dashboard::today;
 const COUNTERS: &str = "responses, trato_n, trato_pos, trato_neg, saludo_n, saludo_si, \
     escucha_n, escucha_si, respuesta_n, respuesta_si, respeto_n, respeto_no, alerts";
 
-type Rows = Vec<Vec<String>>;
-
-/// Every row of a query, each value as text (NULL as "NULL").
-async fn rows(d: &Dash, sql: &str) -> Rows {
-    match d.backend {
-        Backend::Sqlite => {
-            let c = rusqlite::Connection::open(&d.url).unwrap();
-            let mut st = c.prepare(sql).unwrap();
-            let n = st.column_count();
-            st.query_map([], |r| {
-                (0..n)
-                    .map(|i| {
-                        Ok(match r.get::<_, rusqlite::types::Value>(i)? {
-                            rusqlite::types::Value::Null => "NULL".to_owned(),
-                            rusqlite::types::Value::Integer(x) => x.to_string(),
-                            rusqlite::types::Value::Text(s) => s,
-                            v => format!("{v:?}"),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-        }
-        Backend::Postgres => {
-            let client = common::pg_client(&d.url).await;
-            client
-                .query(sql, &[])
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    (0..r.len())
-                        .map(|i| r.get::<_, Option<String>>(i).unwrap_or("NULL".into()))
-                        .collect()
-                })
-                .collect()
-        }
-    }
-}
-
-async fn exec(d: &Dash, sql: &str) {
-    match d.backend {
-        Backend::Sqlite => rusqlite::Connection::open(&d.url)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap(),
-        Backend::Postgres => {
-            let client = common::pg_client(&d.url).await;
-            client.batch_execute(sql).await.unwrap();
-        }
-    }
-}
-
 /// Every counter as text, for comparing rows across backends.
 fn as_text(cols: &str) -> String {
     cols.split(", ")

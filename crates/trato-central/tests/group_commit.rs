@@ -16,6 +16,7 @@ use trato_central::Store;
 use trato_domain::Response;
 
 fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
+    let survey = std::sync::Arc::new(trato_central::surveys::default_survey().unwrap());
     responses
         .iter()
         .enumerate()
@@ -26,6 +27,8 @@ fn prepared(responses: &[Response]) -> Vec<PreparedResponse> {
                 response: r.clone(),
                 canonical_json: json,
                 content_hash: hash,
+                survey: survey.clone(),
+                clock_raw: None,
             }
         })
         .collect()
@@ -114,6 +117,58 @@ async fn a_failing_batch_in_a_group_rolls_back_alone() {
     let again = store.apply_batch(meta(&k), prepared(&c)).await.unwrap();
     assert_eq!(again, stored(5));
     assert_eq!(store.count_responses().await.unwrap(), 14);
+}
+
+/// A batch whose content makes the writer panic (a clock far beyond
+/// anything real, handed to the store without ingest's checks) is rejected
+/// alone: the batches sharing its group commit, and every later one, are
+/// stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_panics_the_writer_is_rejected_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("central.db");
+    let sqlite = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let store: Arc<dyn Store> = sqlite.clone();
+    admin::ensure_default_survey(&*store).await.unwrap();
+    let k = admin::add_kiosk(&*store, UNIT, "Urgencias").await.unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let fresh = |n: usize| -> Vec<Response> { (0..n).map(|_| response(&k, Utc::now())).collect() };
+    let (a, b, d) = (fresh(2), fresh(3), fresh(4));
+    let mut c = fresh(2);
+    c[1].finished_at = chrono::NaiveDate::from_ymd_opt(262_000, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    c[1].utc_offset_minutes = i32::MAX;
+    let submit = |rs: &[Response]| {
+        let (store, meta, items) = (store.clone(), meta(&k), prepared(rs));
+        tokio::spawn(async move { store.apply_batch(meta, items).await })
+    };
+    let ta = submit(&a);
+    wait_until(|| sqlite.writer_counts() == (1, 1)).await;
+    let (tb, tc, td) = (submit(&b), submit(&c), submit(&d));
+    wait_until(|| sqlite.writer_counts() == (4, 1)).await;
+    other.execute_batch("COMMIT").unwrap();
+    wait_until(|| sqlite.writer_counts() == (4, 4)).await;
+
+    let stored = |n| vec![InsertOutcome::Stored; n];
+    assert_eq!(ta.await.unwrap().unwrap(), stored(2));
+    assert_eq!(tb.await.unwrap().unwrap(), stored(3));
+    assert!(tc.await.unwrap().is_err());
+    assert_eq!(td.await.unwrap().unwrap(), stored(4));
+    for r in &c {
+        assert!(store.stored_response(r.id).await.unwrap().is_none());
+    }
+    assert_eq!(store.count_responses().await.unwrap(), 2 + 3 + 4);
+    // The writer lives on.
+    let e = fresh(1);
+    assert_eq!(
+        store.apply_batch(meta(&k), prepared(&e)).await.unwrap(),
+        stored(1)
+    );
 }
 
 /// Many concurrent batches: every one answered, every row stored once.

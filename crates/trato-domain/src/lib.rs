@@ -7,9 +7,14 @@
 //! - [`SurveyDefinition::from_json`] parses and validates a survey document
 //!   (`docs/survey-format.md`), reporting every problem with its path.
 //! - [`SurveyDefinition::check_answers`] checks and normalises a patient's answers.
+//! - [`meaning`]: indicators, sentiments and alert rules declared in a survey.
 //! - [`text`] cleans comments and masks personal data in them.
 
 mod answers;
+pub mod bounded;
+pub mod clues;
+pub mod codec;
+pub mod meaning;
 pub mod response;
 pub mod survey;
 pub mod text;
@@ -17,6 +22,10 @@ mod validate;
 pub mod wire;
 
 pub use answers::Completeness;
+pub use meaning::{
+    AlertRule, DeclaredSentiment, Indicator, IndicatorDecl, Score, Sentiment, FORMAT_VERSION,
+    MAX_ALERT_RULES,
+};
 pub use response::{Answer, AnswerError, FlagReason, Response, ResponseStatus, SyncState};
 pub use survey::{
     Condition, Language, LocalizedText, Question, QuestionKind, SurveyChoice, SurveyDefinition,

@@ -6,12 +6,22 @@ use uuid::Uuid;
 
 use crate::survey::Language;
 
+/// Most answers one response may carry (a survey has at most
+/// [`crate::survey::MAX_QUESTIONS`] questions), checked while parsing.
+pub const MAX_ANSWERS: usize = 100;
+/// Most codes one answer may carry, checked while parsing.
+pub const MAX_CODES: usize = 100;
+
 /// One answered question. Faces, yes/no, single choice and recommendation carry
 /// exactly one code; multiple choice one or more; free text only `text`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
     pub question: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::bounded::vec::<_, MAX_CODES, _>"
+    )]
     pub codes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -66,6 +76,7 @@ pub struct Response {
     pub status: ResponseStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag_reason: Option<FlagReason>,
+    #[serde(deserialize_with = "crate::bounded::vec::<_, MAX_ANSWERS, _>")]
     pub answers: Vec<Answer>,
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::meaning::{AlertRule, DeclaredSentiment, IndicatorDecl};
 use crate::response::Answer;
 
 /// A language code as used in survey documents (`"es"`, `"en"`).
@@ -19,12 +20,19 @@ pub type LocalizedText = BTreeMap<Language, String>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyDefinition {
+    /// The survey-format version the document is written in (`None`: 1, the
+    /// format without meaning declarations). See [`crate::FORMAT_VERSION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<u32>,
     pub id: String,
     pub version: u32,
     /// Languages every text must be given in; the first is the default.
     pub languages: Vec<Language>,
     pub title: LocalizedText,
     pub questions: Vec<Question>,
+    /// Which answers raise an alert, each rule with its reason (format 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +45,8 @@ pub struct Question {
     /// more than one", or a reminder not to write personal data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<LocalizedText>,
-    /// Options with stable codes. Faces: codes "1".."5"; yes/no: "si", "no" and
-    /// optionally "en_parte"; recommendation (0-10) and free text: none (implied).
+    /// Options with stable codes. Faces: codes "1".."5"; yes/no: "si", "no",
+    /// optionally "en_parte", optionally "no_sabe"; recommendation (0-10) and free text: none (implied).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<SurveyChoice>,
     #[serde(default)]
@@ -53,6 +61,9 @@ pub struct Question {
     /// summaries report % positive / % negative on it, as the NHS FFT does.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub headline: bool,
+    /// What the question measures, stable across versions (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<IndicatorDecl>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,7 +71,7 @@ pub struct Question {
 pub enum QuestionKind {
     /// Five faces, 1 = Muy mal .. 5 = Muy bien.
     Faces,
-    /// Sí / No, with an optional "En parte".
+    /// Sí / No, with an optional "En parte" and an optional "No sé / No aplica".
     YesNo,
     SingleChoice,
     MultipleChoice,
@@ -74,6 +85,10 @@ pub enum QuestionKind {
 pub struct SurveyChoice {
     pub code: String,
     pub label: LocalizedText,
+    /// How this answer counts in the question's indicator (format 2); absent
+    /// means the kind's default ([`crate::meaning`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<DeclaredSentiment>,
 }
 
 /// `{"question": "trato", "any_of": ["1", "2"]}`: show when that earlier
@@ -132,6 +147,8 @@ pub const FACES_CODES: [&str; 5] = ["1", "2", "3", "4", "5"];
 pub const YES_NO_CODES: [&str; 2] = ["si", "no"];
 /// The optional third code of a yes/no question.
 pub const YES_NO_PARTLY: &str = "en_parte";
+/// The optional last code of a yes/no question ("No sé / No aplica").
+pub const YES_NO_DONT_KNOW: &str = "no_sabe";
 /// The implied codes of a recommendation question: `"0"` to `"10"`.
 pub const RECOMMEND_CODES: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
 
@@ -304,6 +321,7 @@ mod tests {
             ]
         );
         assert_eq!(crate::DEFAULT_SURVEY_JSON, DEFAULT);
+        assert_eq!(survey.format, Some(crate::FORMAT_VERSION));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Both functions are total: any input gives an output, none panics, and
 //! applying them twice gives the same result as applying them once.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
@@ -118,6 +119,25 @@ fn classify_digit_run(run: &str) -> Option<&'static str> {
         11 => MASK_NSS,
         _ => MASK_NUMBER,
     })
+}
+
+/// Text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a
+/// leading tab or CR that Excel skips before one) gets a leading `'`, so a
+/// comment like `=HYPERLINK(...)` stays text (OWASP's CSV-injection advice).
+/// Every CSV the kiosk or the centre writes passes its text through this.
+pub fn neutralise_formula(s: &str) -> Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
+}
+
+/// At most `max` characters of `s` (whole characters, never a split one).
+pub fn truncate_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
 }
 
 #[cfg(test)]
@@ -267,5 +287,22 @@ mod tests {
             prop_assert!(out.chars().count() <= n + n / 3 + 2);
             prop_assert_eq!(mask_personal_data(&out), out.clone());
         }
+    }
+
+    #[test]
+    fn formula_starts_are_neutralised() {
+        for s in ["=1+1", "+5215550000000", "-2", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(neutralise_formula(s), format!("'{s}"));
+        }
+        for s in ["", "Muy bien", "ñandú 🙂", "1", "a=b"] {
+            assert_eq!(neutralise_formula(s), s);
+        }
+    }
+
+    #[test]
+    fn truncation_keeps_whole_characters() {
+        assert_eq!(truncate_chars("ñandú", 3), "ñan");
+        assert_eq!(truncate_chars("ab", 5), "ab");
+        assert_eq!(truncate_chars("🙂🙂", 1), "🙂");
     }
 }

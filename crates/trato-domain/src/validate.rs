@@ -6,10 +6,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::meaning::{Sentiment, FORMAT_VERSION, MAX_ALERT_RULES};
 use crate::survey::{
     LocalizedText, Question, QuestionKind, SurveyDefinition, ValidationIssue, CHOICE_OPTIONS,
     FACES_CODES, MAX_HINT_CHARS, MAX_LABEL_CHARS, MAX_PROMPT_CHARS, MAX_QUESTIONS, MAX_TEXT_CHARS,
-    MAX_TITLE_CHARS, YES_NO_CODES, YES_NO_PARTLY,
+    MAX_TITLE_CHARS, YES_NO_CODES, YES_NO_DONT_KNOW, YES_NO_PARTLY,
 };
 
 static IDENT: LazyLock<Regex> =
@@ -47,6 +48,7 @@ impl SurveyDefinition {
     /// `docs/survey-format.md` for the rules.
     pub fn validate(&self) -> Vec<ValidationIssue> {
         let mut issues = Issues(Vec::new());
+        self.check_format(&mut issues);
         check_identifier(&mut issues, "id", &self.id, "survey id");
         if self.version < 1 {
             issues.push("version", "the version must be 1 or more");
@@ -69,6 +71,7 @@ impl SurveyDefinition {
             );
         }
         let mut seen_ids = HashSet::new();
+        let mut seen_keys = HashSet::new();
         let mut headline_seen = false;
         for (i, question) in self.questions.iter().enumerate() {
             let path = format!("questions[{i}]");
@@ -118,8 +121,92 @@ impl SurveyDefinition {
                 headline_seen = true;
             }
             self.check_condition(&mut issues, &path, i);
+            check_meaning(&mut issues, &path, question, &languages, &mut seen_keys);
         }
+        self.check_alerts(&mut issues, &languages);
         issues.0
+    }
+
+    fn check_format(&self, issues: &mut Issues) {
+        match self.format {
+            Some(f) if f == 0 || f > FORMAT_VERSION => issues.push(
+                "format",
+                format!(
+                    "the survey format {f} is not known; this version reads 1 to {FORMAT_VERSION}"
+                ),
+            ),
+            _ if self.declares_meaning() && self.format_version() < 2 => issues.push(
+                "format",
+                "a survey that declares indicators, sentiments or alerts must say `\"format\": 2`",
+            ),
+            _ => {}
+        }
+    }
+
+    fn check_alerts(&self, issues: &mut Issues, languages: &BTreeSet<&str>) {
+        if self.alerts.len() > MAX_ALERT_RULES {
+            issues.push(
+                "alerts",
+                format!(
+                    "a survey has at most {MAX_ALERT_RULES} alert rules, not {}",
+                    self.alerts.len()
+                ),
+            );
+        }
+        let mut reasons = HashSet::new();
+        for (k, rule) in self.alerts.iter().enumerate() {
+            let path = format!("alerts[{k}]");
+            check_identifier(
+                issues,
+                &format!("{path}.reason"),
+                &rule.reason,
+                "alert reason",
+            );
+            if !reasons.insert(rule.reason.as_str()) {
+                issues.push(
+                    format!("{path}.reason"),
+                    format!("the alert reason `{}` is used twice", rule.reason),
+                );
+            }
+            check_text(
+                issues,
+                &format!("{path}.label"),
+                &rule.label,
+                languages,
+                MAX_LABEL_CHARS,
+            );
+            let target = self.question(&rule.question);
+            match target {
+                None => issues.push(
+                    format!("{path}.question"),
+                    format!("there is no question `{}`", rule.question),
+                ),
+                Some(t) if !t.kind.takes_codes() => issues.push(
+                    format!("{path}.question"),
+                    format!(
+                        "`{}` is a free-text question; an alert rule needs options",
+                        t.id
+                    ),
+                ),
+                Some(_) => {}
+            }
+            if rule.any_of.is_empty() {
+                issues.push(
+                    format!("{path}.any_of"),
+                    "at least one option code is needed",
+                );
+            }
+            if let Some(t) = target.filter(|t| t.kind.takes_codes()) {
+                for (m, code) in rule.any_of.iter().enumerate() {
+                    if !t.has_code(code) {
+                        issues.push(
+                            format!("{path}.any_of[{m}]"),
+                            format!("question `{}` has no option `{code}`", t.id),
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// Checks `languages` and returns the distinct listed languages, which are
@@ -275,12 +362,14 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
             }
         }
         QuestionKind::YesNo => match n {
-            2 | 3 => fixed = &YES_NO_WITH_PARTLY[..n],
+            2 | 4 => fixed = &YES_NO_ALL[..n],
+            3 if options[2].code == YES_NO_DONT_KNOW => fixed = &YES_NO_WITHOUT_PARTLY,
+            3 => fixed = &YES_NO_ALL[..n],
             _ => issues.push(
                 format!("{path}.options"),
                 format!(
-                    "a yes/no question has options \"si\", \"no\" and optionally \"en_parte\", \
-                     not {n} options"
+                    "a yes/no question has options \"si\", \"no\", optionally \"en_parte\" \
+                     and optionally \"no_sabe\", not {n} options"
                 ),
             ),
         },
@@ -340,8 +429,76 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
     }
 }
 
-/// The codes of a yes/no question with "en parte".
-const YES_NO_WITH_PARTLY: [&str; 3] = [YES_NO_CODES[0], YES_NO_CODES[1], YES_NO_PARTLY];
+/// The codes of a yes/no question with every optional code, in order.
+const YES_NO_ALL: [&str; 4] = [
+    YES_NO_CODES[0],
+    YES_NO_CODES[1],
+    YES_NO_PARTLY,
+    YES_NO_DONT_KNOW,
+];
+/// The codes of a yes/no question with "no sé" but without "en parte".
+const YES_NO_WITHOUT_PARTLY: [&str; 3] = [YES_NO_CODES[0], YES_NO_CODES[1], YES_NO_DONT_KNOW];
+
+/// An indicator goes on a faces, yes/no or single-choice question, with a
+/// key unique in the survey; sentiments go only on an indicator's options,
+/// and a single-choice indicator needs at least one option with an opinion.
+fn check_meaning<'a>(
+    issues: &mut Issues,
+    path: &str,
+    question: &'a Question,
+    languages: &BTreeSet<&str>,
+    seen_keys: &mut HashSet<&'a str>,
+) {
+    if let Some(decl) = &question.indicator {
+        let ipath = format!("{path}.indicator");
+        if !question.kind.takes_indicator() {
+            issues.push(
+                ipath.clone(),
+                format!(
+                    "only a faces, yes_no or single_choice question can carry an indicator, \
+                     not a {} question",
+                    question.kind.as_str()
+                ),
+            );
+        }
+        check_identifier(issues, &format!("{ipath}.key"), &decl.key, "indicator key");
+        if !seen_keys.insert(decl.key.as_str()) {
+            issues.push(
+                format!("{ipath}.key"),
+                format!("the indicator key `{}` is used twice", decl.key),
+            );
+        }
+        if let Some(label) = &decl.label {
+            check_text(
+                issues,
+                &format!("{ipath}.label"),
+                label,
+                languages,
+                MAX_LABEL_CHARS,
+            );
+        }
+        let has_opinion = question
+            .option_sentiments()
+            .iter()
+            .any(|(_, s)| matches!(s, Some(Sentiment::Positive | Sentiment::Negative)));
+        if question.kind == QuestionKind::SingleChoice && !has_opinion {
+            issues.push(
+                ipath,
+                "a single_choice indicator needs at least one option with sentiment \
+                 `positive` or `negative`",
+            );
+        }
+    } else {
+        for (j, option) in question.options.iter().enumerate() {
+            if option.sentiment.is_some() {
+                issues.push(
+                    format!("{path}.options[{j}].sentiment"),
+                    "only an option of a question with an indicator has a sentiment",
+                );
+            }
+        }
+    }
+}
 
 fn check_max_chars(issues: &mut Issues, path: &str, question: &Question) {
     let Some(max) = question.max_chars else {

@@ -6,9 +6,18 @@ use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
 use trato_domain::{
-    Answer, Completeness, Condition, LocalizedText, Question, QuestionKind, SurveyChoice,
-    SurveyDefinition,
+    AlertRule, Answer, Completeness, Condition, DeclaredSentiment, IndicatorDecl, LocalizedText,
+    Question, QuestionKind, Sentiment, SurveyChoice, SurveyDefinition, FORMAT_VERSION,
 };
+
+fn declared_sentiment() -> impl Strategy<Value = DeclaredSentiment> {
+    prop_oneof![
+        Just(DeclaredSentiment::Positive),
+        Just(DeclaredSentiment::Neutral),
+        Just(DeclaredSentiment::Negative),
+        Just(DeclaredSentiment::None),
+    ]
+}
 
 fn kind() -> impl Strategy<Value = QuestionKind> {
     prop_oneof![
@@ -27,8 +36,30 @@ fn any_text() -> impl Strategy<Value = LocalizedText> {
 
 /// Any structurally possible survey, valid or not.
 fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
-    let choice =
-        (any::<String>(), any_text()).prop_map(|(code, label)| SurveyChoice { code, label });
+    let choice = (
+        any::<String>(),
+        any_text(),
+        option::of(declared_sentiment()),
+    )
+        .prop_map(|(code, label, sentiment)| SurveyChoice {
+            code,
+            label,
+            sentiment,
+        });
+    let indicator = (any::<String>(), option::of(any_text()))
+        .prop_map(|(key, label)| IndicatorDecl { key, label });
+    let alert = (
+        any::<String>(),
+        any_text(),
+        any::<String>(),
+        vec(any::<String>(), 0..3),
+    )
+        .prop_map(|(reason, label, question, any_of)| AlertRule {
+            reason,
+            label,
+            question,
+            any_of,
+        });
     let condition = (any::<String>(), vec(any::<String>(), 0..3))
         .prop_map(|(question, any_of)| Condition { question, any_of });
     let question = (
@@ -40,10 +71,10 @@ fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
         any::<bool>(),
         option::of(condition),
         option::of(any::<u32>()),
-        any::<bool>(),
+        (any::<bool>(), option::of(indicator)),
     )
         .prop_map(
-            |(id, kind, prompt, hint, options, required, show_if, max_chars, headline)| Question {
+            |(
                 id,
                 kind,
                 prompt,
@@ -52,7 +83,20 @@ fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
                 required,
                 show_if,
                 max_chars,
-                headline,
+                (headline, indicator),
+            )| {
+                Question {
+                    id,
+                    kind,
+                    prompt,
+                    hint,
+                    options,
+                    required,
+                    show_if,
+                    max_chars,
+                    headline,
+                    indicator,
+                }
             },
         );
     (
@@ -61,14 +105,17 @@ fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
         vec(any::<String>(), 0..3),
         any_text(),
         vec(question, 0..5),
+        (option::of(0u32..4), vec(alert, 0..3)),
     )
         .prop_map(
-            |(id, version, languages, title, questions)| SurveyDefinition {
+            |(id, version, languages, title, questions, (format, alerts))| SurveyDefinition {
+                format,
                 id,
                 version,
                 languages,
                 title,
                 questions,
+                alerts,
             },
         )
 }
@@ -110,6 +157,14 @@ fn valid_survey() -> impl Strategy<Value = SurveyDefinition> {
             for (i, (kind, flag, n, with_condition, max)) in specs.into_iter().enumerate() {
                 let codes: Vec<String> = match kind {
                     QuestionKind::Faces => (1..=5).map(|c| c.to_string()).collect(),
+                    QuestionKind::YesNo if flag && n % 2 == 0 => {
+                        vec![
+                            "si".into(),
+                            "no".into(),
+                            "en_parte".into(),
+                            "no_sabe".into(),
+                        ]
+                    }
                     QuestionKind::YesNo if flag => {
                         vec!["si".into(), "no".into(), "en_parte".into()]
                     }
@@ -119,11 +174,21 @@ fn valid_survey() -> impl Strategy<Value = SurveyDefinition> {
                     }
                     QuestionKind::Recommend | QuestionKind::FreeText => vec![],
                 };
+                // Faces and yes/no questions measure an indicator; a single
+                // choice does when it declares an opinion on its first option.
+                let indicator = match kind {
+                    QuestionKind::Faces | QuestionKind::YesNo => true,
+                    QuestionKind::SingleChoice => flag,
+                    _ => false,
+                };
                 let options = codes
                     .iter()
-                    .map(|c| SurveyChoice {
+                    .enumerate()
+                    .map(|(j, c)| SurveyChoice {
                         code: c.clone(),
                         label: texts(&languages, c),
+                        sentiment: (indicator && kind == QuestionKind::SingleChoice && j == 0)
+                            .then_some(DeclaredSentiment::Negative),
                     })
                     .collect();
                 let show_if = questions
@@ -145,14 +210,31 @@ fn valid_survey() -> impl Strategy<Value = SurveyDefinition> {
                     show_if,
                     max_chars: (kind == QuestionKind::FreeText && flag).then_some(max),
                     headline,
+                    indicator: indicator.then(|| IndicatorDecl {
+                        key: format!("k{i}"),
+                        label: flag.then(|| texts(&languages, "Indicador")),
+                    }),
                 });
             }
+            // One alert rule per question with codes, on its first code.
+            let alerts = questions
+                .iter()
+                .filter(|q| q.kind.takes_codes())
+                .map(|q| AlertRule {
+                    reason: format!("r_{}", q.id),
+                    label: texts(&languages, "Alerta"),
+                    question: q.id.clone(),
+                    any_of: q.effective_codes().into_iter().take(1).collect(),
+                })
+                .collect();
             SurveyDefinition {
+                format: Some(FORMAT_VERSION),
                 id,
                 version,
                 title: texts(&languages, "Encuesta"),
                 languages,
                 questions,
+                alerts,
             }
         })
 }
@@ -239,5 +321,51 @@ proptest! {
                 prop_assert!(shown.iter().any(|q| q.id == answer.question));
             }
         }
+    }
+
+    #[test]
+    fn meaning_never_panics_on_any_survey(s in any_survey(), answers in any_answers()) {
+        let _ = s.indicators().count();
+        let _ = s.scores(&answers);
+        let _ = s.alert_reasons(&answers);
+        let _ = s.without_meaning().validate();
+    }
+
+    #[test]
+    fn valid_survey_meaning_is_consistent(s in valid_survey(), pick in vec(0usize..12, 12)) {
+        let indicators: Vec<_> = s.indicators().collect();
+        let with_indicator = s.questions.iter().filter(|q| q.indicator.is_some()).count();
+        prop_assert_eq!(indicators.len(), with_indicator);
+        for ind in &indicators {
+            let q = s.indicator_question(&ind.key).expect("indicator's question");
+            prop_assert_eq!(&q.id, &ind.question_id);
+            prop_assert!(ind.kind.takes_indicator());
+        }
+        // Answer every question with codes by a picked code; the scores and
+        // alerts then follow the declarations question by question.
+        let answers: Vec<Answer> = s.questions.iter().zip(&pick)
+            .filter(|(q, _)| q.kind.takes_codes())
+            .map(|(q, p)| {
+                let codes = q.effective_codes();
+                Answer { question: q.id.clone(), codes: vec![codes[p % codes.len()].clone()], text: None }
+            })
+            .collect();
+        let scores = s.scores(&answers);
+        prop_assert_eq!(scores.len(), indicators.iter().filter(|i| answers.iter().any(|a| a.question == i.question_id)).count());
+        for score in &scores {
+            prop_assert_eq!(score.sentiment, s.sentiment(score.question_id, score.code));
+            if s.question(score.question_id).unwrap().kind == QuestionKind::Faces {
+                let want = match score.code { "1" | "2" => Sentiment::Negative, "3" => Sentiment::Neutral, _ => Sentiment::Positive };
+                prop_assert_eq!(score.sentiment, Some(want));
+            }
+        }
+        let matched: Vec<String> = s.alerts.iter()
+            .filter(|r| answers.iter().any(|a| a.question == r.question && r.any_of.contains(&a.codes[0])))
+            .map(|r| r.reason.clone())
+            .collect();
+        prop_assert_eq!(s.alert_reasons(&answers), (!matched.is_empty()).then(|| matched.join(",")));
+        let plain = s.without_meaning();
+        prop_assert_eq!(plain.validate(), vec![]);
+        prop_assert!(!plain.declares_meaning());
     }
 }

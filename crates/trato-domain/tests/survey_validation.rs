@@ -345,6 +345,19 @@ fn yes_no_codes() {
             extra["code"] = json!("no_se");
             q(v, 1)["options"].as_array_mut().unwrap().push(extra);
         },
+        &["questions[1].options[3].code"],
+    );
+    expect(
+        |v| {
+            let mut extra = q(v, 1)["options"][2].clone();
+            extra["code"] = json!("no_sabe");
+            q(v, 1)["options"]
+                .as_array_mut()
+                .unwrap()
+                .push(extra.clone());
+            extra["code"] = json!("otro");
+            q(v, 1)["options"].as_array_mut().unwrap().push(extra);
+        },
         &["questions[1].options"],
     );
 }

@@ -27,6 +27,18 @@ pub fn list(local: &Path) -> Vec<Destination> {
     found
 }
 
+/// The destination staff chose, if it is one that [`list`] offers now. The
+/// staff screen sends back a path from the list; anything else (a path typed
+/// or forged by the caller, a drive pulled out since) is refused here, so a
+/// staff session can never steer an export onto the kiosk's own files.
+pub fn listed(chosen: &Path, local: &Path) -> Option<Destination> {
+    let offered = list(local);
+    let chosen = chosen.canonicalize().ok()?;
+    offered
+        .into_iter()
+        .find(|d| d.path.canonicalize().is_ok_and(|p| p == chosen))
+}
+
 /// Mounted volumes under the given roots (Unix). Desktop automounters mount a
 /// USB drive at `<root>/<user>/<label>` (udisks2) or `<root>/<label>` (older
 /// setups): a directory that is itself a mount point counts, and so does any

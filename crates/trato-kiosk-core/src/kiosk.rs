@@ -21,6 +21,15 @@ use crate::{data_dir, survey_catalog, KioskError};
 struct Session {
     id: Uuid,
     started_at: DateTime<Utc>,
+    /// The answers given so far, as the UI last reported them: what is
+    /// stored as abandoned if the page or the app goes away mid-survey.
+    progress: Option<Progress>,
+}
+
+#[derive(Debug, Clone)]
+struct Progress {
+    language: String,
+    answers: Vec<Answer>,
 }
 
 /// What the UI needs to draw the survey, read once at start-up.
@@ -51,6 +60,19 @@ pub struct Abandoned {
     pub kept: bool,
 }
 
+/// A patient's answers that could not be stored: kept in memory (a full
+/// disk cannot record its own failure) for the staff screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteFailure {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The error's code, as the UI matches on it (`storage_full`, `storage`).
+    pub code: &'static str,
+    /// For the log and IT (English).
+    pub message: String,
+}
+
 pub struct Kiosk {
     // Crate-visible for the staff facade (`crate::staff`), which keeps the
     // settings, the survey and the audit log consistent in one place.
@@ -62,6 +84,7 @@ pub struct Kiosk {
     open_report: OpenReport,
     /// Staff sessions: in memory, so a restart logs everyone out.
     pub(crate) staff_sessions: crate::staff::Sessions,
+    last_write_failure: Option<WriteFailure>,
 }
 
 impl Kiosk {
@@ -74,6 +97,8 @@ impl Kiosk {
         let (mut store, open_report) = Store::open(&data_dir::database_path(dir))?;
         survey_catalog::install_default(&mut store)?;
         let settings = KioskSettings::load_or_init(&mut store)?;
+        // Kiosks set up by an earlier version get their identity copy now.
+        store.save_identity();
         let survey = survey_catalog::active(&store, &settings.survey_id, settings.survey_version)?;
         Ok(Kiosk {
             store,
@@ -83,6 +108,7 @@ impl Kiosk {
             clock,
             open_report,
             staff_sessions: crate::staff::Sessions::default(),
+            last_write_failure: None,
         })
     }
 
@@ -100,11 +126,31 @@ impl Kiosk {
             .path()
             .parent()
             .unwrap_or_else(|| Path::new("."))
-            .join("exportaciones")
+            .join(crate::export::EXPORTS_FOLDER)
     }
 
     pub fn open_report(&self) -> &OpenReport {
         &self.open_report
+    }
+
+    /// The last time a patient's answers could not be stored since the
+    /// kiosk started, and why.
+    pub fn last_write_failure(&self) -> Option<&WriteFailure> {
+        self.last_write_failure.as_ref()
+    }
+
+    /// Stores a finished or abandoned response; a failure is remembered for staff.
+    fn store_response(&mut self, response: &Response) -> Result<Inserted, KioskError> {
+        self.store.insert_response(response).map_err(|error| {
+            let error = KioskError::from(error);
+            tracing::error!(code = error.code(), %error, "a response could not be stored");
+            self.last_write_failure = Some(WriteFailure {
+                at: crate::store::timestamp(self.clock.now()),
+                code: error.code(),
+                message: error.to_string(),
+            });
+            error
+        })
     }
 
     /// Validates and stores settings (all or none) and returns the keys that
@@ -159,6 +205,7 @@ impl Kiosk {
         self.session = Some(Session {
             id: Uuid::now_v7(),
             started_at: self.clock.now(),
+            progress: None,
         });
         Ok(self.session.as_ref().map(|s| s.id).unwrap_or_default())
     }
@@ -191,7 +238,7 @@ impl Kiosk {
             (ResponseStatus::Complete, None)
         };
         let response = self.response(session, language, now, status, flag_reason, answers);
-        self.store.insert_response(&response)?;
+        self.store_response(&response)?;
         self.session = None;
         Ok(Submitted {
             status,
@@ -224,11 +271,50 @@ impl Kiosk {
                 None,
                 answers,
             );
-            let inserted = self.store.insert_response(&response)?;
+            let inserted = self.store_response(&response)?;
             debug_assert!(matches!(inserted, Inserted::New { .. }));
         }
         self.session = None;
         Ok(Abandoned { kept: keep })
+    }
+
+    /// The patient answered a question: the answers so far replace the ones
+    /// kept before, checked as partial answers are.
+    pub fn record_progress(
+        &mut self,
+        id: Uuid,
+        language: &str,
+        answers: &[Answer],
+    ) -> Result<(), KioskError> {
+        self.current_session(id)?;
+        let answers = self
+            .survey
+            .check_answers(language, answers, Completeness::Partial)?;
+        if let Some(session) = self.session.as_mut() {
+            session.progress = Some(Progress {
+                language: language.to_owned(),
+                answers,
+            });
+        }
+        Ok(())
+    }
+
+    /// The page or the whole app is going away mid-survey (SIGTERM, a dead
+    /// web process): the survey in progress ends as the idle reset would end
+    /// it, with the answers last recorded. `None` when no survey was open.
+    pub fn abandon_in_progress(&mut self) -> Result<Option<Abandoned>, KioskError> {
+        let Some(session) = self.session.clone() else {
+            return Ok(None);
+        };
+        let (language, answers) = match session.progress {
+            Some(p) => (p.language, p.answers),
+            None => (String::new(), Vec::new()),
+        };
+        if answers.is_empty() {
+            self.session = None;
+            return Ok(Some(Abandoned { kept: false }));
+        }
+        self.abandon(session.id, &language, &answers).map(Some)
     }
 
     fn current_session(&self, id: Uuid) -> Result<Session, KioskError> {

@@ -3,8 +3,11 @@
 //! the command-line tools use it without a window.
 
 pub mod clock;
+pub mod config_files;
 pub mod data_dir;
 pub mod destinations;
+pub mod eject;
+mod error_code;
 pub mod export;
 pub mod kiosk;
 pub mod overview;
@@ -14,7 +17,8 @@ pub mod store;
 pub mod survey_catalog;
 pub mod sync;
 
-pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted};
+pub use error_code::ErrorCode;
+pub use kiosk::{Abandoned, Bootstrap, Kiosk, Submitted, WriteFailure};
 pub use settings::{AbandonedPolicy, KioskSettings, SettingsError};
 pub use staff::{Admin, AuthError, PinError, Role, StaffSession};
 pub use store::{Store, StoreError};
@@ -47,22 +51,28 @@ pub enum KioskError {
 impl KioskError {
     /// A stable, machine-readable code (the UI and tests match on it).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::Store(_) => "storage",
-            Self::Settings(SettingsError::UnknownKey(_)) => "unknown_setting",
-            Self::Settings(SettingsError::Invalid { .. }) => "invalid_setting",
-            Self::Settings(SettingsError::Store(_)) => "storage",
-            Self::Survey(_) => "invalid_survey",
-            Self::Answers(_) => "invalid_answers",
-            Self::NoSession(_) => "no_session",
-            Self::DataDir(_) => "data_dir",
-            Self::Settings(SettingsError::Toml(_)) => "invalid_config_file",
-            Self::Auth(e) => e.code(),
-            Self::Pin(staff::PinError::Weak) => "weak_pin",
-            Self::Pin(staff::PinError::SameAsOtherRole) => "pin_in_use",
-            Self::Pin(staff::PinError::Format) => "invalid_pin",
-            Self::Pin(staff::PinError::Hash(_)) => "internal",
-            Self::Export(e) => e.code(),
+            Self::Store(e) if e.is_disk_full() => ErrorCode::StorageFull,
+            Self::Store(_) => ErrorCode::Storage,
+            Self::Settings(SettingsError::UnknownKey(_)) => ErrorCode::UnknownSetting,
+            Self::Settings(SettingsError::Invalid { .. }) => ErrorCode::InvalidSetting,
+            Self::Settings(SettingsError::Store(e)) if e.is_disk_full() => ErrorCode::StorageFull,
+            Self::Settings(SettingsError::Store(_)) => ErrorCode::Storage,
+            Self::Survey(_) => ErrorCode::InvalidSurvey,
+            Self::Answers(_) => ErrorCode::InvalidAnswers,
+            Self::NoSession(_) => ErrorCode::NoSession,
+            Self::DataDir(_) => ErrorCode::DataDir,
+            Self::Settings(SettingsError::Toml(_)) => ErrorCode::InvalidConfigFile,
+            Self::Auth(e) => e.error_code(),
+            Self::Pin(staff::PinError::Weak) => ErrorCode::WeakPin,
+            Self::Pin(staff::PinError::SameAsOtherRole) => ErrorCode::PinInUse,
+            Self::Pin(staff::PinError::Format) => ErrorCode::InvalidPin,
+            Self::Pin(staff::PinError::Hash(_)) => ErrorCode::Internal,
+            Self::Export(e) => e.error_code(),
         }
     }
 }

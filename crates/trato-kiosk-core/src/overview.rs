@@ -1,5 +1,6 @@
 //! What staff see on the staff screen: today's and this week's counts, and
-//! per question the answer distribution with % positive / % negative, from
+//! per question the answer distribution with % positive / % negative (as
+//! the survey declares its options' sentiment), from
 //! the same SQL aggregates as the export's summary sheet.
 
 use chrono::{Duration, NaiveDate};
@@ -36,10 +37,13 @@ pub struct UnitView {
     pub ooad: String,
 }
 
+/// The survey this kiosk runs, and a survey the centre offered that it
+/// could not use (it keeps this one).
 #[derive(Debug, Clone, Serialize)]
 pub struct SurveyRef {
     pub id: String,
     pub version: u32,
+    pub unusable: Option<crate::store::SurveyOffer>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -61,9 +65,11 @@ pub struct QuestionView {
     pub prompt: String,
     pub kind: QuestionKind,
     pub answered: u64,
-    /// Bien + Muy bien, of those who answered (faces questions only).
+    /// Answers the survey declares positive, of those who answered (faces
+    /// indicators only).
     pub positive_pct: Option<f64>,
-    /// Mal + Muy mal, of those who answered (faces questions only).
+    /// Answers the survey declares negative, of those who answered (faces
+    /// indicators only).
     pub negative_pct: Option<f64>,
     pub options: Vec<OptionView>,
 }
@@ -81,6 +87,9 @@ pub struct OptionView {
 pub struct DatabaseView {
     pub bytes: u64,
     pub quick_check: String,
+    /// The last patient's answers that could not be stored, and why (a full
+    /// disk: `storage_full`).
+    pub last_write_failure: Option<crate::kiosk::WriteFailure>,
 }
 
 fn pct(part: u64, whole: u64) -> f64 {
@@ -143,6 +152,10 @@ impl Kiosk {
             survey: SurveyRef {
                 id: settings.survey_id.clone(),
                 version: settings.survey_version,
+                unusable: self
+                    .store()
+                    .survey_offer()?
+                    .filter(|o| !o.problem.is_empty()),
             },
             service_areas: settings.service_areas.clone(),
             counts: OverviewCounts {
@@ -163,6 +176,7 @@ impl Kiosk {
             database: DatabaseView {
                 bytes: self.store().size_bytes(),
                 quick_check: self.store().quick_check()?,
+                last_write_failure: self.last_write_failure().cloned(),
             },
             sync: crate::sync::SyncView::from_store(self.store(), settings)?,
         })

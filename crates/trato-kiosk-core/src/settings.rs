@@ -58,6 +58,7 @@ pub const KEYS: &[&str] = &[
     "kiosk.demo",
     "sync.endpoint",
     "sync.token",
+    "sync.ca_file",
     "sync.retention_days",
     "staff.session_minutes",
     "survey.idle_seconds",
@@ -96,6 +97,9 @@ pub struct KioskSettings {
     /// Bearer token for the centre. Secret: see [`KioskSettings::redacted_pairs`].
     #[serde(skip_serializing)]
     pub sync_token: String,
+    /// A PEM file of CA certificates trusted for the centre besides the
+    /// system's (a hospital's private CA); empty for none.
+    pub sync_ca_file: String,
     /// Days to keep responses after the centre acknowledged them.
     pub retention_days: u32,
     /// Minutes of inactivity after which staff mode closes by itself.
@@ -153,6 +157,7 @@ impl KioskSettings {
             kiosk_label: String::new(),
             sync_endpoint: String::new(),
             sync_token: String::new(),
+            sync_ca_file: String::new(),
             retention_days: 90,
             staff_session_minutes: 3,
             idle_seconds: 45,
@@ -276,7 +281,7 @@ impl KioskSettings {
             "unit.clues" => {
                 let clues = value.trim().to_ascii_uppercase();
                 let unset_in_store = source == Source::Store && clues.is_empty();
-                if !unset_in_store && !is_clues(&clues) {
+                if !unset_in_store && !trato_domain::clues::is_clues(&clues) {
                     return Err(invalid(
                         "a CLUES code is 11 characters: 2-letter state, 3-letter institution, 6 digits (for example DFIMS000020)",
                     ));
@@ -336,6 +341,16 @@ impl KioskSettings {
                     ));
                 }
                 self.sync_token = token.to_owned();
+            }
+            "sync.ca_file" => {
+                let path = value.trim();
+                if !path.is_empty() && !std::path::Path::new(path).is_absolute() {
+                    return Err(invalid(
+                        "the absolute path of a PEM file of CA certificates (or empty for none)",
+                    ));
+                }
+                self.sync_ca_file = bounded_text(path, 400)
+                    .ok_or_else(|| invalid("at most 400 characters, no control characters"))?
             }
             "sync.retention_days" => self.retention_days = number(1, 3650, "days")?,
             "staff.session_minutes" => self.staff_session_minutes = number(1, 30, "minutes")?,
@@ -419,6 +434,7 @@ impl KioskSettings {
             "kiosk.demo" => self.demo.to_string(),
             "sync.endpoint" => self.sync_endpoint.clone(),
             "sync.token" => self.sync_token.clone(),
+            "sync.ca_file" => self.sync_ca_file.clone(),
             "sync.retention_days" => self.retention_days.to_string(),
             "staff.session_minutes" => self.staff_session_minutes.to_string(),
             "survey.idle_seconds" => self.idle_seconds.to_string(),
@@ -575,15 +591,6 @@ impl fmt::Display for AbandonedPolicy {
             Self::Discard => "discard",
         })
     }
-}
-
-/// CLUES: 2-letter state + 3-letter institution + 6 digits, e.g. `DFIMS000020`
-/// (the shape `^[A-Z]{2}[A-Z]{3}[0-9]{6}$`; callers uppercase first).
-pub fn is_clues(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 11
-        && b[..5].iter().all(u8::is_ascii_uppercase)
-        && b[5..].iter().all(u8::is_ascii_digit)
 }
 
 /// A secret shown as its first four characters and its length, e.g.

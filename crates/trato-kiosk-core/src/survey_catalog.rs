@@ -8,7 +8,7 @@ use crate::store::{Store, StoreError};
 pub const DEFAULT_SURVEY_ID: &str = "trato-digno";
 pub const DEFAULT_SURVEY_VERSION: u32 = 1;
 
-const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");
+use trato_domain::DEFAULT_SURVEY_JSON;
 
 /// The embedded default survey. It is validated by this crate's tests, so a
 /// failure here is a build defect, reported as an error rather than a panic.

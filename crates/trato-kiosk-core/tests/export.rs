@@ -430,7 +430,7 @@ fn the_period_is_inclusive_on_local_days() {
     let fx = fixture();
     let out = tempfile::tempdir().unwrap();
     let ids = |from: NaiveDate, to: NaiveDate| -> Vec<Uuid> {
-        let path = out.path().join("p.csv");
+        let path = out.path().join(format!("{from}_{to}.csv"));
         let req = ExportRequest::new(from, to, ExportFormat::Csv, path.clone());
         run(&fx, &req).unwrap();
         let (_, _, records) = read_csv(&path);
@@ -580,6 +580,83 @@ fn a_folder_destination_gets_a_generated_name_and_demo_is_marked() {
         .any(|r| r.iter().any(|c| c.to_string().starts_with("DEMO"))));
     let rows = book.worksheet_range("Respuestas").unwrap();
     assert_eq!(rows.get((1, 0)), Some(&Data::String("DEMO".into())));
+}
+
+/// The security review exported over `kiosk.db`: the database folder is off
+/// limits (but for its export folder), and no export ever replaces a file.
+#[test]
+fn an_export_never_lands_in_the_data_folder_nor_replaces_a_file() {
+    let fx = fixture();
+    let db = fx.db();
+    let db_bytes = std::fs::read(&db).unwrap();
+    let err = run(&fx, &request(ExportFormat::Csv, &db)).unwrap_err();
+    assert_eq!(err.code(), "destination_forbidden", "{err}");
+    let err = run(&fx, &request(ExportFormat::Csv, fx.dir.path())).unwrap_err();
+    assert_eq!(err.code(), "destination_forbidden", "{err}");
+    let sneaky = fx
+        .dir
+        .path()
+        .join("exportaciones")
+        .join("..")
+        .join("kiosk.db");
+    std::fs::create_dir_all(fx.dir.path().join("exportaciones")).unwrap();
+    let err = run(&fx, &request(ExportFormat::Csv, &sneaky)).unwrap_err();
+    assert_eq!(err.code(), "destination_forbidden", "{err}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        db_bytes,
+        "the database is untouched"
+    );
+
+    // The kiosk's own export folder is allowed.
+    let exports = fx.dir.path().join("exportaciones");
+    let summary = run(&fx, &request(ExportFormat::Csv, &exports)).unwrap();
+    assert!(summary.path.starts_with(exports.canonicalize().unwrap()));
+
+    // A file given by name that exists is refused and kept as it was.
+    let out = tempfile::tempdir().unwrap();
+    let taken = out.path().join("informe.csv");
+    std::fs::write(&taken, b"do not lose me").unwrap();
+    let err = run(&fx, &request(ExportFormat::Csv, &taken)).unwrap_err();
+    assert_eq!(err.code(), "destination_exists", "{err}");
+    assert_eq!(std::fs::read(&taken).unwrap(), b"do not lose me");
+}
+
+#[test]
+fn the_same_period_exported_twice_to_a_folder_keeps_both_files() {
+    let fx = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let first = run(&fx, &request(ExportFormat::Csv, out.path())).unwrap();
+    let first_bytes = std::fs::read(&first.path).unwrap();
+    let second = run(&fx, &request(ExportFormat::Csv, out.path())).unwrap();
+    assert_eq!(
+        second.file_name,
+        "trato-digno_DFIMS000020_2026-11-01_2026-11-30_2.csv"
+    );
+    assert_eq!(std::fs::read(&first.path).unwrap(), first_bytes);
+    assert_eq!(files_in(out.path()).len(), 2);
+}
+
+#[test]
+fn staff_may_only_pick_a_destination_the_kiosk_listed() {
+    use trato_kiosk_core::destinations;
+    let fx = fixture();
+    let exports = fx.dir.path().join("exportaciones");
+    let listed = destinations::listed(&exports, &exports).expect("the export folder is listed");
+    assert!(!listed.removable);
+    for forged in [
+        fx.dir.path().to_owned(),
+        fx.db(),
+        exports.join(".."),
+        PathBuf::from("/tmp"),
+        PathBuf::from("/media/../tmp"),
+    ] {
+        assert!(
+            destinations::listed(&forged, &exports).is_none(),
+            "{} must not be accepted",
+            forged.display()
+        );
+    }
 }
 
 fn column(range: &calamine::Range<Data>, name: &str) -> usize {
@@ -783,7 +860,110 @@ fn xlsx_summary_figures_equal_sql_counts() {
         .unwrap();
     assert_eq!(number(negative, 3), count("1") + count("2"));
     assert!((number(negative, 4) - (count("1") + count("2")) / base).abs() < 1e-9);
-    assert!(cell(positive, 1).contains("positivo"));
+    // Labels from the options the survey declares positive / negative: for
+    // v1 exactly what the sheet always said.
+    assert_eq!(cell(positive, 1), "% positivo (Bien + Muy bien)");
+    assert_eq!(cell(negative, 1), "% negativo (Muy mal + Mal)");
+}
+
+/// % positive and % negative follow the sentiments the newest version
+/// declares, not fixed codes; a faces question without an indicator has none.
+#[test]
+fn positive_and_negative_follow_the_declared_sentiments() {
+    let fx = fixture();
+    let (mut store, settings) = fx.open();
+    let mut v2: serde_json::Value =
+        serde_json::to_value(store.survey("trato-digno", 1).unwrap()).unwrap();
+    v2["version"] = 2.into();
+    let qs = v2["questions"].as_array_mut().unwrap();
+    // "Regular" counts as positive in v2; only "Muy mal" as negative.
+    let trato = qs.iter_mut().find(|q| q["id"] == "trato").unwrap();
+    for (code, sentiment) in [("2", "neutral"), ("3", "positive")] {
+        let o = trato["options"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["code"] == code)
+            .unwrap();
+        o["sentiment"] = sentiment.into();
+    }
+    let mut comodidad = trato.clone();
+    comodidad["id"] = "comodidad".into();
+    comodidad["required"] = false.into();
+    comodidad["headline"] = false.into();
+    comodidad.as_object_mut().unwrap().remove("indicator");
+    for o in comodidad["options"].as_array_mut().unwrap() {
+        o.as_object_mut().unwrap().remove("sentiment");
+    }
+    qs.push(comodidad);
+    let v2 = SurveyDefinition::from_json(&v2.to_string()).unwrap();
+    store.install_survey(&v2).unwrap();
+    // The newest version answered in the period gives the meaning.
+    store
+        .insert_response(&Response {
+            id: Uuid::now_v7(),
+            survey_id: "trato-digno".into(),
+            survey_version: 2,
+            unit_clues: "DFIMS000020".into(),
+            unit_name: UNIT_NAME.into(),
+            service_area: "Consulta externa".into(),
+            kiosk_id: settings.kiosk_id.clone(),
+            language: "es".into(),
+            started_at: utc(2026, 11, 25, 16, 0),
+            finished_at: utc(2026, 11, 25, 16, 1),
+            utc_offset_minutes: -360,
+            status: ResponseStatus::Complete,
+            flag_reason: None,
+            answers: vec![choice("trato", &["3"]), choice("comodidad", &["4"])],
+        })
+        .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("v2.xlsx");
+    export(
+        &store,
+        &settings,
+        &request(ExportFormat::Xlsx, &path),
+        &mut |_| {},
+    )
+    .unwrap();
+    let (options, answered, _) = sql_counts(&fx.db());
+    let count = |c: &str| {
+        options
+            .get(&("trato".to_owned(), c.to_owned()))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    assert!(
+        count("1") > 0.0 && count("3") > 0.0,
+        "the data answers 1 and 3"
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range("Resumen").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let cell = |r: &[Data], c: usize| r.get(c).map(ToString::to_string).unwrap_or_default();
+    let find = |code: &str| {
+        rows.iter()
+            .find(|r| cell(r, 0) == "trato" && cell(r, 2) == code && cell(r, 1).starts_with('%'))
+            .unwrap_or_else(|| panic!("no trato % row {code}"))
+    };
+    let positive = find("3+4+5");
+    assert_eq!(cell(positive, 1), "% positivo (Regular + Bien + Muy bien)");
+    assert_eq!(
+        positive[3],
+        Data::Float(count("3") + count("4") + count("5"))
+    );
+    let negative = find("1");
+    assert_eq!(cell(negative, 1), "% negativo (Muy mal)");
+    assert_eq!(negative[3], Data::Float(count("1")));
+    assert!(answered["trato"] > 0.0);
+    assert!(
+        !rows
+            .iter()
+            .any(|r| cell(r, 0) == "comodidad" && cell(r, 1).starts_with('%')),
+        "no indicator, no % rows"
+    );
+    assert!(rows.iter().any(|r| cell(r, 0) == "comodidad"));
 }
 
 #[test]

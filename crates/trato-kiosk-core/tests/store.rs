@@ -334,3 +334,34 @@ fn migration_4_keeps_pending_responses_pending_from_every_earlier_version() {
         );
     }
 }
+
+/// The staff screen's sync card says when the centre found this kiosk's
+/// clock skewed: from the offset the last sync recorded.
+#[test]
+fn a_skewed_clock_reported_by_the_centre_shows_in_the_sync_view() {
+    use trato_kiosk_core::sync::SyncView;
+    let dir = tempfile::tempdir().unwrap();
+    let mut kiosk = trato_kiosk_core::Kiosk::open(dir.path()).unwrap();
+    kiosk
+        .update_settings(&[("sync.endpoint", "https://centro.example")])
+        .unwrap();
+    let log = |offset_ms: i64| {
+        Connection::open(kiosk.store().path())
+            .unwrap()
+            .execute(
+                "INSERT INTO sync_log (started_at, finished_at, ok, sent, rejected, error, server_time, clock_offset_ms)
+                 VALUES ('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', 1, 0, 0, NULL,
+                         '2026-01-01T00:00:03.000Z', ?1)",
+                [offset_ms],
+            )
+            .unwrap();
+    };
+    log(2_500);
+    let view = SyncView::from_store(kiosk.store(), kiosk.settings()).unwrap();
+    assert_eq!(view.clock_offset_ms, Some(2_500));
+    assert!(!view.clock_skewed);
+    log(-7 * 60 * 1000);
+    let view = SyncView::from_store(kiosk.store(), kiosk.settings()).unwrap();
+    assert_eq!(view.clock_offset_ms, Some(-420_000));
+    assert!(view.clock_skewed);
+}

@@ -122,7 +122,7 @@ async fn replays_change_nothing_and_a_changed_response_is_a_conflict() {
     let token = db.register(&k.id()).await;
     let centre = serve_on_free_port(&db).await;
     k.point_at(&centre.url(), &token);
-    let client = CentreClient::new(&centre.url(), &token, Timeouts::default()).unwrap();
+    let client = CentreClient::new(&centre.url(), &token, "", Timeouts::default()).unwrap();
     let sender = Sender {
         kiosk_id: k.id(),
         unit_clues: UNIT.into(),
@@ -662,7 +662,7 @@ async fn a_newer_survey_published_centrally_becomes_active_between_patients() {
     trato_central::admin::publish_survey(
         &*db.store,
         &serde_json::to_string(&v2).unwrap(),
-        trato_central::store::PublishTarget::All,
+        trato_central::store::Scope::National,
     )
     .await
     .unwrap();

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use trato_domain::text::{neutralise_formula, truncate_chars};
 use uuid::Uuid;
 
 use super::auth::check_csrf;
@@ -21,6 +22,8 @@ use crate::AppState;
 pub const MAX_DAYS: i64 = 731;
 pub const ALERT_PAGE: i64 = 500;
 pub const ALERT_EXPORT_MAX: i64 = 200_000;
+/// Excel's limit for one cell (32,767) less room for the formula guard.
+pub const MAX_CELL_CHARS: usize = 32_000;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -206,7 +209,9 @@ pub async fn alerts(
         .alerts(&alert_query(&p, &resolved, limit)?)
         .await?;
     if !csv {
-        return Ok(Json(list).into_response());
+        let labels = super::labels::Labels::load(&*state.store).await?;
+        let views: Vec<_> = list.into_iter().map(|a| labels.view(a)).collect();
+        return Ok(Json(views).into_response());
     }
     let body = alerts_csv(&list, &catalogue).map_err(|e| ApiError::internal(&e))?;
     let (from, to) = p.period()?;
@@ -244,7 +249,7 @@ pub fn alerts_csv(list: &[AlertRecord], catalogue: &[Unit]) -> Result<Vec<u8>, c
             .iter()
             .find(|u| u.clues == a.unit_clues)
             .map_or("", |u| u.name.as_str());
-        w.write_record([
+        let cells = [
             a.id.to_string().as_str(),
             &a.finished_at.format("%Y-%m-%d %H:%M:%S").to_string(),
             &a.day.to_string(),
@@ -259,7 +264,9 @@ pub fn alerts_csv(list: &[AlertRecord], catalogue: &[Unit]) -> Result<Vec<u8>, c
                 .unwrap_or_default(),
             a.attended_by.as_deref().unwrap_or(""),
             a.note.as_deref().unwrap_or(""),
-        ])?;
+        ]
+        .map(|c| neutralise_formula(truncate_chars(c, MAX_CELL_CHARS)).into_owned());
+        w.write_record(&cells)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
@@ -317,4 +324,45 @@ pub async fn attend(
     state.dash.live.notify(&alert.unit_clues, 1);
     let updated = state.store.dash().alert(id).await?.ok_or_else(not_found)?;
     Ok(Json(updated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(area: &str, comment: &str, note: &str) -> AlertRecord {
+        AlertRecord {
+            id: Uuid::nil(),
+            unit_clues: "DFIMS000020".into(),
+            service_area: area.into(),
+            finished_at: Utc::now(),
+            day: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            reason: "trato".into(),
+            answers: "trato=1".into(),
+            comment: Some(comment.into()),
+            attended_at: None,
+            attended_by: Some("-ana".into()),
+            note: Some(note.into()),
+        }
+    }
+
+    #[test]
+    fn alerts_csv_neutralises_formulas_in_every_text_field() {
+        let list = [alert("+urgencias", "=HYPERLINK(\"http://x\")", "@SUM(A1)")];
+        let units = [Unit {
+            clues: "DFIMS000020".into(),
+            name: "=cmd|' /C calc'!A0".into(),
+            parent_kind: "ooad".into(),
+            parent: "OOAD DF".into(),
+            state: "DF".into(),
+        }];
+        let csv = String::from_utf8(alerts_csv(&list, &units).unwrap()).unwrap();
+        let mut r = ::csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[4], "'=cmd|' /C calc'!A0");
+        assert_eq!(&row[5], "'+urgencias");
+        assert_eq!(&row[8], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(&row[10], "'-ana");
+        assert_eq!(&row[11], "'@SUM(A1)");
+    }
 }

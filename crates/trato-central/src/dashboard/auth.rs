@@ -18,12 +18,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::clues::validate_clues;
 use crate::error::{AdminError, ApiError, ErrorCode};
-use crate::store::dash::NewAccount;
+use crate::store::dash::{AccountChange, NewAccount};
 use crate::store::Store;
 use crate::token::{generate_token, hash_token};
 use crate::AppState;
+use trato_domain::clues::validate_clues;
 
 pub const COOKIE: &str = "trato_sesion";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -75,6 +75,10 @@ pub struct Viewer {
     pub csrf: String,
     #[serde(skip)]
     pub session_hash: String,
+    /// SHA-256 of the account's password hash at sign-in: a session lives
+    /// only while the account is enabled and its password unchanged.
+    #[serde(skip)]
+    pub credential: String,
 }
 
 struct Session {
@@ -158,10 +162,13 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Whether cookies must carry `Secure`: configured, or the proxy in front
-/// says the client used https.
+/// Whether cookies must carry `Secure`: as configured, else when served
+/// over TLS or the proxy in front says the client used https.
 pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
-    state.config.secure_cookies
+    if let Some(forced) = state.config.secure_cookies {
+        return forced;
+    }
+    state.config.served_over_tls
         || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
@@ -183,24 +190,43 @@ pub fn clear_cookie(secure: bool) -> String {
     )
 }
 
+/// The viewer behind a request's session cookie, if the session is alive
+/// and its account is still enabled with the password it signed in with
+/// (checked in the database every request, so `user disable` or `user
+/// passwd` from the command line ends the session at once).
+async fn current_viewer(parts: &Parts, state: &AppState) -> Result<Option<Viewer>, ApiError> {
+    let Some(v) = session_cookie(&parts.headers).and_then(|t| state.dash.sessions.get(&t)) else {
+        return Ok(None);
+    };
+    let account = state.store.dash().account_by_name(&v.name).await?;
+    let valid =
+        account.is_some_and(|a| !a.disabled && same(&hash_token(&a.password_hash), &v.credential));
+    if !valid {
+        state.dash.sessions.remove(&v.session_hash);
+        tracing::info!(account = %v.name, "session ended: account disabled or password changed");
+        return Ok(None);
+    }
+    Ok(Some(v))
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        session_cookie(&parts.headers)
-            .and_then(|t| state.dash.sessions.get(&t))
+        current_viewer(parts, state)
+            .await?
             .ok_or_else(|| ApiError::unauthorized("sign in first (no valid session)"))
     }
 }
 
 impl axum::extract::OptionalFromRequestParts<AppState> for Viewer {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(session_cookie(&parts.headers).and_then(|t| state.dash.sessions.get(&t)))
+        current_viewer(parts, state).await
     }
 }
 
@@ -385,6 +411,85 @@ pub async fn add_account(
     Ok(id)
 }
 
+/// Why an account could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountChangeError {
+    #[error("no account named `{0}` (see `user list`)")]
+    NoAccount(String),
+    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
+    Password,
+    #[error("`{0}` is not an e-mail address (name@domain, at most 254 characters)")]
+    Email(String),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+}
+
+impl From<crate::error::StoreError> for AccountChangeError {
+    fn from(e: crate::error::StoreError) -> Self {
+        Self::Admin(AdminError::Store(e))
+    }
+}
+
+async fn change_account(
+    store: &dyn Store,
+    name: &str,
+    change: AccountChange,
+) -> Result<(), AccountChangeError> {
+    let name = name.trim();
+    if store.dash().update_account(name, change).await? {
+        Ok(())
+    } else {
+        Err(AccountChangeError::NoAccount(name.to_owned()))
+    }
+}
+
+/// Disables (or enables again) an account; its sessions end at their next request.
+pub async fn set_disabled(
+    store: &dyn Store,
+    name: &str,
+    disabled: bool,
+) -> Result<(), AccountChangeError> {
+    let at = disabled.then(Utc::now);
+    change_account(store, name, AccountChange::Disabled(at)).await
+}
+
+/// Sets a new password; the account's sessions end at their next request.
+pub async fn set_password(
+    store: &dyn Store,
+    name: &str,
+    password: &str,
+) -> Result<(), AccountChangeError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountChangeError::Password);
+    }
+    let pw = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| AdminError::Store(e.into()))??;
+    change_account(store, name, AccountChange::PasswordHash(hash)).await
+}
+
+/// Sets (or, with an empty text, clears) an account's e-mail address.
+pub async fn set_email(
+    store: &dyn Store,
+    name: &str,
+    email: &str,
+) -> Result<(), AccountChangeError> {
+    let email = email.trim();
+    let ok = email.chars().count() <= 254
+        && email.split_once('@').is_some_and(|(user, domain)| {
+            !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !email.is_empty() && !ok {
+        return Err(AccountChangeError::Email(
+            trato_domain::text::truncate_chars(email, 80).to_owned(),
+        ));
+    }
+    let email = (!email.is_empty()).then(|| email.to_owned());
+    change_account(store, name, AccountChange::Email(email)).await
+}
+
 /// Checks a name and password; the viewer on success. Always does one
 /// Argon2 verification, found or not.
 pub async fn check_login(
@@ -415,6 +520,7 @@ pub async fn check_login(
         scope: a.scope,
         csrf: String::new(),
         session_hash: String::new(),
+        credential: hash_token(&a.password_hash),
     }))
 }
 

@@ -7,10 +7,10 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 
-use crate::clues::validate_clues;
 use crate::error::StoreError;
 use crate::store::dash::Unit;
 use crate::store::Store;
+use trato_domain::clues::validate_clues;
 
 pub const HEADER: [&str; 5] = ["clues", "nombre", "tipo", "ooad_umae", "estado"];
 

@@ -9,6 +9,8 @@
 pub mod api;
 pub mod auth;
 pub mod catalogue;
+pub mod indicators;
+pub mod labels;
 pub mod live;
 pub mod report;
 pub mod rollup;
@@ -21,31 +23,44 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::clues::validate_clues;
 use crate::error::{ApiError, ErrorCode};
 use crate::ratelimit::RateLimiter;
 use crate::store::dash::{Counts, FigureQuery, Unit};
 use crate::store::Store;
+use trato_domain::clues::validate_clues;
 
 pub use auth::{Role, Viewer};
 
 /// Dashboard state shared by the handlers.
 pub struct DashState {
     pub sessions: auth::Sessions,
-    /// Login attempts per account name.
-    pub login_per_name: RateLimiter,
-    /// Login attempts overall (bounds the Argon2 work an attacker can cause).
-    pub login_global: RateLimiter,
+    /// Login attempts per client address: bounds the Argon2 work one
+    /// address can cause, whatever names it tries.
+    pub login_per_addr: RateLimiter,
+    /// Login attempts per (account name, client address): guessing one
+    /// account's password from one place; staff elsewhere are unaffected.
+    pub login_per_pair: RateLimiter,
     pub live: live::Live,
+}
+
+/// Most entries each login throttle table holds (a few MB at most: names
+/// are at most [`web::MAX_LOGIN_NAME_CHARS`] characters).
+pub const LOGIN_TABLE_MAX: usize = 20_000;
+
+impl DashState {
+    /// Entries in the login throttle tables.
+    pub fn login_entries(&self) -> usize {
+        self.login_per_addr.len() + self.login_per_pair.len()
+    }
 }
 
 impl Default for DashState {
     fn default() -> Self {
         Self {
             sessions: auth::Sessions::default(),
-            // 5 attempts, then one a minute, per account name.
-            login_per_name: RateLimiter::new(5, 1.0 / 60.0),
-            login_global: RateLimiter::new(30, 5.0),
+            login_per_addr: RateLimiter::bounded(20, 0.5, LOGIN_TABLE_MAX),
+            // 5 attempts, then one a minute, per account and address.
+            login_per_pair: RateLimiter::bounded(5, 1.0 / 60.0, LOGIN_TABLE_MAX),
             live: live::Live::default(),
         }
     }
@@ -191,7 +206,8 @@ pub fn home(viewer: &Viewer) -> Want {
     }
 }
 
-fn pct(num: i64, den: i64) -> Option<f64> {
+/// A percentage rounded to one decimal, as the page shows it.
+pub(crate) fn pct(num: i64, den: i64) -> Option<f64> {
     (den > 0).then(|| (num as f64 * 1000.0 / den as f64).round() / 10.0)
 }
 
@@ -254,6 +270,9 @@ pub struct Summary {
     pub totals: Figures,
     pub days: Vec<DayFigures>,
     pub units: Vec<UnitFigures>,
+    /// The indicators the survey versions answered in the scope and period
+    /// declare, each with its label, counts and contributing versions.
+    pub indicators: Vec<indicators::IndicatorFigures>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -273,6 +292,7 @@ pub async fn summary(
         area: area.clone(),
     };
     let sums = store.dash().figures(&q).await?;
+    let indicators = indicators::indicators(store, &q).await?;
     let totals = sums.totals();
     let by_day: HashMap<NaiveDate, Counts> = sums.days.into_iter().collect();
     let by_unit: HashMap<String, Counts> = sums.units.into_iter().collect();
@@ -351,6 +371,7 @@ pub async fn summary(
         totals: totals.into(),
         days,
         units,
+        indicators,
         generated_at: now,
     })
 }

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use trato_domain::text::truncate_chars;
 
 use super::api::{bad_query, params, Params};
 use super::web::{escape, page};
@@ -76,16 +77,27 @@ fn pct_text(v: Option<f64>) -> String {
     v.map_or("—".into(), |x| format!("{x:.1} %"))
 }
 
-type Pick = fn(&Figures) -> Option<f64>;
+/// The summary's rows: % positive and % negative of each indicator the
+/// period's survey versions declare, labelled as the survey labels it.
+fn indicator_rows(s: &Summary) -> Vec<(String, Option<f64>)> {
+    let mut rows = Vec::new();
+    for ind in &s.indicators {
+        let label = ind
+            .label
+            .get("es")
+            .or_else(|| ind.label.values().next())
+            .cloned()
+            .unwrap_or_else(|| ind.key.clone());
+        rows.push((format!("% positivo: {label}"), ind.pct_positive));
+        rows.push((format!("% negativo: {label}"), ind.pct_negative));
+    }
+    rows
+}
 
-const ROWS: [(&str, Pick); 6] = [
-    ("% positivo (Bien + Muy bien)", |f| f.pct_positive),
-    ("% negativo (Mal + Muy mal)", |f| f.pct_negative),
-    ("% le saludaron (sí)", |f| f.pct_saludo),
-    ("% le escucharon (sí)", |f| f.pct_escucha),
-    ("% respondieron sus dudas (sí)", |f| f.pct_respuesta),
-    ("% sin respeto o con discriminación", |f| f.pct_respeto_no),
-];
+/// Text as one spreadsheet cell holds it (Excel's limit: 32,767 characters).
+fn cell(s: &str) -> &str {
+    truncate_chars(s, 32_767)
+}
 
 pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
@@ -110,21 +122,23 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     for (i, (k, v)) in meta.iter().enumerate() {
         let row = 2 + i as u32;
         ws.write_string_with_format(row, 0, *k, &bold)?;
-        ws.write_string(row, 1, v)?;
+        ws.write_string(row, 1, cell(v))?;
     }
     let t = &s.totals;
     ws.write_string_with_format(7, 0, "Respuestas", &bold)?;
     ws.write_number(7, 1, t.counts.responses as f64)?;
-    for (i, (label, f)) in ROWS.iter().enumerate() {
+    let rows = indicator_rows(s);
+    for (i, (label, v)) in rows.iter().enumerate() {
         let row = 8 + i as u32;
-        ws.write_string_with_format(row, 0, *label, &bold)?;
-        match f(t) {
-            Some(v) => ws.write_number_with_format(row, 1, v, &pctf)?,
+        ws.write_string_with_format(row, 0, label, &bold)?;
+        match v {
+            Some(v) => ws.write_number_with_format(row, 1, *v, &pctf)?,
             None => ws.write_string(row, 1, "—")?,
         };
     }
-    ws.write_string_with_format(14, 0, "Alertas", &bold)?;
-    ws.write_number(14, 1, t.counts.alerts as f64)?;
+    let alerts_row = 8 + rows.len() as u32;
+    ws.write_string_with_format(alerts_row, 0, "Alertas", &bold)?;
+    ws.write_number(alerts_row, 1, t.counts.alerts as f64)?;
 
     let days = wb.add_worksheet();
     days.set_name("Por día")?;
@@ -174,7 +188,7 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
     for (i, (a, c)) in r.by_area.iter().enumerate() {
         let row = 1 + i as u32;
         let f: Figures = (*c).into();
-        areas.write_string(row, 0, a)?;
+        areas.write_string(row, 0, cell(a))?;
         areas.write_number(row, 1, c.responses as f64)?;
         for (k, v) in [
             f.pct_positive,
@@ -249,11 +263,11 @@ pub async fn report_page(
         "<tr><th>Respuestas</th><td>{}</td></tr>",
         t.counts.responses
     );
-    for (label, f) in ROWS {
+    for (label, v) in indicator_rows(s) {
         rows.push_str(&format!(
             "<tr><th>{}</th><td>{}</td></tr>",
-            escape(label),
-            pct_text(f(t))
+            escape(&label),
+            pct_text(v)
         ));
     }
     rows.push_str(&format!(
@@ -287,7 +301,7 @@ pub async fn report_page(
 <table class="resumen">{rows}</table>
 <h2>Por servicio</h2>
 <table class="tabla"><thead><tr><th>Servicio</th><th>Respuestas</th><th>% positivo</th><th>% negativo</th><th>% saludo</th><th>% escucha</th><th>% respuesta</th></tr></thead><tbody>{areas}</tbody></table>
-<p class="pie">Generado {gen} por {who}. Positivo = Bien + Muy bien; negativo = Mal + Muy mal, sobre las respuestas a «¿Cómo le trataron hoy?».</p>
+<p class="pie">Generado {gen} por {who}. Positivo y negativo según lo que declara cada versión de la encuesta, sobre quienes dieron una opinión.</p>
 </main>"#,
         xlsx = escape(&xlsx_link),
         name = escape(&r.unit_name),

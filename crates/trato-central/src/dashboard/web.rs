@@ -3,9 +3,8 @@
 //! reply carries a strict Content-Security-Policy (no inline script or
 //! style, nothing from another origin).
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -13,7 +12,9 @@ use serde::Deserialize;
 
 use super::auth::{self, check_csrf, check_origin, Viewer};
 use super::{api, live, report};
+use crate::client_addr::ClientAddr;
 use crate::AppState;
+use trato_domain::text::truncate_chars;
 
 const CSS: &str = include_str!("assets/tablero.css");
 const JS: &str = include_str!("assets/tablero.js");
@@ -38,12 +39,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/dashboard/alerts/{id}/attend", post(api::attend))
         .route("/api/v1/dashboard/events", get(live::events))
         .route("/api/v1/dashboard/report.xlsx", get(report::report_xlsx))
-        .layer(middleware::from_fn(security_headers))
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
+/// The security headers every reply carries (added by the outermost
+/// middleware in `api.rs`, so error replies made by any layer have them).
+pub fn add_security_headers(h: &mut HeaderMap, over_tls: bool) {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -57,10 +57,15 @@ async fn security_headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if over_tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    resp
 }
 
 /// HTML-escapes text for element content and attribute values.
@@ -151,24 +156,51 @@ struct LoginForm {
     password: String,
 }
 
+/// Longer login names are refused before anything else looks at them
+/// (account names are at most 64 characters).
+pub const MAX_LOGIN_NAME_CHARS: usize = 128;
+/// Characters of attacker-chosen text a log line keeps.
+const LOG_TEXT_CHARS: usize = 64;
+
+/// Text a client chose, made safe for one log line: at most
+/// [`LOG_TEXT_CHARS`] characters, control and bidi characters escaped.
+pub fn for_log(s: &str) -> String {
+    let cut = truncate_chars(s, LOG_TEXT_CHARS);
+    let mut out: String = cut.chars().flat_map(char::escape_debug).collect();
+    if cut.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+const BAD_LOGIN: &str = "Usuario o contraseña incorrectos.";
+
 /// Failed logins re-render the form with 200 (the API's error middleware
-/// would replace an HTML error body); the page says what happened.
+/// would replace an HTML error body); the page says what happened. Attempts
+/// are throttled per client address and per (account, address), so a flood
+/// from one place locks out nobody elsewhere.
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     form: Form<LoginForm>,
 ) -> Response {
+    if form.name.chars().count() > MAX_LOGIN_NAME_CHARS {
+        tracing::warn!(account = %for_log(&form.name), client = %client.key(), "failed sign-in: name too long");
+        return login_html(Some(BAD_LOGIN), "").into_response();
+    }
     if check_origin(&headers).is_err() {
         return (StatusCode::FORBIDDEN, "cross-site login refused").into_response();
     }
     let name = form.name.trim().to_lowercase();
+    let addr = client.key();
     let limited = state
         .dash
-        .login_global
-        .check("all")
-        .and_then(|()| state.dash.login_per_name.check(&name));
+        .login_per_addr
+        .check(&addr)
+        .and_then(|()| state.dash.login_per_pair.check(&format!("{name}\n{addr}")));
     if let Err(secs) = limited {
-        tracing::warn!(account = %name, "login rate limited");
+        tracing::warn!(account = %for_log(&name), client = %addr, "login rate limited");
         return login_html(
             Some(&format!(
                 "Demasiados intentos. Espere {secs} segundos e intente de nuevo."
@@ -183,7 +215,7 @@ async fn login(
             let who = viewer.name.clone();
             match state.dash.sessions.create(viewer) {
                 Ok(token) => {
-                    tracing::info!(account = %who, "signed in");
+                    tracing::info!(account = %for_log(&who), client = %addr, "signed in");
                     let mut r = Redirect::to("/tablero").into_response();
                     if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(&token, secure)) {
                         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -194,8 +226,8 @@ async fn login(
             }
         }
         Ok(None) => {
-            tracing::warn!(account = %name, "failed sign-in");
-            login_html(Some("Usuario o contraseña incorrectos."), &form.name).into_response()
+            tracing::warn!(account = %for_log(&name), client = %addr, "failed sign-in");
+            login_html(Some(BAD_LOGIN), &form.name).into_response()
         }
         Err(e) => e.into_response(),
     }

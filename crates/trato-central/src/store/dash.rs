@@ -3,12 +3,13 @@
 //! the figures and alerts are written in the ingest transaction by
 //! [`Rollup`], so the page never scans the responses table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use trato_domain::{Response, ResponseStatus};
+use trato_domain::{QuestionKind, Response, ResponseStatus, Sentiment, SurveyDefinition};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -43,6 +44,27 @@ pub struct AccountRecord {
     pub scope: String,
     pub password_hash: String,
     pub disabled: bool,
+    pub email: Option<String>,
+}
+
+/// One change to an account (`user disable|enable|passwd|set-email`).
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// Disabled since this time, or enabled again (`None`).
+    Disabled(Option<DateTime<Utc>>),
+    PasswordHash(String),
+    Email(Option<String>),
+}
+
+impl AccountChange {
+    /// `SET` clause's column for this change.
+    pub(crate) fn column(&self) -> &'static str {
+        match self {
+            Self::Disabled(_) => "disabled_at",
+            Self::PasswordHash(_) => "password_hash",
+            Self::Email(_) => "email",
+        }
+    }
 }
 
 /// Counters summed over responses; percentages are computed from them.
@@ -115,6 +137,68 @@ impl Counts {
     }
 }
 
+/// One indicator's counts: how many answered, and how many of those answers
+/// were positive, neutral and negative (an answer with no opinion counts in
+/// `answered` only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub answered: i64,
+    pub positive: i64,
+    pub neutral: i64,
+    pub negative: i64,
+}
+
+impl Tally {
+    pub const COLUMNS: &'static str = "answered, positive, neutral, negative";
+
+    pub fn count(&mut self, sentiment: Option<Sentiment>) {
+        self.answered += 1;
+        match sentiment {
+            Some(Sentiment::Positive) => self.positive += 1,
+            Some(Sentiment::Neutral) => self.neutral += 1,
+            Some(Sentiment::Negative) => self.negative += 1,
+            None => {}
+        }
+    }
+
+    pub fn add(&mut self, o: &Tally) {
+        self.answered += o.answered;
+        self.positive += o.positive;
+        self.neutral += o.neutral;
+        self.negative += o.negative;
+    }
+
+    pub fn to_array(self) -> [i64; 4] {
+        [self.answered, self.positive, self.neutral, self.negative]
+    }
+}
+
+/// (day, unit, service area, survey id, survey version, indicator key).
+pub type IndicatorRow = (NaiveDate, String, String, String, u32, String);
+/// (day, unit, survey id, survey version, indicator key): summed over areas.
+pub type IndicatorUnitRow = (NaiveDate, String, String, u32, String);
+/// (day, unit, service area, survey id, survey version, question, code).
+pub type OptionRow = (NaiveDate, String, String, String, u32, String, String);
+
+/// The survey versions stored at the centre, parsed: what every figure and
+/// alert is derived from.
+pub type SurveyDefs = HashMap<(String, u32), Arc<SurveyDefinition>>;
+
+/// Parses stored `(survey_id, version, definition)` rows; one that does not
+/// parse is reported and left out (its responses then count nowhere).
+pub(crate) fn parse_definitions(rows: Vec<(String, i64, String)>) -> SurveyDefs {
+    let mut defs = SurveyDefs::new();
+    for (id, version, json) in rows {
+        match SurveyDefinition::from_json(&json) {
+            Ok(d) => {
+                defs.insert((id, u32::try_from(version).unwrap_or(0)), Arc::new(d));
+            }
+            Err(e) => tracing::error!("stored survey {id} v{version} does not load: {e}"),
+        }
+    }
+    defs
+}
+
 /// Which figures to sum: a day range (inclusive, kiosk-local days), the units
 /// (`None`: every unit) and optionally one service area.
 #[derive(Debug, Clone)]
@@ -158,6 +242,29 @@ impl FigureQuery {
         }
     }
 }
+
+/// One indicator's counts over a period, from one survey version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorSum {
+    pub survey_id: String,
+    pub survey_version: u32,
+    pub indicator: String,
+    pub tally: Tally,
+}
+
+impl FigureQuery {
+    /// The indicator rollup that answers this query (as [`Self::table`]).
+    pub fn indicator_table(&self) -> &'static str {
+        if self.area.is_some() {
+            "indicator_figures"
+        } else {
+            "indicator_unit_figures"
+        }
+    }
+}
+
+/// The SELECT list summing a [`Tally`].
+pub(crate) const TALLY_SUMS: &str = "SUM(answered), SUM(positive), SUM(neutral), SUM(negative)";
 
 /// What `rollup rebuild` did for one chunk (one unit, a run of days).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -214,8 +321,14 @@ pub trait DashStore: Send + Sync {
     async fn add_account(&self, a: NewAccount) -> Result<bool, StoreError>;
     async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
+    /// Applies one change to the account named `name`; false if there is none.
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError>;
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError>;
+    /// Every stored survey version as `(survey_id, version, definition JSON)`.
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError>;
+    /// Each indicator's counts over a query, per survey version.
+    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError>;
     /// Sums per service area for a query (area filter ignored).
     async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError>;
     /// Service areas seen for these units (`None`: all).
@@ -267,6 +380,10 @@ pub struct NewAlert {
 pub struct Rollup {
     /// Sorted, so concurrent transactions lock rows in the same order.
     pub figures: BTreeMap<(NaiveDate, String, String), Counts>,
+    /// Per indicator of each response's own survey version.
+    pub indicators: BTreeMap<IndicatorRow, Tally>,
+    /// Per option of the choice questions.
+    pub options: BTreeMap<OptionRow, i64>,
     pub alerts: Vec<NewAlert>,
 }
 
@@ -285,7 +402,54 @@ fn first_code<'a>(r: &'a Response, q: &str) -> Option<&'a str> {
 
 impl Rollup {
     pub fn is_empty(&self) -> bool {
-        self.figures.is_empty() && self.alerts.is_empty()
+        self.figures.is_empty() && self.alerts.is_empty() && self.indicators.is_empty()
+    }
+
+    /// The indicators summed over service areas, for `indicator_unit_figures`.
+    pub fn unit_indicators(&self) -> BTreeMap<IndicatorUnitRow, Tally> {
+        let mut out: BTreeMap<IndicatorUnitRow, Tally> = BTreeMap::new();
+        for ((d, u, _, s, v, k), t) in &self.indicators {
+            out.entry((*d, u.clone(), s.clone(), *v, k.clone()))
+                .or_default()
+                .add(t);
+        }
+        out
+    }
+
+    /// Counts a response's indicators and choice options, as its own survey
+    /// version declares them.
+    fn add_meaning(&mut self, r: &Response, day: NaiveDate, def: &SurveyDefinition) {
+        let head = || {
+            (
+                day,
+                r.unit_clues.clone(),
+                r.service_area.clone(),
+                r.survey_id.clone(),
+                r.survey_version,
+            )
+        };
+        for score in def.scores(&r.answers) {
+            let (d, u, a, s, v) = head();
+            self.indicators
+                .entry((d, u, a, s, v, score.indicator.to_owned()))
+                .or_default()
+                .count(score.sentiment);
+        }
+        for answer in &r.answers {
+            let choice = def.question(&answer.question).is_some_and(|q| {
+                matches!(
+                    q.kind,
+                    QuestionKind::SingleChoice | QuestionKind::MultipleChoice
+                )
+            });
+            for code in answer.codes.iter().filter(|_| choice) {
+                let (d, u, a, s, v) = head();
+                *self
+                    .options
+                    .entry((d, u, a, s, v, answer.question.clone(), code.clone()))
+                    .or_default() += 1;
+            }
+        }
     }
 
     /// The figures summed over service areas, for `daily_unit_figures`
@@ -298,13 +462,14 @@ impl Rollup {
         out
     }
 
-    /// Adds a newly stored response. Flagged responses (suspected repeated
-    /// presses) count nowhere.
-    pub fn add(&mut self, r: &Response) {
+    /// Adds a newly stored response, answered in `def` (its own survey
+    /// version). Flagged responses (suspected repeated presses) count nowhere.
+    pub fn add(&mut self, r: &Response, def: &SurveyDefinition) {
         if r.status == ResponseStatus::Flagged {
             return;
         }
         let day = local_day(r);
+        self.add_meaning(r, day, def);
         let trato = first_code(r, "trato");
         let yes = |q: &str| first_code(r, q).map(|c| c == "si");
         let mut c = Counts {
@@ -326,19 +491,12 @@ impl Rollup {
                 *si = i64::from(y);
             }
         }
-        let respeto_no = first_code(r, "respeto") == Some("no");
-        if first_code(r, "respeto").is_some() {
+        if let Some(x) = first_code(r, "respeto") {
             c.respeto_n = 1;
-            c.respeto_no = i64::from(respeto_no);
+            c.respeto_no = i64::from(x == "no");
         }
-        let bad = c.trato_neg == 1;
-        if bad || respeto_no {
+        if let Some(reason) = def.alert_reasons(&r.answers) {
             c.alerts = 1;
-            let reason = match (bad, respeto_no) {
-                (true, true) => "trato,respeto",
-                (true, false) => "trato",
-                _ => "respeto",
-            };
             let answers = r
                 .answers
                 .iter()
@@ -357,7 +515,7 @@ impl Rollup {
                 service_area: r.service_area.clone(),
                 finished_at: r.finished_at,
                 day,
-                reason: reason.to_owned(),
+                reason,
                 answers,
                 comment,
             });
@@ -453,42 +611,45 @@ pub(crate) fn rebuild_figures_sql(pg: bool) -> String {
     )
 }
 
-/// The rebuild's SELECT of responses that should have an alert and have
-/// none (same parameters as [`rebuild_figures_sql`] but the days): their
-/// JSON goes through [`Rollup::add`], so the alert is the one ingest makes.
-pub(crate) fn missing_alerts_sql(pg: bool) -> String {
+/// The rebuild's SELECT of one unit's responses finished in `[$2, $3)`
+/// (flagged ones excluded): their JSON goes through [`Rollup::add`] with their
+/// own survey version, so the indicators and alerts are the ones ingest makes.
+pub(crate) fn rebuild_responses_sql(pg: bool) -> String {
     let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
     format!(
         "SELECT r.canonical_json FROM responses r
          WHERE r.unit_clues = {} AND r.finished_at >= {} AND r.finished_at < {}
-           AND r.status <> 'flagged'
-           AND NOT EXISTS (SELECT 1 FROM alerts al WHERE al.response_id = r.id)
-           AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id
-                       AND ((a.question = 'trato' AND a.code IN ('1', '2'))
-                            OR (a.question = 'respeto' AND a.code = 'no')))",
+           AND r.status <> 'flagged'",
         p(1),
         p(2),
         p(3)
     )
 }
 
-/// The alerts of responses stored without one, whose local day is within
-/// `from..=to`, from their canonical JSON.
-pub(crate) fn alerts_from_json(
+/// The stored survey versions, as `(survey_id, version, definition)` rows.
+pub(crate) const SURVEY_DEFINITIONS_SQL: &str =
+    "SELECT survey_id, CAST(version AS BIGINT), definition FROM surveys";
+
+/// What the responses whose local day is within `from..=to` add up to, from
+/// their canonical JSON, each counted as its own survey version says. A
+/// response whose version is not stored counts nowhere (ingest refuses them).
+pub(crate) fn rollup_from_json(
     jsons: impl IntoIterator<Item = String>,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<NewAlert>, StoreError> {
+    defs: &SurveyDefs,
+) -> Result<Rollup, StoreError> {
     let mut rollup = Rollup::default();
     for j in jsons {
         let r: Response = serde_json::from_str(&j)
             .map_err(|e| StoreError::Corrupt(format!("stored response JSON: {e}")))?;
         let d = local_day(&r);
-        if from <= d && d <= to {
-            rollup.add(&r);
+        let def = defs.get(&(r.survey_id.clone(), r.survey_version));
+        if let Some(def) = def.filter(|_| from <= d && d <= to) {
+            rollup.add(&r, def);
         }
     }
-    Ok(rollup.alerts)
+    Ok(rollup)
 }
 
 /// The units with responses or figures, by a loose index scan (one index

@@ -13,7 +13,7 @@ use trato_domain::Response;
 use uuid::Uuid;
 
 pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
 
 use crate::error::StoreError;
 
@@ -68,6 +68,13 @@ pub struct PreparedResponse {
     /// Hex SHA-256 of the response as the kiosk sent it, without `seq`
     /// ([`crate::ingest::content_hash`]): equal hashes mean a duplicate.
     pub content_hash: String,
+    /// The survey version it was answered in: what its figures and alert mean.
+    pub survey: std::sync::Arc<trato_domain::SurveyDefinition>,
+    /// The kiosk's own clock (`started_at`, `finished_at`,
+    /// `utc_offset_minutes` as JSON) when it was impossible and the response
+    /// is filed under the centre's receive time instead; stored as
+    /// `clock_raw`, with `clock_suspect` set.
+    pub clock_raw: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,11 +110,78 @@ pub enum PutSurvey {
     Different,
 }
 
-/// Where a survey version is published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublishTarget {
+/// Where a survey version is published: the kiosks of the whole institute,
+/// of one OOAD or UMAE (its name in the unit catalogue), or of one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    National,
+    Ooad(String),
+    Umae(String),
     Unit(String),
-    All,
+}
+
+impl Scope {
+    /// The kind as stored (`scope_kind`) and its code (`scope_code`, empty
+    /// for national).
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Scope::National => ("national", ""),
+            Scope::Ooad(c) => ("ooad", c),
+            Scope::Umae(c) => ("umae", c),
+            Scope::Unit(c) => ("unit", c),
+        }
+    }
+
+    pub fn from_parts(kind: &str, code: &str) -> Option<Self> {
+        Some(match kind {
+            "national" => Scope::National,
+            "ooad" => Scope::Ooad(code.to_owned()),
+            "umae" => Scope::Umae(code.to_owned()),
+            "unit" => Scope::Unit(code.to_owned()),
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Scope {
+    /// As written on the command line: `national`, `ooad:NAME`, `unit:CLUES`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.parts() {
+            (kind, "") => f.write_str(kind),
+            (kind, code) => write!(f, "{kind}:{code}"),
+        }
+    }
+}
+
+/// One `survey publish`: a version for a scope, from a moment on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publish {
+    pub scope: Scope,
+    pub active_from: DateTime<Utc>,
+}
+
+/// A stored publication (`survey list`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationRecord {
+    pub id: i64,
+    pub survey_id: String,
+    pub version: u32,
+    pub scope: Scope,
+    pub active_from: DateTime<Utc>,
+    pub published_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// What a kiosk last said about its survey (`kiosk list`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSurveyReport {
+    pub kiosk_id: String,
+    pub reads_format: u32,
+    pub survey_id: String,
+    pub survey_version: u32,
+    /// Why it could not use the survey it was offered; empty when it could.
+    pub problem: String,
+    pub reported_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -135,18 +209,36 @@ pub trait Store: Send + Sync + 'static {
 
     /// A stored survey version's JSON.
     async fn survey(&self, id: &str, version: u32) -> Result<Option<String>, StoreError>;
-    /// Stores a survey version (if new) and, with a target, publishes it.
+    /// Replaces a stored version's definition. Only for declaring the meaning
+    /// of a version whose questions are unchanged (see
+    /// `admin::ensure_default_survey`): responses keep meaning what they meant.
+    async fn replace_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError>;
+    /// Stores a survey version (if new) and, with `publish`, publishes it.
     async fn put_survey(
         &self,
         id: &str,
         version: u32,
         json: &str,
         content_hash: &str,
-        publish: Option<PublishTarget>,
+        publish: Option<Publish>,
         at: DateTime<Utc>,
     ) -> Result<PutSurvey, StoreError>;
-    /// JSON of the most recently published survey for this unit or for all.
-    async fn active_survey(&self, unit_clues: &str) -> Result<Option<String>, StoreError>;
+    /// Every publication, withdrawn ones included, oldest first.
+    async fn publications(&self) -> Result<Vec<PublicationRecord>, StoreError>;
+    /// Ends a publication; false when there is none with this id or it was
+    /// already withdrawn.
+    async fn withdraw_publication(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The OOAD or UMAE a unit belongs to in the catalogue: its scope.
+    async fn unit_parent(&self, clues: &str) -> Result<Option<Scope>, StoreError>;
+    /// Keeps a kiosk's latest survey report (one row per kiosk).
+    async fn put_kiosk_survey(&self, report: KioskSurveyReport) -> Result<(), StoreError>;
+    async fn kiosk_surveys(&self) -> Result<Vec<KioskSurveyReport>, StoreError>;
 
     async fn count_responses(&self) -> Result<u64, StoreError>;
     async fn count_answers(&self) -> Result<u64, StoreError>;

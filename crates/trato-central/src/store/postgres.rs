@@ -10,8 +10,8 @@ use tokio_postgres::NoTls;
 use uuid::Uuid;
 
 use super::{
-    corrupt, BatchMeta, InsertOutcome, KioskAuth, KioskRecord, NewKiosk, PreparedResponse,
-    PublishTarget, PutSurvey, Store, StoredResponse,
+    corrupt, BatchMeta, InsertOutcome, KioskAuth, KioskRecord, KioskSurveyReport, NewKiosk,
+    PreparedResponse, PublicationRecord, Publish, PutSurvey, Scope, Store, StoredResponse,
 };
 use crate::error::StoreError;
 
@@ -23,6 +23,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_dashboard.sql"),
     include_str!("../../migrations/postgres/0003_fewer_indexes.sql"),
     include_str!("../../migrations/postgres/0004_daily_unit_figures.sql"),
+    include_str!("../../migrations/postgres/0005_clock_suspect.sql"),
+    include_str!("../../migrations/postgres/0006_indicator_figures.sql"),
+    include_str!("../../migrations/postgres/0007_survey_scopes.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
@@ -190,6 +193,7 @@ impl Store for PostgresStore {
         let mut offsets = Vec::with_capacity(n);
         let mut seqs = Vec::with_capacity(n);
         let mut jsons = Vec::with_capacity(n);
+        let mut raws: Vec<Option<&str>> = Vec::with_capacity(n);
         let mut a_ids = Vec::new();
         let mut a_questions = Vec::new();
         let mut a_codes: Vec<Option<&str>> = Vec::new();
@@ -212,6 +216,7 @@ impl Store for PostgresStore {
             offsets.push(r.utc_offset_minutes);
             seqs.push(it.seq);
             jsons.push(it.canonical_json.as_str());
+            raws.push(it.clock_raw.as_deref());
         }
 
         // ON CONFLICT DO NOTHING also skips an id repeated inside the batch;
@@ -221,15 +226,17 @@ impl Store for PostgresStore {
                 "INSERT INTO responses (id, content_hash, survey_id, survey_version, unit_clues,
                     unit_name, service_area, kiosk_id, language, status, flag_reason, started_at,
                     finished_at, utc_offset_minutes, seq, kiosk_sent_at, received_at,
-                    clock_offset_ms, clock_skewed, canonical_json)
+                    clock_offset_ms, clock_skewed, canonical_json, clock_suspect, clock_raw)
                  SELECT u.id, u.h, u.sid, u.ver, u.unit, u.uname, u.area, u.kiosk, u.lang,
-                    u.status, u.flag, u.started, u.finished, u.off, u.seq, $17, $18, $19, $20, u.js
+                    u.status, u.flag, u.started, u.finished, u.off, u.seq, $17, $18, $19, $20, u.js,
+                    u.raw IS NOT NULL, u.raw
                  FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int8[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                    $12::timestamptz[], $13::timestamptz[], $14::int4[], $15::int8[], $16::text[])
+                    $12::timestamptz[], $13::timestamptz[], $14::int4[], $15::int8[], $16::text[],
+                    $21::text[])
                     WITH ORDINALITY
                     AS u(id, h, sid, ver, unit, uname, area, kiosk, lang, status, flag, started,
-                         finished, off, seq, js, ord)
+                         finished, off, seq, js, raw, ord)
                  ORDER BY u.ord
                  ON CONFLICT (id) DO NOTHING
                  RETURNING id",
@@ -254,6 +261,7 @@ impl Store for PostgresStore {
                     &meta.received_at,
                     &meta.clock_offset_ms,
                     &meta.clock_skewed,
+                    &raws,
                 ],
             )
             .await?
@@ -267,7 +275,7 @@ impl Store for PostgresStore {
         for it in &items {
             let id = it.response.id;
             if inserted.contains(&id) && seen_new.insert(id) {
-                rollup.add(&it.response);
+                rollup.add(&it.response, &it.survey);
                 // First occurrence of a new id: its answers go in.
                 for a in &it.response.answers {
                     for code in &a.codes {
@@ -358,13 +366,30 @@ impl Store for PostgresStore {
             .transpose()?)
     }
 
+    async fn replace_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError> {
+        let c = self.pool.get().await?;
+        c.execute(
+            "UPDATE surveys SET definition = $3, content_hash = $4
+             WHERE survey_id = $1 AND version = $2",
+            &[&id, &i64::from(version), &json, &content_hash],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn put_survey(
         &self,
         id: &str,
         version: u32,
         json: &str,
         content_hash: &str,
-        publish: Option<PublishTarget>,
+        publish: Option<Publish>,
         at: DateTime<Utc>,
     ) -> Result<PutSurvey, StoreError> {
         let mut c = self.pool.get().await?;
@@ -393,15 +418,15 @@ impl Store for PostgresStore {
                 return Ok(PutSurvey::Different);
             }
         };
-        if let Some(target) = publish {
-            let unit = match target {
-                PublishTarget::Unit(u) => Some(u),
-                PublishTarget::All => None,
-            };
+        if let Some(p) = publish {
+            let (kind, code) = p.scope.parts();
+            // `unit_clues` is kept filled for unit scopes, as before 0007.
+            let unit = matches!(p.scope, Scope::Unit(_)).then_some(code);
             tx.execute(
-                "INSERT INTO survey_publications (survey_id, version, unit_clues, published_at)
-                 VALUES ($1, $2, $3, $4)",
-                &[&id, &v, &unit, &at],
+                "INSERT INTO survey_publications
+                   (survey_id, version, unit_clues, published_at, scope_kind, scope_code, active_from)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&id, &v, &unit, &at, &kind, &code, &p.active_from],
             )
             .await?;
         }
@@ -409,20 +434,106 @@ impl Store for PostgresStore {
         Ok(outcome)
     }
 
-    async fn active_survey(&self, unit_clues: &str) -> Result<Option<String>, StoreError> {
+    async fn publications(&self) -> Result<Vec<PublicationRecord>, StoreError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT id, survey_id, version, scope_kind, scope_code, active_from,
+                        published_at, withdrawn_at
+                 FROM survey_publications ORDER BY id",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get(0)?;
+                let (kind, code): (String, String) = (r.try_get(3)?, r.try_get(4)?);
+                Ok(PublicationRecord {
+                    id,
+                    survey_id: r.try_get(1)?,
+                    version: version_of(r.try_get(2)?)?,
+                    scope: Scope::from_parts(&kind, &code)
+                        .ok_or_else(|| corrupt(format!("publication {id}: scope `{kind}`")))?,
+                    active_from: r.try_get(5)?,
+                    published_at: r.try_get(6)?,
+                    withdrawn_at: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn withdraw_publication(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let c = self.pool.get().await?;
+        let n = c
+            .execute(
+                "UPDATE survey_publications SET withdrawn_at = $2
+                 WHERE id = $1 AND withdrawn_at IS NULL",
+                &[&id, &at],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn unit_parent(&self, clues: &str) -> Result<Option<Scope>, StoreError> {
+        let c = self.pool.get().await?;
+        let st = c
+            .prepare_cached("SELECT parent_kind, parent FROM units WHERE clues = $1")
+            .await?;
+        let Some(row) = c.query_opt(&st, &[&clues]).await? else {
+            return Ok(None);
+        };
+        let (kind, name): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        Ok(Scope::from_parts(&kind, &name))
+    }
+
+    async fn put_kiosk_survey(&self, r: KioskSurveyReport) -> Result<(), StoreError> {
         let c = self.pool.get().await?;
         let st = c
             .prepare_cached(
-                "SELECT s.definition FROM survey_publications p
-                 JOIN surveys s ON s.survey_id = p.survey_id AND s.version = p.version
-                 WHERE p.unit_clues = $1 OR p.unit_clues IS NULL
-                 ORDER BY p.id DESC LIMIT 1",
+                "INSERT INTO kiosk_surveys
+                   (kiosk_id, reads_format, survey_id, survey_version, problem, reported_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (kiosk_id) DO UPDATE SET reads_format = excluded.reads_format,
+                   survey_id = excluded.survey_id, survey_version = excluded.survey_version,
+                   problem = excluded.problem, reported_at = excluded.reported_at",
             )
             .await?;
-        Ok(c.query_opt(&st, &[&unit_clues])
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?)
+        c.execute(
+            &st,
+            &[
+                &r.kiosk_id,
+                &i64::from(r.reads_format),
+                &r.survey_id,
+                &i64::from(r.survey_version),
+                &r.problem,
+                &r.reported_at,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn kiosk_surveys(&self) -> Result<Vec<KioskSurveyReport>, StoreError> {
+        let c = self.pool.get().await?;
+        let rows = c
+            .query(
+                "SELECT kiosk_id, reads_format, survey_id, survey_version, problem, reported_at
+                 FROM kiosk_surveys ORDER BY kiosk_id",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(KioskSurveyReport {
+                    kiosk_id: r.try_get(0)?,
+                    reads_format: version_of(r.try_get(1)?)?,
+                    survey_id: r.try_get(2)?,
+                    survey_version: version_of(r.try_get(3)?)?,
+                    problem: r.try_get(4)?,
+                    reported_at: r.try_get(5)?,
+                })
+            })
+            .collect()
     }
 
     async fn count_responses(&self) -> Result<u64, StoreError> {
@@ -469,4 +580,9 @@ impl Store for PostgresStore {
         })
         .transpose()
     }
+}
+
+/// A `BIGINT` version or format number as the `u32` the domain uses.
+fn version_of(v: i64) -> Result<u32, StoreError> {
+    u32::try_from(v).map_err(|_| corrupt(format!("version {v} out of range")))
 }

@@ -18,8 +18,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use uuid::Uuid;
 
 use super::{
-    corrupt, BatchMeta, InsertOutcome, KioskAuth, KioskRecord, NewKiosk, PreparedResponse,
-    PublishTarget, PutSurvey, Store, StoredResponse,
+    corrupt, BatchMeta, InsertOutcome, KioskAuth, KioskRecord, KioskSurveyReport, NewKiosk,
+    PreparedResponse, PublicationRecord, Publish, PutSurvey, Scope, Store, StoredResponse,
 };
 use crate::error::StoreError;
 use checkpoint::Checkpointer;
@@ -36,6 +36,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_dashboard.sql"),
     include_str!("../../migrations/sqlite/0003_fewer_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_daily_unit_figures.sql"),
+    include_str!("../../migrations/sqlite/0005_clock_suspect.sql"),
+    include_str!("../../migrations/sqlite/0006_indicator_figures.sql"),
+    include_str!("../../migrations/sqlite/0007_survey_scopes.sql"),
 ];
 const READERS: usize = 4;
 
@@ -66,6 +69,33 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A panic while holding the lock cannot leave a half transaction behind
     // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What a connection promises about a commit: the journal mode ("wal") and
+/// the `synchronous` level ("FULL": each commit is fsynced, so it survives a
+/// power cut).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    pub journal_mode: String,
+    pub synchronous: String,
+}
+
+impl Durability {
+    fn of(conn: &Connection) -> Result<Durability, rusqlite::Error> {
+        let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let level: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        let synchronous = match level {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
+        Ok(Durability {
+            journal_mode,
+            synchronous: synchronous.to_owned(),
+        })
+    }
 }
 
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
@@ -134,6 +164,16 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The journal mode and `synchronous` level of the writer connection and
+    /// of each reader, as SQLite reports them.
+    pub fn durability(&self) -> Result<Vec<Durability>, StoreError> {
+        let mut all = vec![Durability::of(&lock(&self.writer))?];
+        for reader in self.readers.iter() {
+            all.push(Durability::of(&lock(reader))?);
+        }
+        Ok(all)
     }
 
     /// `(submitted, taken)`: batches submitted to the writer thread, and
@@ -280,13 +320,32 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn replace_survey(
+        &self,
+        id: &str,
+        version: u32,
+        json: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError> {
+        let (id, json, hash) = (id.to_owned(), json.to_owned(), content_hash.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "UPDATE surveys SET definition = ?3, content_hash = ?4
+                 WHERE survey_id = ?1 AND version = ?2",
+                params![id, version, json, hash],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn put_survey(
         &self,
         id: &str,
         version: u32,
         json: &str,
         content_hash: &str,
-        publish: Option<PublishTarget>,
+        publish: Option<Publish>,
         at: DateTime<Utc>,
     ) -> Result<PutSurvey, StoreError> {
         let (id, json, hash) = (id.to_owned(), json.to_owned(), content_hash.to_owned());
@@ -311,15 +370,15 @@ impl Store for SqliteStore {
                     PutSurvey::Inserted
                 }
             };
-            if let Some(target) = publish {
-                let unit = match target {
-                    PublishTarget::Unit(u) => Some(u),
-                    PublishTarget::All => None,
-                };
+            if let Some(p) = publish {
+                let (kind, code) = p.scope.parts();
+                // `unit_clues` is kept filled for unit scopes, as before 0007.
+                let unit = matches!(p.scope, Scope::Unit(_)).then_some(code);
                 tx.execute(
-                    "INSERT INTO survey_publications (survey_id, version, unit_clues, published_at)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![id, version, unit, ts(at)],
+                    "INSERT INTO survey_publications
+                       (survey_id, version, unit_clues, published_at, scope_kind, scope_code, active_from)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![id, version, unit, ts(at), kind, code, ts(p.active_from)],
                 )?;
             }
             tx.commit()?;
@@ -328,17 +387,121 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn active_survey(&self, unit_clues: &str) -> Result<Option<String>, StoreError> {
-        let unit = unit_clues.to_owned();
+    async fn publications(&self) -> Result<Vec<PublicationRecord>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, survey_id, version, scope_kind, scope_code, active_from,
+                        published_at, withdrawn_at
+                 FROM survey_publications ORDER BY id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, survey_id, version, kind, code, from, published, withdrawn) = row?;
+                out.push(PublicationRecord {
+                    id,
+                    survey_id,
+                    version,
+                    scope: Scope::from_parts(&kind, &code)
+                        .ok_or_else(|| corrupt(format!("publication {id}: scope `{kind}`")))?,
+                    active_from: parse_ts(&from)?,
+                    published_at: parse_ts(&published)?,
+                    withdrawn_at: parse_opt_ts(withdrawn)?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn withdraw_publication(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let n = self
+            .write(move |c| {
+                Ok(c.execute(
+                    "UPDATE survey_publications SET withdrawn_at = ?2
+                     WHERE id = ?1 AND withdrawn_at IS NULL",
+                    params![id, ts(at)],
+                )?)
+            })
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn unit_parent(&self, clues: &str) -> Result<Option<Scope>, StoreError> {
+        let clues = clues.to_owned();
         self.read(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT s.definition FROM survey_publications p
-                 JOIN surveys s ON s.survey_id = p.survey_id AND s.version = p.version
-                 WHERE p.unit_clues = ?1 OR p.unit_clues IS NULL
-                 ORDER BY p.id DESC LIMIT 1",
+            let row: Option<(String, String)> = c
+                .prepare_cached("SELECT parent_kind, parent FROM units WHERE clues = ?1")?
+                .query_row([clues], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            Ok(row.and_then(|(kind, name)| Scope::from_parts(&kind, &name)))
+        })
+        .await
+    }
+
+    async fn put_kiosk_survey(&self, r: KioskSurveyReport) -> Result<(), StoreError> {
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO kiosk_surveys
+                   (kiosk_id, reads_format, survey_id, survey_version, problem, reported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (kiosk_id) DO UPDATE SET reads_format = excluded.reads_format,
+                   survey_id = excluded.survey_id, survey_version = excluded.survey_version,
+                   problem = excluded.problem, reported_at = excluded.reported_at",
             )?
-            .query_row([unit], |r| r.get(0))
-            .optional()?)
+            .execute(params![
+                r.kiosk_id,
+                r.reads_format,
+                r.survey_id,
+                r.survey_version,
+                r.problem,
+                ts(r.reported_at)
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn kiosk_surveys(&self) -> Result<Vec<KioskSurveyReport>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT kiosk_id, reads_format, survey_id, survey_version, problem, reported_at
+                 FROM kiosk_surveys ORDER BY kiosk_id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (kiosk_id, reads_format, survey_id, survey_version, problem, at) = row?;
+                out.push(KioskSurveyReport {
+                    kiosk_id,
+                    reads_format,
+                    survey_id,
+                    survey_version,
+                    problem,
+                    reported_at: parse_ts(&at)?,
+                });
+            }
+            Ok(out)
         })
         .await
     }

@@ -179,6 +179,11 @@ impl TestServer {
         &*self.state.store
     }
 
+    /// What `--db` takes for this server's database.
+    pub fn db_url(&self) -> &str {
+        &self.db.as_ref().expect("the database").url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

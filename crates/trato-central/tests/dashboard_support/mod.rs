@@ -42,6 +42,18 @@ pub struct Dash {
 }
 
 pub async fn start(backend: Backend) -> Dash {
+    start_with(
+        backend,
+        Config {
+            rate_per_sec: 0.0,
+            ..Config::default()
+        },
+    )
+    .await
+}
+
+/// A dashboard server with these settings.
+pub async fn start_with(backend: Backend, config: Config) -> Dash {
     let db = fresh_db(backend).await;
     catalogue::load(&*db.store, catalogue::SAMPLE)
         .await
@@ -51,10 +63,6 @@ pub async fn start(backend: Backend) -> Dash {
             .await
             .unwrap();
     }
-    let config = Config {
-        rate_per_sec: 0.0,
-        ..Config::default()
-    };
     let state = AppState::new(db.store.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -100,14 +108,27 @@ impl Dash {
 
     /// POSTs /login; returns the raw reply.
     pub async fn login_raw(&self, name: &str, password: &str) -> reqwest::Response {
+        self.login_via(&self.client, name, password, None).await
+    }
+
+    /// POSTs /login through `client` (e.g. bound to another loopback
+    /// address), optionally with an `X-Forwarded-For` header.
+    pub async fn login_via(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        password: &str,
+        forwarded_for: Option<&str>,
+    ) -> reqwest::Response {
         let body = format!("name={}&password={}", urlenc(name), urlenc(password));
-        self.client
+        let mut rq = client
             .post(self.url("/login"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
+            .body(body);
+        if let Some(f) = forwarded_for {
+            rq = rq.header("x-forwarded-for", f);
+        }
+        rq.send().await.unwrap()
     }
 
     pub async fn login(&self, name: &str) -> Session {
@@ -326,4 +347,59 @@ pub fn generate(rng: &mut Rng, k: &IssuedKiosk, n: usize, days: i64) -> Vec<Resp
             r
         })
         .collect()
+}
+
+pub type Rows = Vec<Vec<String>>;
+
+/// Every row of a query, each value as text (NULL as "NULL").
+pub async fn rows(d: &Dash, sql: &str) -> Rows {
+    match d.backend {
+        Backend::Sqlite => {
+            let c = rusqlite::Connection::open(&d.url).unwrap();
+            let mut st = c.prepare(sql).unwrap();
+            let n = st.column_count();
+            st.query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match r.get::<_, rusqlite::types::Value>(i)? {
+                            rusqlite::types::Value::Null => "NULL".to_owned(),
+                            rusqlite::types::Value::Integer(x) => x.to_string(),
+                            rusqlite::types::Value::Text(s) => s,
+                            v => format!("{v:?}"),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        }
+        Backend::Postgres => {
+            let client = crate::common::pg_client(&d.url).await;
+            client
+                .query(sql, &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| r.get::<_, Option<String>>(i).unwrap_or("NULL".into()))
+                        .collect()
+                })
+                .collect()
+        }
+    }
+}
+
+pub async fn exec(d: &Dash, sql: &str) {
+    match d.backend {
+        Backend::Sqlite => rusqlite::Connection::open(&d.url)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap(),
+        Backend::Postgres => {
+            let client = crate::common::pg_client(&d.url).await;
+            client.batch_execute(sql).await.unwrap();
+        }
+    }
 }

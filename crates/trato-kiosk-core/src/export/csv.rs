@@ -2,11 +2,11 @@
 //! file as ANSI and breaks accents and ñ), comma-separated (the list
 //! separator of Excel in Mexico), CRLF line ends.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
 use chrono::{Datelike, Timelike};
+use trato_domain::text::neutralise_formula as neutralise;
 
 use super::rows::{header, Context, DEMO_VALUE};
 use super::ExportError;
@@ -64,29 +64,4 @@ pub(crate) fn write(ctx: &mut Context<'_>, out: &mut impl Write) -> Result<u64, 
     })?;
     w.flush().map_err(::csv::Error::from)?;
     Ok(rows)
-}
-
-/// Text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a
-/// leading tab or CR that Excel skips before one) gets a leading `'`, so a
-/// comment like `=HYPERLINK(...)` stays text (OWASP's CSV-injection advice).
-pub(crate) fn neutralise(s: &str) -> Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    #[test]
-    fn formula_starts_are_neutralised() {
-        for s in ["=1+1", "+5215550000000", "-2", "@SUM(A1)", "\t=1", "\r=1"] {
-            assert_eq!(neutralise(s), format!("'{s}"));
-        }
-        for s in ["", "Muy bien", "ñandú 🙂", "1", "a=b"] {
-            assert_eq!(neutralise(s), s);
-        }
-    }
 }

@@ -141,6 +141,16 @@ pub enum ExportError {
     UnknownFormat(String),
     #[error("the folder {0} does not exist")]
     NoSuchFolder(PathBuf),
+    #[error(
+        "{0} is not one of the destinations offered (a USB drive or the kiosk's export folder)"
+    )]
+    NotListed(PathBuf),
+    #[error(
+        "{0} is inside the kiosk's data folder: exports go to a USB drive or the export folder"
+    )]
+    InsideDataFolder(PathBuf),
+    #[error("{0} already exists: an export never replaces a file")]
+    AlreadyExists(PathBuf),
     #[error("cannot write in {path}: {source}")]
     NotWritable {
         path: PathBuf,
@@ -164,14 +174,22 @@ pub enum ExportError {
 impl ExportError {
     /// A stable, machine-readable code (the UI and CLI match on it).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode as C;
         match self {
-            Self::BackwardsPeriod { .. } => "backwards_period",
-            Self::UnknownFormat(_) => "unknown_format",
-            Self::NoSuchFolder(_) => "no_such_folder",
-            Self::NotWritable { .. } => "not_writable",
-            Self::TooManyRows { .. } => "too_many_rows",
-            Self::Database(_) | Self::Corrupt(_) | Self::UnknownSurvey { .. } => "storage",
-            Self::Csv(_) | Self::Xlsx(_) => "write_failed",
+            Self::BackwardsPeriod { .. } => C::BackwardsPeriod,
+            Self::UnknownFormat(_) => C::UnknownFormat,
+            Self::NoSuchFolder(_) => C::NoSuchFolder,
+            Self::NotListed(_) => C::NoDestination,
+            Self::InsideDataFolder(_) => C::DestinationForbidden,
+            Self::AlreadyExists(_) => C::DestinationExists,
+            Self::NotWritable { .. } => C::NotWritable,
+            Self::TooManyRows { .. } => C::TooManyRows,
+            Self::Database(_) | Self::Corrupt(_) | Self::UnknownSurvey { .. } => C::Storage,
+            Self::Csv(_) | Self::Xlsx(_) => C::WriteFailed,
         }
     }
 
@@ -193,7 +211,7 @@ pub fn export(
 ) -> Result<ExportSummary, ExportError> {
     run(
         store.conn(),
-        &scratch_dir(store.path()),
+        &data_dir_of(store.path()),
         settings,
         req,
         progress,
@@ -214,7 +232,7 @@ pub fn export_database(
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    run(&conn, &scratch_dir(db), settings, req, progress)
+    run(&conn, &data_dir_of(db), settings, req, progress)
 }
 
 /// The file name an export to a folder gets, for example
@@ -273,40 +291,101 @@ fn file_name_part(s: &str) -> String {
     }
 }
 
-/// Scratch space for the XLSX writer's row files: the database's folder (the
-/// kiosk's own disk), not `/tmp`, which may be RAM, nor the USB stick.
-fn scratch_dir(db: &Path) -> PathBuf {
+/// The kiosk's data folder, the database's: also scratch space for the XLSX
+/// writer's row files (the kiosk's own disk, not `/tmp`, which may be RAM,
+/// nor the USB stick).
+fn data_dir_of(db: &Path) -> PathBuf {
     match db.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     }
 }
 
-/// Resolves the destination: an existing folder gets a generated name,
-/// otherwise the path is the file and its folder must exist.
-fn destination(settings: &KioskSettings, req: &ExportRequest) -> Result<PathBuf, ExportError> {
-    if req.out.is_dir() {
-        return Ok(req.out.join(default_file_name(settings, req)));
-    }
-    let folder = match req.out.parent() {
+/// The kiosk's own export folder, inside its data folder: the one place
+/// there an export may be written.
+pub const EXPORTS_FOLDER: &str = "exportaciones";
+
+/// Where an export is written: an existing folder gets a generated name,
+/// otherwise the path is the file and its folder must exist. Never a file
+/// that exists (see [`persist_new`]) and never inside the data folder
+/// `data_dir`, except its export folder.
+fn destination(
+    settings: &KioskSettings,
+    req: &ExportRequest,
+    data_dir: &Path,
+) -> Result<PathBuf, ExportError> {
+    let path = if req.out.is_dir() {
+        req.out.join(default_file_name(settings, req))
+    } else {
+        req.out.clone()
+    };
+    let folder = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    if !folder.is_dir() || req.out.file_name().is_none() {
+    let (Ok(folder), Some(name)) = (folder.canonicalize(), path.file_name()) else {
+        return Err(ExportError::NoSuchFolder(folder));
+    };
+    if !folder.is_dir() {
         return Err(ExportError::NoSuchFolder(folder));
     }
-    Ok(req.out.clone())
+    if let Ok(data_dir) = data_dir.canonicalize() {
+        if folder.starts_with(&data_dir) && folder != data_dir.join(EXPORTS_FOLDER) {
+            return Err(ExportError::InsideDataFolder(folder));
+        }
+    }
+    if !req.out.is_dir() && path.symlink_metadata().is_ok() {
+        return Err(ExportError::AlreadyExists(path));
+    }
+    Ok(folder.join(name))
+}
+
+/// Names the finished file, never replacing one: a generated name that is
+/// taken (the same period exported twice) gets `_2`, `_3`, ... before its
+/// extension; a name the caller gave is refused if taken.
+fn persist_new(
+    mut tmp: tempfile::NamedTempFile,
+    path: &Path,
+    may_rename: bool,
+) -> Result<PathBuf, ExportError> {
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            path.to_owned()
+        } else {
+            numbered(path, n)
+        };
+        match tmp.persist_noclobber(&candidate) {
+            Ok(_) => return Ok(candidate),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && may_rename => {
+                tmp = e.file;
+            }
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(ExportError::AlreadyExists(candidate));
+            }
+            Err(e) => return Err(ExportError::io(&candidate, e.error)),
+        }
+    }
+    Err(ExportError::AlreadyExists(path.to_owned()))
+}
+
+/// `a/b.csv` -> `a/b_2.csv`.
+fn numbered(path: &Path, n: u32) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    match path.extension() {
+        Some(ext) => path.with_file_name(format!("{stem}_{n}.{}", ext.to_string_lossy())),
+        None => path.with_file_name(format!("{stem}_{n}")),
+    }
 }
 
 fn run(
     conn: &Connection,
-    scratch: &Path,
+    data_dir: &Path,
     settings: &KioskSettings,
     req: &ExportRequest,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ExportSummary, ExportError> {
     let period = Period::new(req.from, req.to, req.service.as_deref())?;
-    let path = destination(settings, req)?;
+    let path = destination(settings, req, data_dir)?;
     let folder = path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_owned);
@@ -352,7 +431,7 @@ fn run(
             let meta = xlsx::Meta {
                 settings,
                 period: &period,
-                scratch,
+                scratch: data_dir,
             };
             let out = BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
             xlsx::write(&mut ctx, &summary, &meta, out)?
@@ -369,8 +448,7 @@ fn run(
     let file: &File = tmp.as_file();
     file.sync_all().map_err(|e| ExportError::io(&path, e))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    tmp.persist(&path)
-        .map_err(|e| ExportError::io(&path, e.error))?;
+    let path = persist_new(tmp, &path, req.out.is_dir())?;
     Ok(ExportSummary {
         file_name: path
             .file_name()

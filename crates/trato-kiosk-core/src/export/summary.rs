@@ -1,21 +1,18 @@
 //! Summary figures of a period, from SQL aggregates (never from the rows):
 //! responses per local day, and per question the count of each option, with
-//! % positive and % negative for faces questions as the NHS Friends and
-//! Family Test reports them.
+//! % positive and % negative for faces indicators as the NHS Friends and
+//! Family Test reports them. Which options are positive or negative is what
+//! the survey declares (`trato_domain::meaning`), never a list of codes.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rusqlite::Connection;
-use trato_domain::QuestionKind;
+use trato_domain::{QuestionKind, Sentiment};
 
 use super::layout::Layout;
 use super::period::{Period, WHERE};
 use super::ExportError;
-
-/// Faces codes counted as positive (Bien, Muy bien) and negative (Muy mal, Mal).
-pub(crate) const POSITIVE: [&str; 2] = ["4", "5"];
-pub(crate) const NEGATIVE: [&str; 2] = ["1", "2"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DayCount {
@@ -31,6 +28,9 @@ pub(crate) struct OptionCount {
     pub code: String,
     pub label: String,
     pub count: u64,
+    /// As the newest version declares it (`None`: no opinion, or a code
+    /// that version no longer lists).
+    pub sentiment: Option<Sentiment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,28 +39,33 @@ pub(crate) struct QuestionSummary {
     pub prompt: String,
     pub kind: QuestionKind,
     pub headline: bool,
+    /// A faces question carrying an indicator: its % positive and %
+    /// negative are reported.
+    pub scale: bool,
     /// Responses that answered the question (the percentages' base).
     pub answered: u64,
     pub options: Vec<OptionCount>,
 }
 
 impl QuestionSummary {
-    fn sum(&self, codes: &[&str]) -> u64 {
-        self.options
-            .iter()
-            .filter(|o| codes.contains(&o.code.as_str()))
-            .map(|o| o.count)
-            .sum()
+    /// The options with this sentiment, in the survey's order.
+    pub(crate) fn with_sentiment(&self, s: Sentiment) -> impl Iterator<Item = &OptionCount> {
+        self.options.iter().filter(move |o| o.sentiment == Some(s))
     }
 
-    /// Answers Bien or Muy bien (faces questions only).
+    fn sum(&self, s: Sentiment) -> Option<u64> {
+        self.scale
+            .then(|| self.with_sentiment(s).map(|o| o.count).sum())
+    }
+
+    /// Answers the survey declares positive (faces indicators only).
     pub(crate) fn positive(&self) -> Option<u64> {
-        (self.kind == QuestionKind::Faces).then(|| self.sum(&POSITIVE))
+        self.sum(Sentiment::Positive)
     }
 
-    /// Answers Muy mal or Mal (faces questions only).
+    /// Answers the survey declares negative (faces indicators only).
     pub(crate) fn negative(&self) -> Option<u64> {
-        (self.kind == QuestionKind::Faces).then(|| self.sum(&NEGATIVE))
+        self.sum(Sentiment::Negative)
     }
 }
 
@@ -159,7 +164,13 @@ fn questions(
                 let count = counts
                     .remove(&(column.id.clone(), code.clone()))
                     .unwrap_or(0);
-                OptionCount { code, label, count }
+                let sentiment = question.sentiment(&code);
+                OptionCount {
+                    code,
+                    label,
+                    count,
+                    sentiment,
+                }
             })
             .collect();
         // Codes of older versions that the newest no longer lists.
@@ -170,6 +181,7 @@ fn questions(
                 code: code.clone(),
                 label: code.clone(),
                 count: *n,
+                sentiment: None,
             })
             .collect();
         older.sort_by(|a, b| a.code.cmp(&b.code));
@@ -179,6 +191,7 @@ fn questions(
             prompt: layout.text(definition, &question.prompt).to_owned(),
             kind: question.kind,
             headline: question.headline,
+            scale: question.kind == QuestionKind::Faces && question.indicator.is_some(),
             answered: answered.get(&column.id).copied().unwrap_or(0),
             options,
         });

@@ -10,11 +10,11 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use rust_xlsxwriter::{
     Chart, ChartType, ColNum, ExcelDateTime, Format, RowNum, Workbook, Worksheet, XlsxError,
 };
-use trato_domain::QuestionKind;
+use trato_domain::{QuestionKind, Sentiment};
 
 use super::period::Period;
 use super::rows::{header, Context, Row, DEMO_VALUE};
-use super::summary::{QuestionSummary, Summary, NEGATIVE, POSITIVE};
+use super::summary::{QuestionSummary, Summary};
 use super::ExportError;
 use crate::settings::KioskSettings;
 
@@ -328,26 +328,18 @@ fn write_summary(
             chart_source = Some((title_row, first, r));
         }
         if let (Some(pos), Some(neg)) = (q.positive(), q.negative()) {
-            r += 1;
-            option_row(
-                sheet,
-                r,
-                q,
-                "% positivo (Bien + Muy bien)",
-                &POSITIVE.join("+"),
-                pos,
-                formats,
-            )?;
-            r += 1;
-            option_row(
-                sheet,
-                r,
-                q,
-                "% negativo (Muy mal + Mal)",
-                &NEGATIVE.join("+"),
-                neg,
-                formats,
-            )?;
+            for (word, sentiment, n) in [
+                ("positivo", Sentiment::Positive, pos),
+                ("negativo", Sentiment::Negative, neg),
+            ] {
+                let (labels, codes): (Vec<&str>, Vec<&str>) = q
+                    .with_sentiment(sentiment)
+                    .map(|o| (o.label.as_str(), o.code.as_str()))
+                    .unzip();
+                r += 1;
+                let label = format!("% {word} ({})", labels.join(" + "));
+                option_row(sheet, r, q, &label, &codes.join("+"), n, formats)?;
+            }
         }
     }
 

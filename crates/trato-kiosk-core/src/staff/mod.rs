@@ -5,7 +5,9 @@
 //!
 //! * First run: while no IT PIN exists, [`Kiosk::complete_setup`] sets the
 //!   unit and both PINs at once, unauthenticated (there is nobody to log in
-//!   yet). [`Kiosk::setup_status`] tells the UI whether to show the setup
+//!   yet). Only a true first run: a kiosk whose database was quarantined gets
+//!   its PINs back from the identity copy (`store::identity`), and without a
+//!   usable copy the setup is refused until IT restores it. [`Kiosk::setup_status`] tells the UI whether to show the setup
 //!   screen.
 //! * Staff screen: [`Kiosk::staff_login`] with the PIN from the pad returns a
 //!   [`StaffSession`]; every admin command then calls
@@ -36,7 +38,7 @@ pub use session::{Sessions, StaffSession};
 
 use crate::settings::KioskSettings;
 use crate::store::StoreError;
-use crate::{Kiosk, KioskError};
+use crate::{ErrorCode, Kiosk, KioskError};
 use trato_domain::SurveyDefinition;
 
 /// PINs of the demo configuration (`trato-kiosk --demo`), shown in its
@@ -106,6 +108,8 @@ pub enum AuthError {
     Forbidden { role: Role, needed: Role },
     #[error("this kiosk is already set up: sign in as IT to change it")]
     AlreadySetUp,
+    #[error("this kiosk lost its configuration with a damaged database: IT must restore it from the command line (`trato-kiosk config import` and `trato-kiosk pin set`)")]
+    RecoveryNeeded,
     #[error("no secure random numbers available: {0}")]
     Random(String),
     #[error(transparent)]
@@ -121,15 +125,21 @@ impl From<rusqlite::Error> for AuthError {
 impl AuthError {
     /// A stable, machine-readable code (as [`KioskError::code`]).
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            AuthError::WrongPin { .. } => "wrong_pin",
-            AuthError::Locked { .. } => "locked",
-            AuthError::NotConfigured => "not_configured",
-            AuthError::Unauthorized => "unauthorized",
-            AuthError::Forbidden { .. } => "forbidden",
-            AuthError::AlreadySetUp => "already_set_up",
-            AuthError::Random(_) => "internal",
-            AuthError::Store(_) => "storage",
+            AuthError::WrongPin { .. } => ErrorCode::WrongPin,
+            AuthError::Locked { .. } => ErrorCode::Locked,
+            AuthError::NotConfigured => ErrorCode::NotConfigured,
+            AuthError::Unauthorized => ErrorCode::Unauthorized,
+            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
+            AuthError::AlreadySetUp => ErrorCode::AlreadySetUp,
+            AuthError::RecoveryNeeded => ErrorCode::RecoveryNeeded,
+            AuthError::Random(_) => ErrorCode::Internal,
+            AuthError::Store(e) if e.is_disk_full() => ErrorCode::StorageFull,
+            AuthError::Store(_) => ErrorCode::Storage,
         }
     }
 
@@ -149,6 +159,10 @@ pub struct SetupStatus {
     pub unit_set: bool,
     pub staff_pin_set: bool,
     pub it_pin_set: bool,
+    /// This folder held a set-up kiosk whose PINs are gone (a damaged
+    /// database with no usable identity copy): the first-run setup is
+    /// refused, and IT restores the kiosk from the command line.
+    pub recovery_needed: bool,
 }
 
 impl SetupStatus {
@@ -162,10 +176,12 @@ impl Kiosk {
     /// Which parts of the first-run setup are done.
     pub fn setup_status(&self) -> Result<SetupStatus, KioskError> {
         let conn = self.store.conn();
+        let it_pin_set = pin::stored_hash(conn, Role::It)?.is_some();
         Ok(SetupStatus {
             unit_set: !self.settings.unit_clues.is_empty(),
             staff_pin_set: pin::stored_hash(conn, Role::Staff)?.is_some(),
-            it_pin_set: pin::stored_hash(conn, Role::It)?.is_some(),
+            it_pin_set,
+            recovery_needed: !it_pin_set && self.store.identity_lost(self.open_report()),
         })
     }
 
@@ -185,8 +201,12 @@ impl Kiosk {
         staff_pin: &str,
         it_pin: &str,
     ) -> Result<(), KioskError> {
-        if pin::stored_hash(self.store.conn(), Role::It)?.is_some() {
+        let status = self.setup_status()?;
+        if status.it_pin_set {
             return Err(AuthError::AlreadySetUp.into());
+        }
+        if status.recovery_needed {
+            return Err(AuthError::RecoveryNeeded.into());
         }
         let next = self.settings.with_changes(pairs)?;
         if next.unit_clues.is_empty() {
@@ -227,6 +247,7 @@ impl Kiosk {
             &detail,
         )?;
         tx.commit().map_err(StoreError::from)?;
+        self.store.save_identity();
         self.settings = next;
         self.survey = survey;
         Ok(())
@@ -318,6 +339,8 @@ impl Kiosk {
             },
         };
         tx.commit()?;
+        // The lockout goes with the PINs into the identity copy.
+        self.store.save_identity();
         let role = result?;
         self.staff_sessions.start(role, now, self.session_ttl())
     }
@@ -504,6 +527,7 @@ impl Admin<'_> {
             )?;
         }
         tx.commit().map_err(StoreError::from)?;
+        kiosk.store.save_identity();
         kiosk.settings = next;
         kiosk.survey = survey;
         Ok(changed)
@@ -562,6 +586,7 @@ impl Admin<'_> {
             &detail,
         )?;
         tx.commit().map_err(StoreError::from)?;
+        self.kiosk.store.save_identity();
         Ok(())
     }
 

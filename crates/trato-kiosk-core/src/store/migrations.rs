@@ -109,6 +109,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX answers_question;
     "#,
+    // 6: the last survey the centre offered and why it could not be used
+    // (empty when it was): staff see it, the next survey check reports it.
+    r#"
+    CREATE TABLE survey_offer (
+        id              INTEGER PRIMARY KEY CHECK (id = 1),
+        offered_id      TEXT NOT NULL,
+        offered_version INTEGER NOT NULL,
+        problem         TEXT NOT NULL,
+        checked_at      TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -7,8 +7,10 @@
 //! one is started, so the kiosk keeps working and the old file can be recovered.
 
 mod checkpoint;
+mod identity;
 mod migrations;
 mod responses;
+mod survey_offer;
 pub(crate) mod sync;
 
 use std::path::{Path, PathBuf};
@@ -17,8 +19,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use trato_domain::SurveyDefinition;
 
+pub use identity::IdentityRestore;
 pub use migrations::SCHEMA_VERSION;
 pub use responses::{Inserted, ResponseCounts};
+pub use survey_offer::SurveyOffer;
 pub use sync::PendingResponse;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,14 @@ pub enum StoreError {
     Corrupt(String),
     #[error("survey {id} v{version} is not installed on this kiosk")]
     UnknownSurvey { id: String, version: u32 },
+}
+
+impl StoreError {
+    /// The disk (or the database's size limit) is full: nothing more can be
+    /// written until space is freed; what is stored is intact.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
+    }
 }
 
 /// One sync attempt, as `sync_log` records it.
@@ -60,6 +72,8 @@ pub struct OpenReport {
     pub quarantined: Option<PathBuf>,
     /// The failed check's message, when there was one.
     pub check_failure: Option<String>,
+    /// Whether a new or quarantined database got the kiosk's identity back.
+    pub identity: IdentityRestore,
 }
 
 pub struct Store {
@@ -96,6 +110,10 @@ impl Store {
             }
         };
         report.previous_version = migrations::migrate_to(&mut conn, version)?;
+        let fresh = report.quarantined.is_some() || report.previous_version == 0;
+        if fresh && version == SCHEMA_VERSION {
+            report.identity = restore_identity(&mut conn, path);
+        }
         // The checkpoint thread keeps the WAL far below this; SQLite's own
         // checkpoint on a commit is only the backstop if that thread falls behind.
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
@@ -178,6 +196,11 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
+    /// The journal mode and sync level this connection really runs with.
+    pub fn durability(&self) -> Result<Durability, StoreError> {
+        Durability::of(&self.conn).map_err(StoreError::from)
+    }
+
     /// `PRAGMA quick_check`: "ok" or the problems found.
     pub fn quick_check(&self) -> Result<String, StoreError> {
         Ok(quick_check(&self.conn)?)
@@ -224,6 +247,29 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    // --- identity -------------------------------------------------------------
+
+    /// Copies the settings, PINs, lockout and surveys to `identity.json`
+    /// (see [`identity`]). Call after every commit that changes them. A
+    /// failure is logged, not returned: the change itself is committed, and
+    /// the next change writes the whole copy again.
+    pub(crate) fn save_identity(&self) {
+        let file = identity::path_for(&self.path);
+        if let Err(error) = identity::save(&self.conn, &file) {
+            tracing::error!(%error, file = %file.display(), "cannot save the kiosk's identity copy");
+        }
+    }
+
+    /// Whether this folder once held a set-up kiosk whose identity is gone:
+    /// a quarantined database lies beside this one, or the identity copy
+    /// names an IT PIN, or it could not be read. Such a kiosk must never
+    /// offer the unauthenticated first-run setup; IT restores it instead.
+    pub fn identity_lost(&self, report: &OpenReport) -> bool {
+        matches!(report.identity, IdentityRestore::Unreadable(_))
+            || identity::has_it_pin(&identity::path_for(&self.path)).unwrap_or(true)
+            || has_quarantined_copies(&self.path)
+    }
+
     /// Writes several settings at once: all or none.
     pub fn put_settings(&mut self, pairs: &[(String, String)]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
@@ -237,6 +283,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.save_identity();
         Ok(())
     }
 
@@ -251,6 +298,9 @@ impl Store {
              ON CONFLICT (id, version) DO NOTHING",
             (&survey.id, survey.version, json, timestamp(Utc::now())),
         )?;
+        if inserted == 1 {
+            self.save_identity();
+        }
         Ok(inserted == 1)
     }
 
@@ -268,6 +318,33 @@ impl Store {
             version,
         })?;
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// What a connection promises about a commit: the journal mode ("wal") and
+/// the `synchronous` level ("FULL": each commit is fsynced, so it survives a
+/// power cut).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    pub journal_mode: String,
+    pub synchronous: String,
+}
+
+impl Durability {
+    fn of(conn: &Connection) -> rusqlite::Result<Durability> {
+        let journal_mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let level: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        let synchronous = match level {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
+        Ok(Durability {
+            journal_mode,
+            synchronous: synchronous.to_owned(),
+        })
     }
 }
 
@@ -309,6 +386,40 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// Gives a new or quarantined database the identity saved beside it.
+fn restore_identity(conn: &mut Connection, path: &Path) -> IdentityRestore {
+    let file = identity::path_for(path);
+    match identity::restore(conn, &file) {
+        Ok(true) => {
+            tracing::warn!(file = %file.display(), "the kiosk's settings and PINs were restored from the identity copy");
+            IdentityRestore::Restored
+        }
+        Ok(false) => IdentityRestore::NotNeeded,
+        Err(error) => {
+            tracing::error!(%error, "the identity copy cannot be restored: IT must configure this kiosk");
+            IdentityRestore::Unreadable(error)
+        }
+    }
+}
+
+/// Whether a database moved aside by [`quarantine`] lies beside `path`.
+fn has_quarantined_copies(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}.corrupt-", name.to_string_lossy());
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+    })
 }
 
 /// Moves a failed database and its `-wal`/`-shm` aside under one timestamped

@@ -2,10 +2,7 @@
 //! as gzip JSON never over the 1 MiB compressed limit (the batch shrinks
 //! until it fits).
 
-use std::io::Write as _;
-
 use chrono::{DateTime, Utc};
-use flate2::write::GzEncoder;
 use trato_domain::wire::{BatchRequest, WireResponse};
 use uuid::Uuid;
 
@@ -113,12 +110,5 @@ pub fn encode_fitting(
 
 /// gzip JSON of a batch, as the centre reads it.
 pub fn encode(request: &BatchRequest) -> Result<Vec<u8>, SyncError> {
-    let json = serde_json::to_vec(request).map_err(|e| SyncError::Encode(e.to_string()))?;
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(json.len() / 4),
-        flate2::Compression::fast(),
-    );
-    enc.write_all(&json)
-        .map_err(|e| SyncError::Encode(e.to_string()))?;
-    enc.finish().map_err(|e| SyncError::Encode(e.to_string()))
+    trato_domain::codec::encode_batch(request).map_err(|e| SyncError::Encode(e.to_string()))
 }

@@ -1,6 +1,7 @@
 //! HTTP to the centre (`docs/protocol.md`): reqwest over rustls, the kiosk's
 //! Bearer token, gzip bodies, timeouts. Certificates are always verified
-//! (the platform's trust store); a refused certificate is reported as such.
+//! (the platform's trust store, plus a hospital's own CA when `sync.ca_file`
+//! names one); a refused certificate is reported as such.
 
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,8 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap};
 use serde::de::DeserializeOwned;
 use trato_domain::wire::{
-    ActiveSurveyReply, BatchReply, ErrorBody, ACTIVE_SURVEY_PATH, BATCHES_PATH, SERVER_TIME_HEADER,
+    ActiveSurveyQuery, ActiveSurveyReply, BatchReply, ErrorBody, ACTIVE_SURVEY_PATH, BATCHES_PATH,
+    SERVER_TIME_HEADER,
 };
 
 use super::SyncError;
@@ -48,9 +50,19 @@ pub struct CentreClient {
 
 impl CentreClient {
     /// `endpoint` as IT typed it (validated by the settings); paths are
-    /// joined onto it.
-    pub fn new(endpoint: &str, token: &str, timeouts: Timeouts) -> Result<Self, SyncError> {
-        let http = reqwest::Client::builder()
+    /// joined onto it. `ca_file`, when not empty, is a PEM file of CA
+    /// certificates trusted besides the system's.
+    pub fn new(
+        endpoint: &str,
+        token: &str,
+        ca_file: &str,
+        timeouts: Timeouts,
+    ) -> Result<Self, SyncError> {
+        let mut builder = reqwest::Client::builder();
+        if !ca_file.is_empty() {
+            builder = builder.tls_certs_merge(read_ca_file(ca_file)?);
+        }
+        let http = builder
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.request)
             .https_only(!is_loopback_http(endpoint))
@@ -80,15 +92,16 @@ impl CentreClient {
         self.send(request).await
     }
 
-    /// The survey the centre wants this unit's kiosks to run.
-    pub async fn active_survey(&self, unit: &str) -> Result<Replied<ActiveSurveyReply>, SyncError> {
+    /// The survey the centre wants this unit's kiosks to run; the query
+    /// says which format the kiosk reads, what it runs and any problem.
+    pub async fn active_survey(
+        &self,
+        query: &ActiveSurveyQuery,
+    ) -> Result<Replied<ActiveSurveyReply>, SyncError> {
+        let params = query_string(query);
         let request = self
             .http
-            .get(format!(
-                "{}{ACTIVE_SURVEY_PATH}?unit={}",
-                self.base,
-                url::form_urlencoded::byte_serialize(unit.as_bytes()).collect::<String>()
-            ))
+            .get(format!("{}{ACTIVE_SURVEY_PATH}?{params}", self.base))
             .bearer_auth(&self.token);
         self.send(request).await
     }
@@ -117,6 +130,27 @@ impl CentreClient {
             clock_offset_ms,
         })
     }
+}
+
+/// The survey check's query string (absent fields left out).
+fn query_string(query: &ActiveSurveyQuery) -> String {
+    let mut params = url::form_urlencoded::Serializer::new(String::new());
+    let texts = [
+        ("unit", &query.unit),
+        ("survey", &query.survey),
+        ("problem", &query.problem),
+    ];
+    for (name, value) in texts {
+        if let Some(v) = value {
+            params.append_pair(name, v);
+        }
+    }
+    for (name, value) in [("format", query.format), ("version", query.version)] {
+        if let Some(v) = value {
+            params.append_pair(name, &v.to_string());
+        }
+    }
+    params.finish()
 }
 
 fn is_loopback_http(endpoint: &str) -> bool {
@@ -160,6 +194,21 @@ fn http_error(status: u16, headers: &HeaderMap, body: &[u8]) -> SyncError {
 }
 
 /// Sorts a transport failure: certificate, timeout, connect, or broken.
+/// Every certificate in a PEM file; none is an error, as is a file that
+/// cannot be read.
+fn read_ca_file(path: &str) -> Result<Vec<reqwest::Certificate>, SyncError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| SyncError::Client(format!("cannot read sync.ca_file {path}: {e}")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| SyncError::Client(format!("sync.ca_file {path} is not PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(SyncError::Client(format!(
+            "sync.ca_file {path} holds no certificate"
+        )));
+    }
+    Ok(certs)
+}
+
 fn classify(e: reqwest::Error) -> SyncError {
     let text = error_chain(&e);
     if let Some(cert) = certificate_error(&e) {

@@ -24,13 +24,14 @@ mod error;
 mod in_flight;
 pub mod retention;
 pub mod service;
+pub mod survey_check;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use trato_domain::wire::{BatchReply, MAX_BATCH_COMPRESSED_BYTES};
+use trato_domain::wire::{ActiveSurveyQuery, BatchReply, MAX_BATCH_COMPRESSED_BYTES};
 use trato_domain::SurveyDefinition;
 
 pub use apply::{Applied, RejectedItem};
@@ -42,8 +43,10 @@ pub use service::{spawn_service, ServiceOptions, SyncHandle};
 
 use crate::settings::KioskSettings;
 use crate::store::sync::SyncLogRow;
+use crate::store::SurveyOffer;
 use crate::store::{Store, StoreError};
 use in_flight::InFlight;
+use survey_check::Offered;
 
 /// Called with each reply before it is applied (tests use it to kill the
 /// process in exactly that window).
@@ -62,6 +65,9 @@ pub struct SyncOptions {
     pub timeouts: Timeouts,
     /// Ask the centre for the unit's active survey after sending.
     pub check_survey: bool,
+    /// The survey format the kiosk tells the centre it reads: this build's
+    /// [`survey_check::READS_FORMAT`] (tests pose as an older kiosk).
+    pub reads_format: u32,
     #[doc(hidden)]
     pub after_reply: Option<ReplyHook>,
 }
@@ -74,6 +80,7 @@ impl Default for SyncOptions {
             in_flight: 3,
             timeouts: Timeouts::default(),
             check_survey: true,
+            reads_format: survey_check::READS_FORMAT,
             after_reply: None,
         }
     }
@@ -87,6 +94,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("in_flight", &self.in_flight)
             .field("timeouts", &self.timeouts)
             .field("check_survey", &self.check_survey)
+            .field("reads_format", &self.reads_format)
             .finish_non_exhaustive()
     }
 }
@@ -105,8 +113,11 @@ pub struct SyncReport {
     pub clock_offset_ms: Option<i64>,
     pub server_time: Option<DateTime<Utc>>,
     /// A survey the centre made active for this unit that the kiosk does not
-    /// run yet: the caller installs it between patients.
+    /// run (older or newer): the caller installs it between patients.
     pub new_survey: Option<SurveyDefinition>,
+    /// Why the survey the centre offers cannot be used (the kiosk keeps
+    /// its current one).
+    pub survey_problem: Option<String>,
     /// Sent responses deleted by retention.
     pub purged: usize,
 }
@@ -132,6 +143,10 @@ pub struct SyncView {
     pub last_error: Option<String>,
     /// When the background task tries again (while backing off).
     pub next_attempt: Option<DateTime<Utc>>,
+    /// The centre's clock minus this kiosk's at the last sync that reached it.
+    pub clock_offset_ms: Option<i64>,
+    /// That offset is beyond what the centre accepts as the same time.
+    pub clock_skewed: bool,
 }
 
 pub const STATE_NOT_CONFIGURED: &str = "sin configurar";
@@ -146,6 +161,7 @@ impl SyncView {
     pub fn from_store(store: &Store, settings: &KioskSettings) -> Result<Self, StoreError> {
         let pending = store.response_counts()?.pending;
         let last = store.last_sync()?;
+        let clock_offset_ms = last.as_ref().and_then(|l| l.clock_offset_ms);
         let last_error = last.filter(|l| !l.ok).and_then(|l| l.error);
         let state = if settings.sync_endpoint.is_empty() {
             STATE_NOT_CONFIGURED
@@ -163,15 +179,23 @@ impl SyncView {
             last_success: store.last_sync_success()?,
             last_error,
             next_attempt: None,
+            clock_offset_ms,
+            clock_skewed: is_skewed(clock_offset_ms),
         })
     }
+}
+
+/// Whether an offset from the centre's clock is too large to be the same time.
+pub fn is_skewed(clock_offset_ms: Option<i64>) -> bool {
+    clock_offset_ms.is_some_and(|ms| ms.abs() > trato_domain::wire::CLOCK_SKEW_LIMIT_SECONDS * 1000)
 }
 
 /// Runs syncs against the kiosk's database through its own connection.
 pub struct Syncer {
     store: Arc<Mutex<Store>>,
     options: SyncOptions,
-    client: Option<(String, String, CentreClient)>,
+    /// The client for (endpoint, token, CA file), rebuilt when one changes.
+    client: Option<([String; 3], CentreClient)>,
 }
 
 impl Syncer {
@@ -348,20 +372,14 @@ impl Syncer {
             return Err(e);
         }
         if self.options.check_survey {
-            match client.active_survey(&settings.unit_clues).await {
-                Ok(r) => {
-                    report.server_time = r.server_time.or(report.server_time);
-                    report.clock_offset_ms = r.clock_offset_ms.or(report.clock_offset_ms);
-                    // Newer only: another survey, or a later version of this one.
-                    report.new_survey = r.body.survey.filter(|s| {
-                        s.id != settings.survey_id || s.version > settings.survey_version
-                    });
-                }
+            if let Err(e) = self.check_survey(&client, &settings, report).await {
                 // With nothing sent, the survey check is the sync's only
                 // contact with the centre: its failure is the sync's. After
                 // batches went through, it only warns.
-                Err(e) if report.batches == 0 => return Err(e),
-                Err(e) => tracing::warn!(error = %e, "cannot ask the centre for the active survey"),
+                if report.batches == 0 {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, "cannot ask the centre for the active survey");
             }
         }
         let days = settings.retention_days;
@@ -376,22 +394,79 @@ impl Syncer {
         Ok(())
     }
 
+    /// Asks the centre which survey is active for this kiosk, telling it
+    /// the format the kiosk reads, the survey it runs and the last problem.
+    /// Another survey goes into the report for the shell to install between
+    /// patients; one the kiosk cannot use is recorded (and reported at once).
+    async fn check_survey(
+        &self,
+        client: &CentreClient,
+        settings: &KioskSettings,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let last = self.db(|s| Ok(s.survey_offer()?)).await?;
+        let last_problem = last.map(|o| o.problem).filter(|p| !p.is_empty());
+        let mut query = ActiveSurveyQuery {
+            unit: Some(settings.unit_clues.clone()),
+            format: Some(self.options.reads_format),
+            survey: Some(settings.survey_id.clone()),
+            version: Some(settings.survey_version),
+            problem: last_problem.clone(),
+        };
+        let r = client.active_survey(&query).await?;
+        report.server_time = r.server_time.or(report.server_time);
+        report.clock_offset_ms = r.clock_offset_ms.or(report.clock_offset_ms);
+        let running = (settings.survey_id.as_str(), settings.survey_version);
+        match survey_check::sort_offer(&r.body, running, self.options.reads_format) {
+            Offered::Nothing => {}
+            Offered::Current => {
+                if last_problem.is_some() {
+                    self.db(|s| Ok(s.clear_survey_problem()?)).await?;
+                }
+            }
+            Offered::Adopt(def) => report.new_survey = Some(*def),
+            Offered::Unusable {
+                id,
+                version,
+                problem,
+            } => {
+                tracing::warn!(survey = %id, version, %problem, "cannot use the survey the centre offers; keeping the current one");
+                report.survey_problem = Some(problem.clone());
+                let offer = SurveyOffer {
+                    offered_id: id,
+                    offered_version: version,
+                    problem: problem.clone(),
+                    checked_at: Utc::now(),
+                };
+                self.db(move |s| Ok(s.record_survey_offer(&offer)?)).await?;
+                if last_problem.as_deref() != Some(problem.as_str()) {
+                    // Tell the centre now rather than at the next check.
+                    query.problem = Some(problem);
+                    client.active_survey(&query).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn client(&mut self, settings: &KioskSettings) -> Result<CentreClient, SyncError> {
-        if let Some((endpoint, token, client)) = &self.client {
-            if *endpoint == settings.sync_endpoint && *token == settings.sync_token {
+        let key = [
+            settings.sync_endpoint.clone(),
+            settings.sync_token.clone(),
+            settings.sync_ca_file.clone(),
+        ];
+        if let Some((cached, client)) = &self.client {
+            if *cached == key {
                 return Ok(client.clone());
             }
         }
         let client = CentreClient::new(
             &settings.sync_endpoint,
             &settings.sync_token,
+            &settings.sync_ca_file,
             self.options.timeouts,
         )?;
-        self.client = Some((
-            settings.sync_endpoint.clone(),
-            settings.sync_token.clone(),
-            client.clone(),
-        ));
+        self.client = Some((key, client.clone()));
         Ok(client)
     }
 }
@@ -407,7 +482,19 @@ impl crate::Kiosk {
         if self.survey_in_progress() {
             return Ok(false);
         }
-        self.admin_sync().install_survey(survey)?;
+        let installed = self.admin_sync().install_survey(survey);
+        let offer = crate::store::SurveyOffer {
+            offered_id: survey.id.clone(),
+            offered_version: survey.version,
+            problem: installed
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            checked_at: self.clock.now(),
+        };
+        self.store().record_survey_offer(&offer)?;
+        installed?;
         tracing::info!(survey = %survey.id, version = survey.version, "switched to the survey the centre published");
         Ok(true)
     }

@@ -6,16 +6,6 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const LABELS = {
-    trato: { q: "Trato", "1": "Muy mal", "2": "Mal", "3": "Regular", "4": "Bien", "5": "Muy bien" },
-    saludo: { q: "Le saludaron" },
-    escucha: { q: "Le escucharon" },
-    respuesta: { q: "Respondieron dudas" },
-    respeto: { q: "Respeto y no discriminación" },
-    espera: { q: "Espera", menos_30: "menos de 30 min", "30_a_60": "30 a 60 min", "1_a_2_horas": "1 a 2 h", mas_2_horas: "más de 2 h" },
-    mejorar: { q: "Mejorar", trato_personal: "trato del personal", tiempo_espera: "tiempo de espera", informacion: "información", limpieza: "limpieza", medicamentos: "medicamentos", otro: "otro" },
-  };
-  const YESNO = { si: "Sí", no: "No", en_parte: "En parte" };
   let me = null;
   let refreshTimer = null;
   let loading = false;
@@ -209,13 +199,29 @@
     }
   }
 
-  function answerText(s) {
-    return s.split(";").filter(Boolean).map((kv) => {
-      const [q, codes] = kv.split("=");
-      const lab = LABELS[q] || { q: q };
-      const vals = (codes || "").split("+").map((c) => lab[c] || YESNO[c] || c);
-      return lab.q + ": " + vals.join(", ");
-    }).join(" · ");
+  // The indicators the surveys answered in this scope and period declare:
+  // one card each, labelled by the survey; the headline fills the
+  // positive/negative cards. Nothing here knows a question.
+  function drawIndicators(list) {
+    const box = $("kpi-indicators");
+    box.textContent = "";
+    const head = list.find((i) => i.headline);
+    setText("kpi-positive", pct(head ? head.pct_positive : null));
+    setText("kpi-negative", pct(head ? head.pct_negative : null));
+    setText("kpi-headline", head ? head.label.es : "");
+    for (const ind of list) {
+      if (ind === head) continue;
+      const card = el("div", "kpi");
+      card.dataset.indicator = ind.key;
+      const label = el("span", "k-label", ind.label.es || ind.key);
+      label.append(el("br"), el("small", null, "positivo · " + num(ind.counts.answered) + " resp."));
+      card.append(label, el("span", "k-value", pct(ind.pct_positive)));
+      card.title = "Negativo: " + pct(ind.pct_negative) + " · Neutral: " + pct(ind.pct_neutral);
+      box.appendChild(card);
+    }
+    const versions = new Set();
+    for (const ind of list) for (const v of ind.versions) versions.add(v.survey_id + " v" + v.version);
+    setText("versions", versions.size ? "Versiones de la encuesta en el periodo: " + [...versions].sort().join(", ") : "");
   }
 
   function unitName(clues) {
@@ -231,12 +237,11 @@
       const li = el("li", "alert" + (a.attended_at ? " done" : ""));
       li.dataset.id = a.id;
       const head = el("div", "a-head");
-      const reasons = a.reason.split(",").map((r) => (r === "trato" ? "Trato Mal o Muy mal" : "Falta de respeto o discriminación"));
       head.append(el("span", "badge " + (a.attended_at ? "ok" : "alarm"), a.attended_at ? "Atendida" : "Abierta"), " ",
-        el("strong", null, reasons.join(" y ")), " ",
+        el("strong", null, a.reason_label), " ",
         el("span", "muted", when(a.finished_at) + " · " + unitName(a.unit_clues) + " · " + a.service_area));
       li.appendChild(head);
-      li.appendChild(el("div", "a-answers", answerText(a.answers)));
+      li.appendChild(el("div", "a-answers", a.answers_text));
       if (a.comment) li.appendChild(el("div", "a-comment", "«" + a.comment + "»"));
       if (a.attended_at) {
         li.appendChild(el("div", "a-note", "Atendida " + when(a.attended_at) + " por " + a.attended_by + ": " + a.note));
@@ -283,11 +288,7 @@
       const t = s.totals;
       setText("scope-title", s.scope_label + (s.area ? " · " + s.area : "") + " · " + s.from + " a " + s.to);
       setText("kpi-responses", num(t.responses));
-      setText("kpi-positive", pct(t.pct_positive));
-      setText("kpi-negative", pct(t.pct_negative));
-      setText("kpi-saludo", pct(t.pct_saludo));
-      setText("kpi-escucha", pct(t.pct_escucha));
-      setText("kpi-respuesta", pct(t.pct_respuesta));
+      drawIndicators(s.indicators);
       setText("kpi-alerts", num(t.alerts));
       setText("kpi-open", (open.length >= 500 ? "500 o más" : num(open.length)) + (open.length === 1 ? " abierta" : " abiertas"));
       drawChart(s.days);

@@ -8,9 +8,11 @@ use uuid::Uuid;
 use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::dash::{
-    add_on_conflict, alerts_from_json, missing_alerts_sql, rebuild_figures_sql, AccountRecord,
-    AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery, FigureSums, NewAccount,
-    NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
+    add_on_conflict, parse_definitions, rebuild_figures_sql, rebuild_responses_sql,
+    rollup_from_json, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts,
+    DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
+    SurveyDefs, Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL,
+    TALLY_SUMS,
 };
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction.
@@ -86,8 +88,151 @@ pub(super) async fn write_rollup(
         )
         .await?;
     }
+    write_meaning(tx, rollup).await?;
     insert_alerts(tx, &rollup.alerts).await?;
     Ok(())
+}
+
+/// `answered = t.answered + excluded.answered, ...` for an indicator table.
+fn tally_set(table: &str) -> String {
+    ["answered", "positive", "neutral", "negative"]
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .join(", ")
+}
+
+/// Adds a rollup's indicator and option counts to the stored ones (rows
+/// sorted, as the other rollup tables, so concurrent batches lock in one order).
+async fn write_meaning(
+    tx: &deadpool_postgres::Transaction<'_>,
+    rollup: &Rollup,
+) -> Result<(), StoreError> {
+    if !rollup.indicators.is_empty() {
+        let n = rollup.indicators.len();
+        let (mut days, mut units, mut areas, mut surveys, mut versions, mut keys) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut cols: Vec<Vec<i32>> = (0..4).map(|_| Vec::with_capacity(n)).collect();
+        for ((d, u, a, s, v, k), t) in &rollup.indicators {
+            days.push(*d);
+            units.push(u.as_str());
+            areas.push(a.as_str());
+            surveys.push(s.as_str());
+            versions.push(i64::from(*v));
+            keys.push(k.as_str());
+            push_tally(&mut cols, t);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO indicator_figures (day, unit_clues, service_area, survey_id,
+                    survey_version, indicator, answered, positive, neutral, negative)
+                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::text[],
+                    $5::int8[], $6::text[], $7::int4[], $8::int4[], $9::int4[], $10::int4[])
+                 ON CONFLICT (day, unit_clues, service_area, survey_id, survey_version, indicator)
+                 DO UPDATE SET {}",
+                tally_set("indicator_figures")
+            ),
+            &[
+                &days, &units, &areas, &surveys, &versions, &keys, &cols[0], &cols[1], &cols[2],
+                &cols[3],
+            ],
+        )
+        .await?;
+        let per_unit = rollup.unit_indicators();
+        let n = per_unit.len();
+        let (mut days, mut units, mut surveys, mut versions, mut keys) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut cols: Vec<Vec<i32>> = (0..4).map(|_| Vec::with_capacity(n)).collect();
+        for ((d, u, s, v, k), t) in &per_unit {
+            days.push(*d);
+            units.push(u.as_str());
+            surveys.push(s.as_str());
+            versions.push(i64::from(*v));
+            keys.push(k.as_str());
+            push_tally(&mut cols, t);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO indicator_unit_figures (day, unit_clues, survey_id, survey_version,
+                    indicator, answered, positive, neutral, negative)
+                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::int8[],
+                    $5::text[], $6::int4[], $7::int4[], $8::int4[], $9::int4[])
+                 ON CONFLICT (day, unit_clues, survey_id, survey_version, indicator)
+                 DO UPDATE SET {}",
+                tally_set("indicator_unit_figures")
+            ),
+            &[
+                &days, &units, &surveys, &versions, &keys, &cols[0], &cols[1], &cols[2], &cols[3],
+            ],
+        )
+        .await?;
+    }
+    if !rollup.options.is_empty() {
+        let n = rollup.options.len();
+        let (mut days, mut units, mut areas, mut surveys, mut versions) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut questions, mut codes, mut chosen) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for ((d, u, a, s, v, q, c), k) in &rollup.options {
+            days.push(*d);
+            units.push(u.as_str());
+            areas.push(a.as_str());
+            surveys.push(s.as_str());
+            versions.push(i64::from(*v));
+            questions.push(q.as_str());
+            codes.push(c.as_str());
+            chosen.push(i32::try_from(*k).unwrap_or(i32::MAX));
+        }
+        tx.execute(
+            "INSERT INTO option_figures (day, unit_clues, service_area, survey_id,
+                survey_version, question, code, chosen)
+             SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::text[], $5::int8[],
+                $6::text[], $7::text[], $8::int4[])
+             ON CONFLICT (day, unit_clues, service_area, survey_id, survey_version, question, code)
+             DO UPDATE SET chosen = option_figures.chosen + excluded.chosen",
+            &[
+                &days, &units, &areas, &surveys, &versions, &questions, &codes, &chosen,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn push_tally(cols: &mut [Vec<i32>], t: &crate::store::dash::Tally) {
+    for (col, x) in cols.iter_mut().zip(t.to_array()) {
+        col.push(i32::try_from(x).unwrap_or(i32::MAX));
+    }
+}
+
+/// The survey versions stored at the centre, parsed.
+async fn survey_definitions(
+    tx: &deadpool_postgres::Transaction<'_>,
+) -> Result<SurveyDefs, StoreError> {
+    let rows = tx
+        .query(SURVEY_DEFINITIONS_SQL, &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    Ok(parse_definitions(rows))
 }
 
 fn push_counts(cols: &mut [Vec<i32>], c: &Counts) {
@@ -101,9 +246,9 @@ fn push_counts(cols: &mut [Vec<i32>], c: &Counts) {
 async fn insert_alerts(
     tx: &deadpool_postgres::Transaction<'_>,
     alerts: &[NewAlert],
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     if alerts.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let ids: Vec<Uuid> = alerts.iter().map(|x| x.id).collect();
     let units: Vec<&str> = alerts.iter().map(|x| x.unit_clues.as_str()).collect();
@@ -113,18 +258,19 @@ async fn insert_alerts(
     let reasons: Vec<&str> = alerts.iter().map(|x| x.reason.as_str()).collect();
     let answers: Vec<&str> = alerts.iter().map(|x| x.answers.as_str()).collect();
     let comments: Vec<Option<&str>> = alerts.iter().map(|x| x.comment.as_deref()).collect();
-    tx.execute(
-        "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
+    let added = tx
+        .execute(
+            "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
             answers, comment)
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[],
             $5::date[], $6::text[], $7::text[], $8::text[])
          ON CONFLICT DO NOTHING",
-        &[
-            &ids, &units, &areas, &finished, &days, &reasons, &answers, &comments,
-        ],
-    )
-    .await?;
-    Ok(())
+            &[
+                &ids, &units, &areas, &finished, &days, &reasons, &answers, &comments,
+            ],
+        )
+        .await?;
+    Ok(added)
 }
 
 fn counts_at(r: &tokio_postgres::Row, first: usize) -> Result<Counts, StoreError> {
@@ -180,6 +326,7 @@ fn account(r: &tokio_postgres::Row) -> Result<AccountRecord, StoreError> {
         scope: r.try_get(3)?,
         password_hash: r.try_get(4)?,
         disabled: r.try_get(5)?,
+        email: r.try_get(6)?,
     })
 }
 
@@ -246,7 +393,7 @@ impl DashStore for PostgresStore {
     async fn account_by_name(&self, name: &str) -> Result<Option<AccountRecord>, StoreError> {
         let c = self.pool.get().await?;
         c.query_opt(
-            "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+            "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL, email
              FROM accounts WHERE name = $1",
             &[&name],
         )
@@ -259,7 +406,7 @@ impl DashStore for PostgresStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         let c = self.pool.get().await?;
         c.query(
-            "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+            "SELECT id, name, role, scope, '', disabled_at IS NOT NULL, email
              FROM accounts ORDER BY name",
             &[],
         )
@@ -267,6 +414,20 @@ impl DashStore for PostgresStore {
         .iter()
         .map(account)
         .collect()
+    }
+
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError> {
+        let c = self.pool.get().await?;
+        let sql = format!(
+            "UPDATE accounts SET {} = $1 WHERE name = $2",
+            change.column()
+        );
+        let n = match &change {
+            AccountChange::Disabled(at) => c.execute(&sql, &[at, &name]).await?,
+            AccountChange::PasswordHash(h) => c.execute(&sql, &[h, &name]).await?,
+            AccountChange::Email(e) => c.execute(&sql, &[e, &name]).await?,
+        };
+        Ok(n == 1)
     }
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {
@@ -297,6 +458,50 @@ impl DashStore for PostgresStore {
             }
         }
         Ok(out)
+    }
+
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let c = self.pool.get().await?;
+        c.query(SURVEY_DEFINITIONS_SQL, &[])
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
+        let c = self.pool.get().await?;
+        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
+        let f = filters(&q.units, &q.area, &mut p);
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT survey_id, survey_version, indicator, {TALLY_SUMS} FROM {table}
+                     WHERE day BETWEEN $1 AND $2{f}
+                     GROUP BY survey_id, survey_version, indicator ORDER BY 1, 2, 3",
+                    table = q.indicator_table(),
+                ),
+                &p,
+            )
+            .await?;
+        let sum = |r: &tokio_postgres::Row, i: usize| -> Result<i64, StoreError> {
+            Ok(r.try_get::<_, Option<i64>>(i)?.unwrap_or(0))
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(IndicatorSum {
+                    survey_id: r.try_get(0)?,
+                    survey_version: u32::try_from(r.try_get::<_, i64>(1)?).unwrap_or(0),
+                    indicator: r.try_get(2)?,
+                    tally: Tally {
+                        answered: sum(r, 3)?,
+                        positive: sum(r, 4)?,
+                        neutral: sum(r, 5)?,
+                        negative: sum(r, 6)?,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError> {
@@ -384,7 +589,8 @@ impl DashStore for PostgresStore {
         // its counts after (its responses were not visible here): none is
         // counted twice or lost. Same order as ingest writes them.
         tx.batch_execute(
-            "LOCK TABLE daily_figures, daily_unit_figures IN SHARE ROW EXCLUSIVE MODE",
+            "LOCK TABLE daily_figures, daily_unit_figures, indicator_figures,
+                indicator_unit_figures, option_figures IN SHARE ROW EXCLUSIVE MODE",
         )
         .await?;
         let margin = chrono::Duration::days(OFFSET_MARGIN_DAYS);
@@ -433,20 +639,33 @@ impl DashStore for PostgresStore {
             )
             .await?
             .try_get(0)?;
-        let st = tx.prepare_cached(&missing_alerts_sql(true)).await?;
+        for table in [
+            "indicator_figures",
+            "indicator_unit_figures",
+            "option_figures",
+        ] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE unit_clues = $1 AND day BETWEEN $2 AND $3"),
+                &[&unit, &from, &to],
+            )
+            .await?;
+        }
+        let defs = survey_definitions(&tx).await?;
+        let st = tx.prepare_cached(&rebuild_responses_sql(true)).await?;
         let jsons = tx
             .query(&st, &[&unit, &lo, &hi])
             .await?
             .iter()
             .map(|r| r.try_get::<_, String>(0))
             .collect::<Result<Vec<_>, _>>()?;
-        let alerts = alerts_from_json(jsons, from, to)?;
-        insert_alerts(&tx, &alerts).await?;
+        let rollup = rollup_from_json(jsons, from, to, &defs)?;
+        write_meaning(&tx, &rollup).await?;
+        let alerts_added = insert_alerts(&tx, &rollup.alerts).await?;
         tx.commit().await?;
         Ok(RebuiltChunk {
             responses,
             rows,
-            alerts_added: alerts.len() as u64,
+            alerts_added,
         })
     }
 

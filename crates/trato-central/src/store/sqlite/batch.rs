@@ -46,9 +46,11 @@ pub(super) fn apply_batch(
             meta.clock_offset_ms,
             meta.clock_skewed,
             item.canonical_json,
+            item.clock_raw.is_some(),
+            item.clock_raw,
         ])? == 1;
         if inserted {
-            rollup.add(&item.response);
+            rollup.add(&item.response, &item.survey);
             for a in &item.response.answers {
                 for code in &a.codes {
                     answers.push((id.clone(), a.question.as_str(), Some(code.as_str()), None));
@@ -89,9 +91,9 @@ pub(super) fn apply_batch(
 const INSERT_RESPONSE: &str = "INSERT INTO responses (id, content_hash, survey_id,
         survey_version, unit_clues, unit_name, service_area, kiosk_id, language, status,
         flag_reason, started_at, finished_at, utc_offset_minutes, seq, kiosk_sent_at,
-        received_at, clock_offset_ms, clock_skewed, canonical_json)
+        received_at, clock_offset_ms, clock_skewed, canonical_json, clock_suspect, clock_raw)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-        ?19, ?20)
+        ?19, ?20, ?21, ?22)
      ON CONFLICT (id) DO NOTHING";
 
 /// Rows per multi-row answers INSERT (4 parameters each, far below SQLite's

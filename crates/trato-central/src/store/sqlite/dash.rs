@@ -9,10 +9,10 @@ use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
-    add_on_conflict, alerts_from_json, missing_alerts_sql, placeholders, rebuild_figures_sql,
-    AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts, DashStore, FigureQuery,
-    FigureSums, NewAccount, NewAlert, RebuiltChunk, Rollup, Unit, OFFSET_MARGIN_DAYS,
-    ROLLUP_UNITS_SQL,
+    add_on_conflict, parse_definitions, placeholders, rebuild_figures_sql, rebuild_responses_sql,
+    rollup_from_json, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts,
+    DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
+    Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
@@ -63,19 +63,110 @@ pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result
         }
         up_unit.execute(p.as_slice())?;
     }
+    write_meaning(tx, rollup)?;
     insert_alerts(tx, &rollup.alerts)?;
     Ok(())
 }
 
-/// Inserts alerts not yet there (an existing one, perhaps attended, stays).
-fn insert_alerts(tx: &rusqlite::Connection, alerts: &[NewAlert]) -> Result<(), StoreError> {
+/// Adds a rollup's indicator and option counts to the stored ones.
+fn write_meaning(tx: &rusqlite::Connection, rollup: &Rollup) -> Result<(), StoreError> {
+    let tally_set = |table: &str| {
+        format!(
+            "answered = {table}.answered + excluded.answered, \
+             positive = {table}.positive + excluded.positive, \
+             neutral = {table}.neutral + excluded.neutral, \
+             negative = {table}.negative + excluded.negative"
+        )
+    };
+    let mut ind = tx.prepare_cached(&format!(
+        "INSERT INTO indicator_figures (day, unit_clues, service_area, survey_id, survey_version,
+            indicator, answered, positive, neutral, negative)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (day, unit_clues, service_area, survey_id, survey_version, indicator)
+         DO UPDATE SET {}",
+        tally_set("indicator_figures")
+    ))?;
+    for ((d, unit, svc, survey, version, key), t) in &rollup.indicators {
+        let [n, pos, neu, neg] = t.to_array();
+        ind.execute(params![
+            day_text(*d),
+            unit,
+            svc,
+            survey,
+            version,
+            key,
+            n,
+            pos,
+            neu,
+            neg
+        ])?;
+    }
+    let mut ind_unit = tx.prepare_cached(&format!(
+        "INSERT INTO indicator_unit_figures (day, unit_clues, survey_id, survey_version,
+            indicator, answered, positive, neutral, negative)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (day, unit_clues, survey_id, survey_version, indicator)
+         DO UPDATE SET {}",
+        tally_set("indicator_unit_figures")
+    ))?;
+    for ((d, unit, survey, version, key), t) in rollup.unit_indicators() {
+        let [n, pos, neu, neg] = t.to_array();
+        ind_unit.execute(params![
+            day_text(d),
+            unit,
+            survey,
+            version,
+            key,
+            n,
+            pos,
+            neu,
+            neg
+        ])?;
+    }
+    let mut opt = tx.prepare_cached(
+        "INSERT INTO option_figures (day, unit_clues, service_area, survey_id, survey_version,
+            question, code, chosen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (day, unit_clues, service_area, survey_id, survey_version, question, code)
+         DO UPDATE SET chosen = option_figures.chosen + excluded.chosen",
+    )?;
+    for ((d, unit, svc, survey, version, question, code), n) in &rollup.options {
+        opt.execute(params![
+            day_text(*d),
+            unit,
+            svc,
+            survey,
+            version,
+            question,
+            code,
+            n
+        ])?;
+    }
+    Ok(())
+}
+
+/// The survey versions stored at the centre, parsed.
+fn survey_definitions(
+    tx: &rusqlite::Connection,
+) -> Result<crate::store::dash::SurveyDefs, StoreError> {
+    let rows = tx
+        .prepare_cached(SURVEY_DEFINITIONS_SQL)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(parse_definitions(rows))
+}
+
+/// Inserts alerts not yet there (an existing one, perhaps attended, stays);
+/// returns how many were added.
+fn insert_alerts(tx: &rusqlite::Connection, alerts: &[NewAlert]) -> Result<u64, StoreError> {
     let mut al = tx.prepare_cached(
         "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
             answers, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT DO NOTHING",
     )?;
+    let mut added = 0;
     for x in alerts {
-        al.execute(params![
+        added += al.execute(params![
             x.id.to_string(),
             x.unit_clues,
             x.service_area,
@@ -84,9 +175,9 @@ fn insert_alerts(tx: &rusqlite::Connection, alerts: &[NewAlert]) -> Result<(), S
             x.reason,
             x.answers,
             x.comment,
-        ])?;
+        ])? as u64;
     }
-    Ok(())
+    Ok(added)
 }
 
 /// An `AccountRecord` from the columns id, name, role, scope, password_hash,
@@ -99,6 +190,7 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
         scope: r.get(3)?,
         password_hash: r.get(4)?,
         disabled: r.get(5)?,
+        email: r.get(6)?,
     })
 }
 
@@ -242,7 +334,7 @@ impl DashStore for SqliteStore {
         let name = name.to_owned();
         self.read(move |c| {
             Ok(c.prepare_cached(
-                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL
+                "SELECT id, name, role, scope, password_hash, disabled_at IS NOT NULL, email
                  FROM accounts WHERE name = ?1",
             )?
             .query_row([name], account_row)
@@ -254,11 +346,28 @@ impl DashStore for SqliteStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare(
-                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL
+                "SELECT id, name, role, scope, '', disabled_at IS NOT NULL, email
                  FROM accounts ORDER BY name",
             )?;
             let rows = st.query_map([], account_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let sql = format!(
+                "UPDATE accounts SET {} = ?1 WHERE name = ?2",
+                change.column()
+            );
+            let n = match change {
+                AccountChange::Disabled(at) => c.execute(&sql, params![at.map(ts), name])?,
+                AccountChange::PasswordHash(h) => c.execute(&sql, params![h, name])?,
+                AccountChange::Email(e) => c.execute(&sql, params![e, name])?,
+            };
+            Ok(n == 1)
         })
         .await
     }
@@ -297,6 +406,46 @@ impl DashStore for SqliteStore {
                 }
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(SURVEY_DEFINITIONS_SQL)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
+        let q = q.clone();
+        self.read(move |c| {
+            let (f, fp) = filters(&q.units, &q.area, 3);
+            let sql = format!(
+                "SELECT survey_id, survey_version, indicator, {TALLY_SUMS} FROM {table}
+                 WHERE day BETWEEN ?1 AND ?2{f}
+                 GROUP BY survey_id, survey_version, indicator ORDER BY 1, 2, 3",
+                table = q.indicator_table(),
+            );
+            let mut p = vec![day_text(q.from), day_text(q.to)];
+            p.extend(fp);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params_from_iter(p.iter()), |r| {
+                Ok(IndicatorSum {
+                    survey_id: r.get(0)?,
+                    survey_version: r.get(1)?,
+                    indicator: r.get(2)?,
+                    tally: Tally {
+                        answered: r.get(3)?,
+                        positive: r.get(4)?,
+                        neutral: r.get(5)?,
+                        negative: r.get(6)?,
+                    },
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
     }
@@ -442,17 +591,29 @@ impl DashStore for SqliteStore {
                 params![unit, f, t],
                 |r| r.get(0),
             )?;
+            for table in [
+                "indicator_figures",
+                "indicator_unit_figures",
+                "option_figures",
+            ] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3"),
+                    params![unit, f, t],
+                )?;
+            }
+            let defs = survey_definitions(&tx)?;
             let jsons = tx
-                .prepare(&missing_alerts_sql(false))?
+                .prepare(&rebuild_responses_sql(false))?
                 .query_map(params![unit, lo, hi], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
-            let alerts = alerts_from_json(jsons, from, to)?;
-            insert_alerts(&tx, &alerts)?;
+            let rollup = rollup_from_json(jsons, from, to, &defs)?;
+            write_meaning(&tx, &rollup)?;
+            let alerts_added = insert_alerts(&tx, &rollup.alerts)?;
             tx.commit()?;
             Ok(RebuiltChunk {
                 responses,
                 rows,
-                alerts_added: alerts.len() as u64,
+                alerts_added,
             })
         })
         .await

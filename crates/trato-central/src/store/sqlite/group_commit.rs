@@ -2,7 +2,8 @@
 //! waiting at that moment and commits them in one transaction, so they share
 //! one fsync, each inside its own SAVEPOINT: a batch that fails is rolled
 //! back alone (never half of it stays) and the others are stored. Each
-//! waiter is answered only after the shared COMMIT returns.
+//! waiter is answered only after the shared COMMIT returns. A batch that
+//! panics the writer is caught and rolled back alone, like a failing one.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -132,10 +133,19 @@ fn commit_group(conn: &mut Connection, group: &[Job]) -> Vec<Outcomes> {
     };
     let mut outcomes = Vec::with_capacity(group.len());
     for job in group {
-        let outcome = tx.savepoint().map_err(StoreError::from).and_then(|sp| {
-            let out = apply_batch(&sp, &job.meta, &job.items)?;
-            sp.commit()?;
-            Ok(out)
+        // A panic inside one batch (whatever it contains) unwinds through
+        // its savepoint, which rolls it back; the group goes on.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            tx.savepoint().map_err(StoreError::from).and_then(|sp| {
+                let out = apply_batch(&sp, &job.meta, &job.items)?;
+                sp.commit()?;
+                Ok(out)
+            })
+        }))
+        .unwrap_or_else(|_| {
+            Err(StoreError::Writer(
+                "the batch could not be stored (the writer failed on its content)".into(),
+            ))
         });
         // On error the savepoint was rolled back when dropped.
         if let Err(e) = &outcome {

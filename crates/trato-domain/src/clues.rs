@@ -1,4 +1,6 @@
-//! CLUES: Mexico's 11-character health-facility code (`DFIMS000020`).
+//! CLUES: Mexico's 11-character health-facility code (`DFIMS000020`). The
+//! kiosk (setup, settings) and the centre (batches, catalogue, scopes) both
+//! check it here.
 
 /// Why a string is not a CLUES.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -11,17 +13,21 @@ pub struct CluesError {
 /// letters are not checked against a list: the legacy state codes are not ISO
 /// and the institution may not be IMSS in every deployment.
 pub fn validate_clues(value: &str) -> Result<(), CluesError> {
-    let b = value.as_bytes();
-    let ok = b.len() == 11
-        && b[..5].iter().all(u8::is_ascii_uppercase)
-        && b[5..].iter().all(u8::is_ascii_digit);
-    if ok {
+    if is_clues(value) {
         Ok(())
     } else {
         Err(CluesError {
             value: value.to_owned(),
         })
     }
+}
+
+/// Whether `value` has the CLUES shape (callers uppercase first if they wish).
+pub fn is_clues(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 11
+        && b[..5].iter().all(u8::is_ascii_uppercase)
+        && b[5..].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]

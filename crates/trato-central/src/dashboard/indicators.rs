@@ -1,0 +1,121 @@
+//! The indicators of a scope and period: whatever the survey versions
+//! answered there declare, each with its label from those definitions, its
+//! counts, and which versions contributed. Nothing here names a question.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use trato_domain::{LocalizedText, SurveyDefinition};
+
+use crate::error::StoreError;
+use crate::store::dash::{FigureQuery, IndicatorSum, Tally};
+use crate::store::Store;
+
+/// One version's part of an indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionCounts {
+    pub survey_id: String,
+    pub version: u32,
+    pub counts: Tally,
+}
+
+/// An indicator over the period: `"key": "trato"`, its label, its counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorFigures {
+    pub key: String,
+    pub label: LocalizedText,
+    /// Whether it is the headline of the newest version that asks it.
+    pub headline: bool,
+    pub counts: Tally,
+    /// Percentages over the answers with an opinion (positive + neutral + negative).
+    pub pct_positive: Option<f64>,
+    pub pct_neutral: Option<f64>,
+    pub pct_negative: Option<f64>,
+    pub versions: Vec<VersionCounts>,
+}
+
+use super::pct;
+
+/// The indicators present in a query's scope and period, headline first,
+/// then in the question order of the newest contributing version.
+pub async fn indicators(
+    store: &dyn Store,
+    q: &FigureQuery,
+) -> Result<Vec<IndicatorFigures>, StoreError> {
+    let sums = store.dash().indicator_sums(q).await?;
+    let mut defs: BTreeMap<(String, u32), Option<SurveyDefinition>> = BTreeMap::new();
+    for s in &sums {
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            defs.entry((s.survey_id.clone(), s.survey_version))
+        {
+            let def = store
+                .survey(&s.survey_id, s.survey_version)
+                .await?
+                .and_then(|j| SurveyDefinition::from_json(&j).ok());
+            slot.insert(def);
+        }
+    }
+    Ok(assemble(&sums, &defs))
+}
+
+/// Folds per-version sums into one entry per indicator key.
+pub fn assemble(
+    sums: &[IndicatorSum],
+    defs: &BTreeMap<(String, u32), Option<SurveyDefinition>>,
+) -> Vec<IndicatorFigures> {
+    // (rank, figures) per key; the newest version's label and order win.
+    let mut out: BTreeMap<String, ((bool, u32, usize), IndicatorFigures)> = BTreeMap::new();
+    for s in sums {
+        let def = defs
+            .get(&(s.survey_id.clone(), s.survey_version))
+            .and_then(Option::as_ref);
+        let declared = def.and_then(|d| {
+            d.indicators()
+                .enumerate()
+                .find(|(_, i)| i.key == s.indicator)
+        });
+        let entry = out.entry(s.indicator.clone()).or_insert_with(|| {
+            (
+                (false, 0, usize::MAX),
+                IndicatorFigures {
+                    key: s.indicator.clone(),
+                    label: LocalizedText::new(),
+                    headline: false,
+                    counts: Tally::default(),
+                    pct_positive: None,
+                    pct_neutral: None,
+                    pct_negative: None,
+                    versions: Vec::new(),
+                },
+            )
+        });
+        if let Some((position, ind)) = declared {
+            if entry.1.label.is_empty() || s.survey_version >= entry.0 .1 {
+                entry.0 = (ind.headline, s.survey_version, position);
+                entry.1.label = ind.label;
+                entry.1.headline = ind.headline;
+            }
+        }
+        entry.1.counts.add(&s.tally);
+        entry.1.versions.push(VersionCounts {
+            survey_id: s.survey_id.clone(),
+            version: s.survey_version,
+            counts: s.tally,
+        });
+    }
+    let mut list: Vec<((bool, u32, usize), IndicatorFigures)> = out.into_values().collect();
+    list.sort_by(|(a, fa), (b, fb)| b.0.cmp(&a.0).then(a.2.cmp(&b.2)).then(fa.key.cmp(&fb.key)));
+    list.into_iter()
+        .map(|(_, mut f)| {
+            let c = f.counts;
+            let base = c.positive + c.neutral + c.negative;
+            f.pct_positive = pct(c.positive, base);
+            f.pct_neutral = pct(c.neutral, base);
+            f.pct_negative = pct(c.negative, base);
+            if f.label.is_empty() {
+                f.label.insert("es".into(), f.key.clone());
+            }
+            f
+        })
+        .collect()
+}

@@ -1,0 +1,119 @@
+//! `trato-central serve --config FILE`: the service's settings in one TOML
+//! file (the package installs `/etc/trato-central/central.toml`), and the
+//! rule on how it may listen: HTTPS itself, or plain HTTP only where no one
+//! else can read it (loopback) or behind a proxy that does the TLS.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file's keys; each one left out keeps the command line's value.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub listen: Option<SocketAddr>,
+    /// SQLite file path or `postgres://` URL.
+    pub db: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub behind_proxy: Option<bool>,
+    pub secure_cookies: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("tls_cert and tls_key go together: set both or neither")]
+    HalfTls,
+    #[error(
+        "refusing plain HTTP on {0}: kiosks' tokens and dashboard passwords would cross the network \
+         in clear. Set tls_cert and tls_key (--tls-cert/--tls-key), listen on a loopback address, or \
+         set behind_proxy (--behind-proxy) when a reverse proxy in front does TLS"
+    )]
+    PlainOnNetwork(SocketAddr),
+}
+
+impl ServiceConfig {
+    pub fn load(path: &Path) -> Result<Self, ServiceConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ServiceConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ServiceConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })
+    }
+}
+
+/// What the server speaks once the command line and the file are combined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Plain,
+    Tls { cert: PathBuf, key: PathBuf },
+}
+
+/// TLS when both files are given; otherwise plain, and then only on a
+/// loopback address or behind a proxy.
+pub fn transport(
+    listen: SocketAddr,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    behind_proxy: bool,
+) -> Result<Transport, ServiceConfigError> {
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Transport::Tls { cert, key }),
+        (None, None) if listen.ip().is_loopback() || behind_proxy => Ok(Transport::Plain),
+        (None, None) => Err(ServiceConfigError::PlainOnNetwork(listen)),
+        _ => Err(ServiceConfigError::HalfTls),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_on_the_network_unless_behind_a_proxy() {
+        let lan: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let lo: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert!(matches!(
+            transport(lan, None, None, false),
+            Err(ServiceConfigError::PlainOnNetwork(_))
+        ));
+        assert_eq!(transport(lan, None, None, true).unwrap(), Transport::Plain);
+        assert_eq!(transport(lo, None, None, false).unwrap(), Transport::Plain);
+        assert!(matches!(
+            transport(lan, Some("c.pem".into()), None, false),
+            Err(ServiceConfigError::HalfTls)
+        ));
+        assert!(matches!(
+            transport(lan, Some("c.pem".into()), Some("k.pem".into()), false),
+            Ok(Transport::Tls { .. })
+        ));
+    }
+
+    #[test]
+    fn the_packaged_file_parses_and_an_unknown_key_is_named() {
+        let packaged = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../packaging/central/central.toml"
+        );
+        let config = ServiceConfig::load(Path::new(packaged)).unwrap();
+        assert_eq!(config.listen, Some("127.0.0.1:8080".parse().unwrap()));
+        assert_eq!(config.secure_cookies, Some(true));
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("central.toml");
+        std::fs::write(&bad, "listen = \"127.0.0.1:1\"\ntls_crt = \"x\"\n").unwrap();
+        let err = ServiceConfig::load(&bad).unwrap_err().to_string();
+        assert!(err.contains("tls_crt"), "{err}");
+    }
+}
