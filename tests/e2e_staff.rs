@@ -182,17 +182,14 @@ async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
         app.text_of("setting-status").await.starts_with("Guardado")
     })
     .await;
-    let change = query(
-        &app.db_path(),
+    app.wait_rows(
         "SELECT role, detail FROM audit_log WHERE action = 'unit_change'",
-    );
-    assert_eq!(
-        change,
         vec![vec![
             json!("it"),
-            json!("unit.clues: DFIMS000020 -> NLIMS000315")
-        ]]
-    );
+            json!("unit.clues: DFIMS000020 -> NLIMS000315"),
+        ]],
+    )
+    .await;
 
     // A bad CLUES is refused next to the field and changes nothing.
     app.tap("setting-unit.clues").await;
@@ -211,13 +208,11 @@ async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
         .await;
     let error = app.text_of("setting-error").await;
     assert!(error.contains("CLUES") || error.contains("11"), "{error}");
-    assert_eq!(
-        query(
-            &app.db_path(),
-            "SELECT value FROM settings WHERE key = 'unit.clues'"
-        ),
-        vec![vec![json!("NLIMS000315")]]
-    );
+    app.wait_rows(
+        "SELECT value FROM settings WHERE key = 'unit.clues'",
+        vec![vec![json!("NLIMS000315")]],
+    )
+    .await;
 
     app.tap("staff-close").await;
     app.switch_to_survey(survey).await;
@@ -235,10 +230,11 @@ async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
     app.wait_question("comentario").await;
     app.tap("submit").await;
     app.wait_screen("thanks").await;
-    assert_eq!(
-        query(&app.db_path(), "SELECT unit_clues FROM responses"),
-        vec![vec![json!("NLIMS000315")]]
-    );
+    app.wait_rows(
+        "SELECT unit_clues FROM responses",
+        vec![vec![json!("NLIMS000315")]],
+    )
+    .await;
     app.quit().await;
 }
 
@@ -333,8 +329,10 @@ async fn it_leaves_kiosk_mode_and_the_app_closes() {
             .unwrap_or(true)
     })
     .await;
-    let db = app.db_path();
-    let exit = query(&db, "SELECT role FROM audit_log WHERE action = 'exit'");
-    assert_eq!(exit, vec![vec![json!("it")]]);
+    app.wait_rows(
+        "SELECT role FROM audit_log WHERE action = 'exit'",
+        vec![vec![json!("it")]],
+    )
+    .await;
     app.quit().await;
 }

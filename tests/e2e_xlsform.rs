@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
-use support::{query, KioskApp, APP};
+use support::{KioskApp, APP};
 
 const SIZE: &str = "1280x800";
 
@@ -88,25 +88,19 @@ async fn a_survey_written_in_a_spreadsheet_installs_and_is_completed_through_the
     app.tap("submit").await;
     app.wait_screen("thanks").await;
 
-    let rows = query(
-        &app.db_path(),
+    app.wait_rows(
         "SELECT survey_id, survey_version, status FROM responses",
-    );
-    assert_eq!(
-        rows,
-        vec![vec![json!("urgencias-piloto"), json!(4), json!("complete")]]
-    );
-    let answers = query(
-        &app.db_path(),
+        vec![vec![json!("urgencias-piloto"), json!(4), json!("complete")]],
+    )
+    .await;
+    app.wait_rows(
         "SELECT question_id, option_code FROM answers ORDER BY rowid",
-    );
-    assert_eq!(
-        answers,
         vec![
             vec![json!("atencion"), json!("2")],
             vec![json!("volveria"), json!("no")],
             vec![json!("motivo"), json!("espera")],
-        ]
-    );
+        ],
+    )
+    .await;
     app.quit().await;
 }

@@ -115,24 +115,28 @@ impl KioskApp {
                 .unwrap();
             prepare(data_dir.path(), &mut kiosk);
         }
-        let port = free_port();
+        let (port, native_port) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
             .args([
                 "--port",
                 &port.to_string(),
                 "--native-port",
-                &free_port().to_string(),
+                &native_port.to_string(),
             ])
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
-        wait_for(
-            "tauri-driver to listen",
-            WAIT,
-            async || TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok(),
-            |up| *up,
-        )
-        .await;
+        // tauri-driver passes requests on to WebKitWebDriver, which it starts
+        // beside itself: a request before that one listens is dropped.
+        for (what, port) in [("tauri-driver", port), ("WebKitWebDriver", native_port)] {
+            wait_for(
+                &format!("{what} to listen"),
+                WAIT,
+                async || TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok(),
+                |up| *up,
+            )
+            .await;
+        }
         let caps = json!({
             "tauri:options": {
                 "application": APP,

@@ -316,10 +316,39 @@ async fn rollup_rebuild_command() {
     }
 }
 
+/// Rows of `daily_figures` a centre at schema 2 had.
+fn figures_at_v2() -> String {
+    format!(
+        "INSERT INTO daily_figures (day, unit_clues, service_area, {COUNTERS}) VALUES
+           ('2026-03-01', 'DFIMS000020', 'urgencias', 5, 5, 4, 1, 5, 3, 5, 2, 5, 1, 5, 1, 2),
+           ('2026-03-01', 'DFIMS000020', 'consulta', 2, 2, 1, 0, 2, 2, 2, 2, 2, 2, 2, 0, 0),
+           ('2026-03-02', 'DFIMS000020', 'urgencias', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);"
+    )
+}
+
 /// A centre at schema 2 (figures by service area only) upgrades with its
-/// per-unit rollup filled from the figures it already had.
+/// per-unit rollup filled from the figures it already had, on each backend.
 #[tokio::test]
 async fn migration_fills_the_per_unit_rollup() {
+    for b in backends() {
+        let got = match b {
+            Backend::Sqlite => migrate_sqlite_from_v2().await,
+            Backend::Postgres => migrate_postgres_from_v2().await,
+        };
+        assert_eq!(
+            got,
+            [
+                ("2026-03-01".into(), 7, 5, 2),
+                ("2026-03-02".into(), 1, 0, 0)
+            ],
+            "{b:?}"
+        );
+    }
+}
+
+type UnitDay = (String, i64, i64, i64);
+
+async fn migrate_sqlite_from_v2() -> Vec<UnitDay> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v2.db");
     {
@@ -330,32 +359,57 @@ async fn migration_fills_the_per_unit_rollup() {
         ] {
             c.execute_batch(sql).unwrap();
         }
-        c.execute_batch(&format!(
-            "PRAGMA user_version = 2;
-             INSERT INTO daily_figures (day, unit_clues, service_area, {COUNTERS}) VALUES
-               ('2026-03-01', 'DFIMS000020', 'urgencias', 5, 5, 4, 1, 5, 3, 5, 2, 5, 1, 5, 1, 2),
-               ('2026-03-01', 'DFIMS000020', 'consulta', 2, 2, 1, 0, 2, 2, 2, 2, 2, 2, 2, 0, 0),
-               ('2026-03-02', 'DFIMS000020', 'urgencias', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);"
-        ))
-        .unwrap();
+        c.execute_batch(&format!("PRAGMA user_version = 2; {}", figures_at_v2()))
+            .unwrap();
     }
     let store = trato_central::open_store(path.to_str().unwrap())
         .await
         .unwrap();
     drop(store);
     let c = rusqlite::Connection::open(&path).unwrap();
-    let got: Vec<(String, i64, i64, i64)> = c
+    let got = c
         .prepare("SELECT day, responses, trato_pos, alerts FROM daily_unit_figures ORDER BY day")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(
-        got,
-        [
-            ("2026-03-01".into(), 7, 5, 2),
-            ("2026-03-02".into(), 1, 0, 0)
-        ]
-    );
+    got
+}
+
+async fn migrate_postgres_from_v2() -> Vec<UnitDay> {
+    let server = common::pg_url().expect("TRATO_TEST_PG_URL");
+    let (url, name) = common::empty_pg_database(&server).await;
+    {
+        let c = common::pg_client(&url).await;
+        for sql in [
+            include_str!("../migrations/postgres/0001_init.sql"),
+            include_str!("../migrations/postgres/0002_dashboard.sql"),
+        ] {
+            c.batch_execute(sql).await.unwrap();
+        }
+        c.batch_execute(&format!(
+            "CREATE TABLE schema_version (version BIGINT NOT NULL);
+             INSERT INTO schema_version (version) VALUES (2); {}",
+            figures_at_v2()
+        ))
+        .await
+        .unwrap();
+    }
+    let store = trato_central::open_store(&url).await.unwrap();
+    drop(store);
+    let got = common::pg_client(&url)
+        .await
+        .query(
+            "SELECT day::text, responses::bigint, trato_pos::bigint, alerts::bigint
+             FROM daily_unit_figures ORDER BY day",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    common::drop_pg_database(&server, &name).await;
+    got
 }

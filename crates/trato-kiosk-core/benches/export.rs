@@ -200,6 +200,11 @@ fn child(args: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+/// A text column as `&str`; NULL reads as empty.
+fn text(v: rusqlite::types::ValueRef<'_>) -> Result<&str, rusqlite::types::FromSqlError> {
+    v.as_str_or_null().map(Option::unwrap_or_default)
+}
+
 /// `floor DB OUT`: what any CSV of these responses must do, and no more:
 /// the export's own statement, its rows pivoted into one line per response
 /// with the export's columns (the date and time cut from the stored UTC
@@ -256,9 +261,6 @@ fn floor_csv(args: &[String]) -> Result<(), Error> {
         }
         w.write_record(None::<&[u8]>)
     };
-    fn text(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<&str> {
-        v.as_str_or_null().map(Option::unwrap_or_default)
-    }
     while let Some(r) = rows.next()? {
         let id = text(r.get_ref(0)?)?;
         if !started || fixed[0] != id {

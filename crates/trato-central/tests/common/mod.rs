@@ -1,6 +1,7 @@
 //! Test harness: the real server, in-process, on a free loopback port, with a
 //! fresh database: a SQLite file always, and a PostgreSQL database of its own
-//! when `TRATO_TEST_PG_URL` is set.
+//! when `TRATO_TEST_PG_URL` is set. With `TRATO_REQUIRE_PG` set (CI does), a
+//! missing `TRATO_TEST_PG_URL` fails the test instead of skipping PostgreSQL.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -34,10 +35,38 @@ pub fn backends() -> Vec<Backend> {
     b
 }
 
-fn pg_url() -> Option<String> {
-    std::env::var("TRATO_TEST_PG_URL")
+/// The test PostgreSQL's URL, if any. Panics when `TRATO_REQUIRE_PG` is set
+/// and there is none: CI must not pass with PostgreSQL silently skipped.
+pub fn pg_url() -> Option<String> {
+    let url = std::env::var("TRATO_TEST_PG_URL")
         .ok()
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty());
+    let required = std::env::var_os("TRATO_REQUIRE_PG").is_some_and(|v| !v.is_empty() && v != "0");
+    assert!(
+        url.is_some() || !required,
+        "TRATO_REQUIRE_PG is set but TRATO_TEST_PG_URL is not: the PostgreSQL half of this test would be skipped"
+    );
+    url
+}
+
+/// A new, empty PostgreSQL database (no schema): its URL and name, for
+/// [`drop_pg_database`].
+pub async fn empty_pg_database(server_url: &str) -> (String, String) {
+    let name = format!("trato_test_{}", Uuid::now_v7().simple());
+    pg_client(server_url)
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    (with_dbname(server_url, &name), name)
+}
+
+pub async fn drop_pg_database(server_url: &str, name: &str) {
+    pg_client(server_url)
+        .await
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
 }
 
 /// A fresh database; dropped (PostgreSQL) or deleted (SQLite) by `finish`.
