@@ -16,12 +16,14 @@ use support::{processes, query, KioskApp};
 
 const SIZE: &str = "1280x800";
 
+const ABANDONED: &str =
+    "SELECT a.question_id, a.option_code FROM responses r JOIN answers a ON a.response_id = r.id
+     WHERE r.status = 'abandoned' ORDER BY a.question_id";
+
+/// The abandoned answers, read once: after the process has exited, what it
+/// committed is all there will be.
 fn abandoned(app: &KioskApp) -> Vec<Vec<serde_json::Value>> {
-    query(
-        &app.db_path(),
-        "SELECT a.question_id, a.option_code FROM responses r JOIN answers a ON a.response_id = r.id
-         WHERE r.status = 'abandoned' ORDER BY a.question_id",
-    )
+    query(&app.db_path(), ABANDONED)
 }
 
 fn alive(pid: u32) -> bool {
@@ -117,6 +119,9 @@ async fn a_killed_web_process_brings_back_the_attract_screen_within_5_s() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(abandoned(&app), vec![vec![json!("trato"), json!("2")]]);
+    // Rust stores the answers it kept and the page comes back: wait for the
+    // row as a person would, not in the instant the screen changed.
+    app.wait_rows(ABANDONED, vec![vec![json!("trato"), json!("2")]])
+        .await;
     assert!(alive(pid), "the app itself keeps running");
 }

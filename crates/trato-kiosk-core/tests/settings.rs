@@ -101,7 +101,11 @@ fn every_setting_accepts_good_values_and_refuses_bad_ones() {
         (
             "sync.ca_file",
             vec![String::new(), "/etc/trato-kiosk/ca.pem".into()],
-            vec!["ca.pem".into(), format!("/{}", "a".repeat(400)), "/etc/ca\u{7}.pem".into()],
+            vec![
+                "ca.pem".into(),
+                format!("/{}", "a".repeat(400)),
+                "/etc/ca\u{7}.pem".into(),
+            ],
         ),
         (
             "sync.retention_days",
