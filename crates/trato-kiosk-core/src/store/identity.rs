@@ -58,6 +58,10 @@ pub(crate) fn save(conn: &Connection, file: &Path) -> Result<(), StoreError> {
     }
     let doc = serde_json::json!({ "format": FORMAT, "tables": tables });
     let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // Every start saves the copy: when nothing changed, skip the two fsyncs.
+    if std::fs::read(file).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
     write_atomically(file, &bytes).map_err(|source| StoreError::Io {
         path: file.to_owned(),
         source,
