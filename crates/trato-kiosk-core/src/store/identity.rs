@@ -90,8 +90,10 @@ pub(crate) fn restore(conn: &mut Connection, file: &Path) -> Result<bool, String
         let rows = doc["tables"][*table]
             .as_array()
             .ok_or_else(|| format!("{}: table {table} missing", file.display()))?;
+        let known = columns(&tx, table).map_err(|e| e.to_string())?;
         for row in rows {
-            insert(&tx, table, row).map_err(|e| format!("{}: {table}: {e}", file.display()))?;
+            insert(&tx, table, &known, row)
+                .map_err(|e| format!("{}: {table}: {e}", file.display()))?;
         }
     }
     tx.commit().map_err(|e| e.to_string())?;
@@ -141,16 +143,15 @@ fn to_json(value: ValueRef<'_>) -> Result<Json, StoreError> {
     })
 }
 
-fn insert(conn: &Connection, table: &str, row: &Json) -> rusqlite::Result<()> {
+fn insert(conn: &Connection, table: &str, known: &[String], row: &Json) -> rusqlite::Result<()> {
     let Some(obj) = row.as_object() else {
         return Err(rusqlite::Error::InvalidQuery);
     };
     // Column names come from the file: only ones the table has are used, and
     // they are quoted, so the file cannot inject SQL.
-    let known = columns(conn, table)?;
     let (names, values): (Vec<&String>, Vec<Value>) = obj
         .iter()
-        .filter(|(name, _)| known.contains(*name))
+        .filter(|(name, _)| known.contains(name))
         .map(|(name, v)| (name, to_sql(v)))
         .unzip();
     let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
