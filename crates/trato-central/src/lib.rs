@@ -54,6 +54,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (login
     /// throttling is per client address).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Fewest answers to the headline indicator for a unit to be ranked on
+    /// the tablero; units with fewer are listed apart.
+    pub ranking_min_responses: i64,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             served_over_tls: false,
             secure_cookies: None,
             trusted_proxies: Vec::new(),
+            ranking_min_responses: 30,
         }
     }
 }

@@ -84,6 +84,10 @@ enum Command {
         /// several). Anyone else's X-Forwarded-For is ignored.
         #[arg(long = "trusted-proxy", value_name = "IP")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Fewest answers to the headline question for a unit to be ranked
+        /// on the tablero (fewer: listed apart as "Pocas respuestas").
+        #[arg(long, default_value_t = 30)]
+        ranking_min_responses: i64,
     },
     /// Load and list the unit catalogue (CLUES, name, OOAD or UMAE, state).
     Catalogue {
@@ -352,6 +356,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             behind_tls,
             secure_cookies,
             trusted_proxies,
+            ranking_min_responses,
         } => {
             let file = match &config_file {
                 Some(path) => ServiceConfig::load(path)?,
@@ -382,6 +387,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 served_over_tls: behind_tls || transport != Transport::Plain,
                 secure_cookies,
                 trusted_proxies,
+                ranking_min_responses: file
+                    .ranking_min_responses
+                    .unwrap_or(ranking_min_responses)
+                    .max(1),
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)

@@ -19,6 +19,8 @@ pub struct ServiceConfig {
     pub tls_key: Option<PathBuf>,
     pub behind_proxy: Option<bool>,
     pub secure_cookies: Option<bool>,
+    /// Fewest answers for a unit to be ranked on the tablero.
+    pub ranking_min_responses: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]

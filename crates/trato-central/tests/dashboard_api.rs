@@ -11,20 +11,22 @@ use dashboard_support::*;
 use serde_json::Value;
 use trato_central::dashboard::today;
 
-const COLS: [&str; 13] = [
-    "responses",
-    "trato_n",
-    "trato_pos",
-    "trato_neg",
-    "saludo_n",
-    "saludo_si",
-    "escucha_n",
-    "escucha_si",
-    "respuesta_n",
-    "respuesta_si",
-    "respeto_n",
-    "respeto_no",
-    "alerts",
+/// The 13 counters the SQL below computes, as the API names them for the
+/// default survey v1: (indicator, count); no indicator for the totals.
+const COLS: [(Option<&str>, &str); 13] = [
+    (None, "responses"),
+    (Some("trato"), "answered"),
+    (Some("trato"), "positive"),
+    (Some("trato"), "negative"),
+    (Some("saludo"), "answered"),
+    (Some("saludo"), "positive"),
+    (Some("escucha"), "answered"),
+    (Some("escucha"), "positive"),
+    (Some("respuesta"), "answered"),
+    (Some("respuesta"), "positive"),
+    (Some("respeto"), "answered"),
+    (Some("respeto"), "negative"),
+    (None, "alerts"),
 ];
 
 /// The 13 counters straight from the raw tables (flagged responses excluded,
@@ -92,9 +94,16 @@ async fn expected(d: &Dash, units: &[&str], area: Option<&str>, from: &str, to: 
     }
 }
 
+/// The API's figures as the 13 counters; an indicator nobody answered is
+/// absent, so its counts are 0.
 fn counts(v: &Value) -> Vec<i64> {
     COLS.iter()
-        .map(|c| v[c].as_i64().unwrap_or_else(|| panic!("{c} in {v}")))
+        .map(|(ind, c)| match ind {
+            None => v[c].as_i64().unwrap_or_else(|| panic!("{c} in {v}")),
+            Some(k) => v["indicators"].get(k).map_or(0, |i| {
+                i[c].as_i64().unwrap_or_else(|| panic!("{k}.{c} in {v}"))
+            }),
+        })
         .collect()
 }
 

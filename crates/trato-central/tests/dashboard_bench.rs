@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{backends, fresh_db, Backend};
 use trato_central::dashboard::rollup::rebuild;
+use trato_central::dashboard::summary::{Period, SummaryQuery};
 use trato_central::dashboard::{resolve, summary, today, Role, Viewer, Want};
 use trato_central::store::dash::Unit;
 use trato_central::{open_store, Store};
@@ -299,10 +300,13 @@ async fn page(store: &dyn Store, want: &Want) -> (Duration, i64) {
     let r = resolve(&viewer(), want, &catalogue).unwrap();
     let to = today();
     let from = to - chrono::Duration::days(60);
-    let s = summary(store, &r, from, to, None, &catalogue)
-        .await
-        .unwrap();
-    (t.elapsed(), s.totals.counts.responses)
+    let q = SummaryQuery {
+        period: Period { from, to },
+        area: None,
+        min_responses: 30,
+    };
+    let s = summary(store, &r, q, &catalogue).await.unwrap();
+    (t.elapsed(), s.totals.responses)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

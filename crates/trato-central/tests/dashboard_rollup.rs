@@ -15,55 +15,54 @@ use dashboard_support::*;
 use trato_central::dashboard::rollup::{rebuild, RebuildReport};
 use trato_central::dashboard::today;
 
-const COUNTERS: &str = "responses, trato_n, trato_pos, trato_neg, saludo_n, saludo_si, \
-    escucha_n, escucha_si, respuesta_n, respuesta_si, respeto_n, respeto_no, alerts";
-
-/// Every counter as text, for comparing rows across backends.
-fn as_text(cols: &str) -> String {
-    cols.split(", ")
-        .map(|c| format!("CAST({c} AS TEXT)"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The rollup rows as they should be, counted from responses and answers
-/// with one join per question (not the rebuild's SQL), grouped by `keys`.
-fn expected_sql(pg: bool, keys: &str) -> String {
-    let day = if pg {
+/// A response's kiosk-local day, in SQL.
+fn local_day(pg: bool) -> &'static str {
+    if pg {
         "((r.finished_at AT TIME ZONE 'UTC') + make_interval(mins => r.utc_offset_minutes))::date"
     } else {
         "date(r.finished_at, r.utc_offset_minutes || ' minutes')"
-    };
-    let n = |c: &str| format!("SUM(CASE WHEN {c} THEN 1 ELSE 0 END)");
-    let sums = [
-        "COUNT(*)".to_owned(),
-        n("t IS NOT NULL"),
-        n("t IN ('4','5')"),
-        n("t IN ('1','2')"),
-        n("s IS NOT NULL"),
-        n("s = 'si'"),
-        n("e IS NOT NULL"),
-        n("e = 'si'"),
-        n("q IS NOT NULL"),
-        n("q = 'si'"),
-        n("x IS NOT NULL"),
-        n("x = 'no'"),
-        n("t IN ('1','2') OR x = 'no'"),
-    ]
-    .map(|s| format!("CAST({s} AS TEXT)"))
-    .join(", ");
+    }
+}
+
+/// The daily rollup rows as they should be (responses, and responses that
+/// raise an alert under the default survey v1's rules), counted from
+/// responses and answers with one join per question, grouped by `keys`.
+fn expected_sql(pg: bool, keys: &str) -> String {
+    let day = local_day(pg);
     format!(
-        "SELECT CAST(day AS TEXT), {keys}, {sums} FROM (
-           SELECT {day} AS day, r.unit_clues, r.service_area,
-                  t.code AS t, s.code AS s, e.code AS e, q.code AS q, x.code AS x
+        "SELECT CAST(day AS TEXT), {keys}, CAST(COUNT(*) AS TEXT),
+                CAST(SUM(CASE WHEN t IN ('1','2') OR x = 'no' THEN 1 ELSE 0 END) AS TEXT)
+         FROM (
+           SELECT {day} AS day, r.unit_clues, r.service_area, t.code AS t, x.code AS x
            FROM responses r
            LEFT JOIN answers t ON t.response_id = r.id AND t.question = 'trato'
-           LEFT JOIN answers s ON s.response_id = r.id AND s.question = 'saludo'
-           LEFT JOIN answers e ON e.response_id = r.id AND e.question = 'escucha'
-           LEFT JOIN answers q ON q.response_id = r.id AND q.question = 'respuesta'
            LEFT JOIN answers x ON x.response_id = r.id AND x.question = 'respeto'
            WHERE r.status <> 'flagged') per_response
          GROUP BY day, {keys} ORDER BY 1, {keys}"
+    )
+}
+
+/// The indicator rollup rows as they should be under the default survey
+/// v1's declarations (each indicator is its question; faces 4-5 positive,
+/// 3 neutral, 1-2 negative; yes/no "si" positive, "en_parte" neutral, "no"
+/// negative), grouped by `keys`.
+fn expected_indicator_sql(pg: bool, keys: &str) -> String {
+    let day = local_day(pg);
+    let n = |c: &str| format!("CAST(SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS TEXT)");
+    format!(
+        "SELECT CAST(day AS TEXT), {keys}, survey_id, CAST(survey_version AS TEXT), question,
+                CAST(COUNT(*) AS TEXT), {pos}, {neu}, {neg}
+         FROM (
+           SELECT {day} AS day, r.unit_clues, r.service_area, r.survey_id, r.survey_version,
+                  a.question, a.code
+           FROM responses r JOIN answers a ON a.response_id = r.id
+           WHERE r.status <> 'flagged'
+             AND a.question IN ('trato', 'saludo', 'escucha', 'respuesta', 'respeto')) per_answer
+         GROUP BY day, {keys}, survey_id, survey_version, question
+         ORDER BY 1, {keys}, survey_id, survey_version, question",
+        pos = n("code IN ('4','5','si')"),
+        neu = n("code IN ('3','en_parte')"),
+        neg = n("code IN ('1','2','no')"),
     )
 }
 
@@ -78,12 +77,30 @@ async fn check(d: &Dash, what: &str) {
         let got = rows(
             d,
             &format!(
-                "SELECT CAST(day AS TEXT), {keys}, {} FROM {table} ORDER BY 1, {keys}",
-                as_text(COUNTERS)
+                "SELECT CAST(day AS TEXT), {keys}, CAST(responses AS TEXT),
+                        CAST(alerts AS TEXT) FROM {table} ORDER BY 1, {keys}"
             ),
         )
         .await;
         assert!(want.len() > 20, "{what}: the data set has rows");
+        assert_eq!(got, want, "{:?} {what}: {table}", d.backend);
+    }
+    for (table, keys) in [
+        ("indicator_figures", "unit_clues, service_area"),
+        ("indicator_unit_figures", "unit_clues"),
+    ] {
+        let want = rows(d, &expected_indicator_sql(pg, keys)).await;
+        let got = rows(
+            d,
+            &format!(
+                "SELECT CAST(day AS TEXT), {keys}, survey_id, CAST(survey_version AS TEXT),
+                        indicator, CAST(answered AS TEXT), CAST(positive AS TEXT),
+                        CAST(neutral AS TEXT), CAST(negative AS TEXT)
+                 FROM {table} ORDER BY 1, {keys}, survey_id, survey_version, indicator"
+            ),
+        )
+        .await;
+        assert!(want.len() > 100, "{what}: the data set has rows");
         assert_eq!(got, want, "{:?} {what}: {table}", d.backend);
     }
     let want = rows(
@@ -170,6 +187,8 @@ async fn rebuild_recomputes_wiped_and_perturbed_rollups() {
             &d,
             &format!(
                 "DELETE FROM daily_figures; DELETE FROM daily_unit_figures;
+                 DELETE FROM indicator_figures; DELETE FROM indicator_unit_figures;
+                 DELETE FROM option_figures;
                  DELETE FROM service_areas; DELETE FROM alerts WHERE response_id <> '{id}';"
             ),
         )
@@ -211,13 +230,17 @@ async fn rebuild_recomputes_wiped_and_perturbed_rollups() {
             &format!(
                 "UPDATE daily_figures SET responses = responses * 2, alerts = alerts + 1
                    WHERE day IN ('{in_range}', '{outside}');
-                 UPDATE daily_unit_figures SET trato_pos = trato_pos + 5
+                 UPDATE daily_unit_figures SET alerts = alerts + 5
                    WHERE day IN ('{in_range}', '{outside}');
-                 INSERT INTO daily_figures (day, unit_clues, service_area, {COUNTERS})
-                   VALUES ('{in_range}', 'YNIMS000071', 'urgencias', 9, 9, 9, 0, 9, 9, 9, 9, 9, 9,
-                           9, 0, 0);
-                 INSERT INTO daily_unit_figures (day, unit_clues, {COUNTERS})
-                   VALUES ('{in_range}', 'MCIMS000454', 3, 3, 3, 0, 3, 3, 3, 3, 3, 3, 3, 0, 0);"
+                 UPDATE indicator_unit_figures SET positive = positive + 5
+                   WHERE day IN ('{in_range}', '{outside}');
+                 INSERT INTO daily_figures (day, unit_clues, service_area, responses, alerts)
+                   VALUES ('{in_range}', 'YNIMS000071', 'urgencias', 9, 0);
+                 INSERT INTO daily_unit_figures (day, unit_clues, responses, alerts)
+                   VALUES ('{in_range}', 'MCIMS000454', 3, 0);
+                 INSERT INTO indicator_unit_figures (day, unit_clues, survey_id, survey_version,
+                     indicator, answered, positive, neutral, negative)
+                   VALUES ('{in_range}', 'MCIMS000454', 'trato-digno', 1, 'trato', 3, 3, 0, 0);"
             ),
         )
         .await;
@@ -245,7 +268,9 @@ async fn rebuild_recomputes_wiped_and_perturbed_rollups() {
         let stray = rows(
             &d,
             "SELECT unit_clues FROM daily_figures WHERE unit_clues = 'YNIMS000071'
-             UNION ALL SELECT unit_clues FROM daily_unit_figures WHERE unit_clues = 'MCIMS000454'",
+             UNION ALL SELECT unit_clues FROM daily_unit_figures WHERE unit_clues = 'MCIMS000454'
+             UNION ALL SELECT unit_clues FROM indicator_unit_figures
+                       WHERE unit_clues = 'MCIMS000454'",
         )
         .await;
         assert!(
@@ -316,18 +341,23 @@ async fn rollup_rebuild_command() {
     }
 }
 
-/// Rows of `daily_figures` a centre at schema 2 had.
+/// Rows of `daily_figures` a centre at schema 2 had (with its per-question
+/// counters, dropped by migration 8).
 fn figures_at_v2() -> String {
+    let counters = "responses, trato_n, trato_pos, trato_neg, saludo_n, saludo_si, escucha_n, \
+        escucha_si, respuesta_n, respuesta_si, respeto_n, respeto_no, alerts";
     format!(
-        "INSERT INTO daily_figures (day, unit_clues, service_area, {COUNTERS}) VALUES
+        "INSERT INTO daily_figures (day, unit_clues, service_area, {counters}) VALUES
            ('2026-03-01', 'DFIMS000020', 'urgencias', 5, 5, 4, 1, 5, 3, 5, 2, 5, 1, 5, 1, 2),
            ('2026-03-01', 'DFIMS000020', 'consulta', 2, 2, 1, 0, 2, 2, 2, 2, 2, 2, 2, 0, 0),
            ('2026-03-02', 'DFIMS000020', 'urgencias', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);"
     )
 }
 
-/// A centre at schema 2 (figures by service area only) upgrades with its
-/// per-unit rollup filled from the figures it already had, on each backend.
+/// A centre at schema 2 (figures by service area only) upgrades through every
+/// migration with its per-unit rollup filled from the figures it already had
+/// (responses and alerts; what answers mean is `rollup rebuild`'s), on each
+/// backend.
 #[tokio::test]
 async fn migration_fills_the_per_unit_rollup() {
     for b in backends() {
@@ -337,16 +367,13 @@ async fn migration_fills_the_per_unit_rollup() {
         };
         assert_eq!(
             got,
-            [
-                ("2026-03-01".into(), 7, 5, 2),
-                ("2026-03-02".into(), 1, 0, 0)
-            ],
+            [("2026-03-01".into(), 7, 2), ("2026-03-02".into(), 1, 0)],
             "{b:?}"
         );
     }
 }
 
-type UnitDay = (String, i64, i64, i64);
+type UnitDay = (String, i64, i64);
 
 async fn migrate_sqlite_from_v2() -> Vec<UnitDay> {
     let dir = tempfile::tempdir().unwrap();
@@ -368,9 +395,9 @@ async fn migrate_sqlite_from_v2() -> Vec<UnitDay> {
     drop(store);
     let c = rusqlite::Connection::open(&path).unwrap();
     let got = c
-        .prepare("SELECT day, responses, trato_pos, alerts FROM daily_unit_figures ORDER BY day")
+        .prepare("SELECT day, responses, alerts FROM daily_unit_figures ORDER BY day")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -401,14 +428,14 @@ async fn migrate_postgres_from_v2() -> Vec<UnitDay> {
     let got = common::pg_client(&url)
         .await
         .query(
-            "SELECT day::text, responses::bigint, trato_pos::bigint, alerts::bigint
+            "SELECT day::text, responses::bigint, alerts::bigint
              FROM daily_unit_figures ORDER BY day",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     common::drop_pg_database(&server, &name).await;
     got

@@ -351,59 +351,75 @@ async fn indicators_follow_each_version_and_equal_sql() {
     }
 }
 
-/// On v1 data the indicators are the figures the v1 rollup always showed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v1_indicators_equal_the_v1_figures() {
-    for backend in backends() {
-        let d = start(backend).await;
-        let k = d.kiosk("NLIMS000315").await;
-        let mut rng = Rng(0xabad_1dea);
-        d.post_batch(&k, generate(&mut rng, &k, 400, 10)).await;
-        let s = d.login("nacional").await;
-        let from = today() - Duration::days(30);
-        for area in ["", "&area=urgencias"] {
-            let sm = d
-                .get_json(
-                    &s,
-                    &format!(
-                        "/api/v1/dashboard/summary?scope=institute&from={from}&to={}{area}",
-                        today()
-                    ),
-                )
-                .await;
-            let t = &sm["totals"];
-            let ind = |key: &str| {
-                sm["indicators"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|i| i["key"] == key)
-                    .unwrap_or_else(|| panic!("{key} missing"))
-                    .clone()
-            };
-            let pairs = [
-                ("trato", "trato_n", "pct_positive", "pct_positive"),
-                ("saludo", "saludo_n", "pct_saludo", "pct_positive"),
-                ("escucha", "escucha_n", "pct_escucha", "pct_positive"),
-                ("respuesta", "respuesta_n", "pct_respuesta", "pct_positive"),
-                ("respeto", "respeto_n", "pct_respeto_no", "pct_negative"),
-            ];
-            for (key, n, old, new) in pairs {
-                let i = ind(key);
-                assert!(t[n].as_i64().unwrap() > 0, "{key}: data");
-                assert_eq!(i["counts"]["answered"], t[n], "{key}{area}");
-                assert_eq!(i[new], t[old], "{key}{area}");
-            }
-            assert_eq!(ind("trato")["pct_negative"], t["pct_negative"]);
-        }
-        d.stop().await;
-    }
+/// The rollup tables as a centre before survey meaning (schema 5) kept them:
+/// thirteen counters named after the default survey's questions, filled
+/// here from the stored responses exactly as that centre's ingest counted.
+fn schema_5_daily_figures(pg: bool) -> String {
+    let (day, table_end) = if pg {
+        (
+            "((r.finished_at AT TIME ZONE 'UTC') + make_interval(mins => r.utc_offset_minutes))::date",
+            "",
+        )
+    } else {
+        (
+            "date(r.finished_at, r.utc_offset_minutes || ' minutes')",
+            " WITHOUT ROWID",
+        )
+    };
+    let day_type = if pg { "DATE" } else { "TEXT" };
+    let counters = "responses, trato_n, trato_pos, trato_neg, saludo_n, saludo_si, escucha_n, \
+        escucha_si, respuesta_n, respuesta_si, respeto_n, respeto_no, alerts";
+    let columns: String = counters
+        .split(", ")
+        .map(|c| format!("{c} INTEGER NOT NULL, "))
+        .collect();
+    let sums: String = counters
+        .split(", ")
+        .map(|c| format!("SUM({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let yes = |col: &str, code: &str| format!("SUM(CASE WHEN {col} = '{code}' THEN 1 ELSE 0 END)");
+    format!(
+        "DROP TABLE daily_figures; DROP TABLE daily_unit_figures;
+         CREATE TABLE daily_figures (day {day_type} NOT NULL, unit_clues TEXT NOT NULL,
+             service_area TEXT NOT NULL, {columns}
+             PRIMARY KEY (day, unit_clues, service_area)){table_end};
+         CREATE INDEX daily_figures_unit ON daily_figures (unit_clues, day);
+         CREATE TABLE daily_unit_figures (day {day_type} NOT NULL, unit_clues TEXT NOT NULL,
+             {columns} PRIMARY KEY (day, unit_clues)){table_end};
+         CREATE INDEX daily_unit_figures_unit ON daily_unit_figures (unit_clues, day);
+         INSERT INTO daily_figures (day, unit_clues, service_area, {counters})
+         SELECT day, unit_clues, service_area, COUNT(*),
+                COUNT(t), SUM(CASE WHEN t IN ('4', '5') THEN 1 ELSE 0 END),
+                SUM(CASE WHEN t IN ('1', '2') THEN 1 ELSE 0 END),
+                COUNT(s), {s_si}, COUNT(e), {e_si}, COUNT(q), {q_si}, COUNT(x), {x_no},
+                SUM(CASE WHEN t IN ('1', '2') OR x = 'no' THEN 1 ELSE 0 END)
+         FROM (SELECT {day} AS day, r.unit_clues, r.service_area,
+                      MAX(CASE WHEN a.question = 'trato' THEN a.code END) AS t,
+                      MAX(CASE WHEN a.question = 'saludo' THEN a.code END) AS s,
+                      MAX(CASE WHEN a.question = 'escucha' THEN a.code END) AS e,
+                      MAX(CASE WHEN a.question = 'respuesta' THEN a.code END) AS q,
+                      MAX(CASE WHEN a.question = 'respeto' THEN a.code END) AS x
+               FROM responses r LEFT JOIN answers a ON a.response_id = r.id
+               WHERE r.status <> 'flagged'
+               GROUP BY r.id, r.finished_at, r.utc_offset_minutes, r.unit_clues,
+                        r.service_area) per_response
+         GROUP BY day, unit_clues, service_area;
+         INSERT INTO daily_unit_figures (day, unit_clues, {counters})
+         SELECT day, unit_clues, {sums} FROM daily_figures GROUP BY day, unit_clues;",
+        s_si = yes("s", "si"),
+        e_si = yes("e", "si"),
+        q_si = yes("q", "si"),
+        x_no = yes("x", "no"),
+    )
 }
 
-/// A centre from before this change: schema 5 (before migration 6), the default survey stored
-/// without declarations, no indicator tables, alerts made by the old rule.
-/// Opening it migrates and declares v1's meaning; `rollup rebuild` fills the
-/// indicators: the same figures and alerts as a centre that had them all along.
+/// A centre from before this change: schema 5 (before migration 6), the
+/// default survey stored without declarations, no indicator tables, the
+/// rollups' per-question counters, alerts made by the old rule. Opening it
+/// migrates and declares v1's meaning, keeping the response and alert
+/// counts; `rollup rebuild` fills the indicators: the same figures and
+/// alerts as a centre that had them all along.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
     for backend in backends() {
@@ -425,11 +441,12 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         .await;
         assert!(!alerts_before.is_empty());
 
-        // Back to schema 5 as an older centre left it (undoing 0006 and 0007).
+        // Back to schema 5 as an older centre left it (undoing 0006 to 0008).
         let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON)
             .unwrap()
             .without_meaning();
         let plain_json = serde_json::to_string(&plain).unwrap().replace('\'', "''");
+        let old_rollups = schema_5_daily_figures(backend == Backend::Postgres);
         let version = match backend {
             Backend::Sqlite => "PRAGMA user_version = 5;",
             Backend::Postgres => "UPDATE schema_version SET version = 5;",
@@ -443,6 +460,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
                  ALTER TABLE survey_publications DROP COLUMN scope_code;
                  ALTER TABLE survey_publications DROP COLUMN active_from;
                  ALTER TABLE survey_publications DROP COLUMN withdrawn_at;
+                 {old_rollups}
                  {version}
                  UPDATE surveys SET definition = '{plain_json}', content_hash = 'old'
                  WHERE survey_id = 'trato-digno' AND version = 1;"
@@ -458,6 +476,11 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
             SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).unwrap(),
             "the stored v1 gains its declarations"
         );
+        // Migrated, not yet rebuilt: responses and alerts are all there.
+        let migrated = d.get_json(&s, &path).await;
+        for n in ["responses", "alerts"] {
+            assert_eq!(migrated["totals"][n], before["totals"][n], "{n}");
+        }
         let report = rebuild(&*store, None, None, |_, _| {}).await.unwrap();
         assert!(report.responses > 0);
         drop(store);

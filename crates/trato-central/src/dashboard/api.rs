@@ -13,6 +13,7 @@ use trato_domain::text::{neutralise_formula, truncate_chars};
 use uuid::Uuid;
 
 use super::auth::check_csrf;
+use super::summary::{Period, SummaryQuery};
 use super::{home, may_see_unit, resolve, summary, today, Resolved, Summary, Viewer, Want};
 use crate::error::{ApiError, ErrorCode};
 use crate::store::dash::{AlertQuery, AlertRecord, AlertStatus, Unit};
@@ -160,8 +161,13 @@ pub async fn get_summary(
     let area = p.area()?;
     let catalogue = state.store.dash().units().await?;
     let resolved = p.resolve(&viewer, &catalogue)?;
+    let q = SummaryQuery {
+        period: Period { from, to },
+        area,
+        min_responses: state.config.ranking_min_responses,
+    };
     Ok(Json(
-        summary(&*state.store, &resolved, from, to, area, &catalogue).await?,
+        summary(&*state.store, &resolved, q, &catalogue).await?,
     ))
 }
 

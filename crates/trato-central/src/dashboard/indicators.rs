@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use trato_domain::{LocalizedText, SurveyDefinition};
 
+use super::Percentages;
 use crate::error::StoreError;
-use crate::store::dash::{FigureQuery, IndicatorSum, Tally};
+use crate::store::dash::{IndicatorSum, Tally};
 use crate::store::Store;
 
 /// One version's part of an indicator.
@@ -28,23 +29,28 @@ pub struct IndicatorFigures {
     pub headline: bool,
     pub counts: Tally,
     /// Percentages over the answers with an opinion (positive + neutral + negative).
-    pub pct_positive: Option<f64>,
-    pub pct_neutral: Option<f64>,
-    pub pct_negative: Option<f64>,
+    #[serde(flatten)]
+    pub pct: Percentages,
     pub versions: Vec<VersionCounts>,
 }
 
-use super::pct;
+/// The key of the headline indicator: the one the newest version declares
+/// headline, else the first.
+pub fn headline(list: &[IndicatorFigures]) -> Option<&str> {
+    list.iter()
+        .find(|i| i.headline)
+        .or(list.first())
+        .map(|i| i.key.as_str())
+}
 
-/// The indicators present in a query's scope and period, headline first,
-/// then in the question order of the newest contributing version.
+/// The indicators of these per-version sums (a scope and period's), headline
+/// first, then in the question order of the newest contributing version.
 pub async fn indicators(
     store: &dyn Store,
-    q: &FigureQuery,
+    sums: &[IndicatorSum],
 ) -> Result<Vec<IndicatorFigures>, StoreError> {
-    let sums = store.dash().indicator_sums(q).await?;
     let mut defs: BTreeMap<(String, u32), Option<SurveyDefinition>> = BTreeMap::new();
-    for s in &sums {
+    for s in sums {
         if let std::collections::btree_map::Entry::Vacant(slot) =
             defs.entry((s.survey_id.clone(), s.survey_version))
         {
@@ -55,7 +61,7 @@ pub async fn indicators(
             slot.insert(def);
         }
     }
-    Ok(assemble(&sums, &defs))
+    Ok(assemble(sums, &defs))
 }
 
 /// Folds per-version sums into one entry per indicator key.
@@ -82,9 +88,7 @@ pub fn assemble(
                     label: LocalizedText::new(),
                     headline: false,
                     counts: Tally::default(),
-                    pct_positive: None,
-                    pct_neutral: None,
-                    pct_negative: None,
+                    pct: Percentages::default(),
                     versions: Vec::new(),
                 },
             )
@@ -107,11 +111,7 @@ pub fn assemble(
     list.sort_by(|(a, fa), (b, fb)| b.0.cmp(&a.0).then(a.2.cmp(&b.2)).then(fa.key.cmp(&fb.key)));
     list.into_iter()
         .map(|(_, mut f)| {
-            let c = f.counts;
-            let base = c.positive + c.neutral + c.negative;
-            f.pct_positive = pct(c.positive, base);
-            f.pct_neutral = pct(c.neutral, base);
-            f.pct_negative = pct(c.negative, base);
+            f.pct = f.counts.into();
             if f.label.is_empty() {
                 f.label.insert("es".into(), f.key.clone());
             }

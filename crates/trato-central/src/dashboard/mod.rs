@@ -9,24 +9,26 @@
 pub mod api;
 pub mod auth;
 pub mod catalogue;
+pub mod format;
 pub mod indicators;
 pub mod labels;
 pub mod live;
+pub mod ranking;
 pub mod report;
 pub mod rollup;
+pub mod summary;
 pub mod web;
 
-use std::collections::{BTreeMap, HashMap};
+pub use summary::{summary, DayFigures, Figures, IndicatorPct, Percentages, Summary, UnitFigures};
+
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
-use serde::Serialize;
+use chrono::{FixedOffset, NaiveDate, Utc};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::ratelimit::RateLimiter;
-use crate::store::dash::{Counts, FigureQuery, Unit};
-use crate::store::Store;
+use crate::store::dash::Unit;
 use trato_domain::clues::validate_clues;
 
 pub use auth::{Role, Viewer};
@@ -209,171 +211,6 @@ pub fn home(viewer: &Viewer) -> Want {
 /// A percentage rounded to one decimal, as the page shows it.
 pub(crate) fn pct(num: i64, den: i64) -> Option<f64> {
     (den > 0).then(|| (num as f64 * 1000.0 / den as f64).round() / 10.0)
-}
-
-/// Counts plus the percentages the page shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct Figures {
-    #[serde(flatten)]
-    pub counts: Counts,
-    /// Bien + Muy bien over responses with a headline answer.
-    pub pct_positive: Option<f64>,
-    /// Mal + Muy mal over responses with a headline answer.
-    pub pct_negative: Option<f64>,
-    pub pct_saludo: Option<f64>,
-    pub pct_escucha: Option<f64>,
-    pub pct_respuesta: Option<f64>,
-    pub pct_respeto_no: Option<f64>,
-}
-
-impl From<Counts> for Figures {
-    fn from(c: Counts) -> Self {
-        Self {
-            pct_positive: pct(c.trato_pos, c.trato_n),
-            pct_negative: pct(c.trato_neg, c.trato_n),
-            pct_saludo: pct(c.saludo_si, c.saludo_n),
-            pct_escucha: pct(c.escucha_si, c.escucha_n),
-            pct_respuesta: pct(c.respuesta_si, c.respuesta_n),
-            pct_respeto_no: pct(c.respeto_no, c.respeto_n),
-            counts: c,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DayFigures {
-    pub day: NaiveDate,
-    #[serde(flatten)]
-    pub figures: Figures,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UnitFigures {
-    pub clues: String,
-    pub name: String,
-    pub parent: String,
-    #[serde(flatten)]
-    pub figures: Figures,
-    pub kiosks: usize,
-    pub last_contact: Option<DateTime<Utc>>,
-    /// No kiosk of the unit has been heard from for more than a day.
-    pub silent: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub scope: String,
-    pub scope_label: String,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub area: Option<String>,
-    pub totals: Figures,
-    pub days: Vec<DayFigures>,
-    pub units: Vec<UnitFigures>,
-    /// The indicators the survey versions answered in the scope and period
-    /// declare, each with its label, counts and contributing versions.
-    pub indicators: Vec<indicators::IndicatorFigures>,
-    pub generated_at: DateTime<Utc>,
-}
-
-/// Computes the page's figures for a resolved scope.
-pub async fn summary(
-    store: &dyn Store,
-    resolved: &Resolved,
-    from: NaiveDate,
-    to: NaiveDate,
-    area: Option<String>,
-    catalogue: &[Unit],
-) -> Result<Summary, ApiError> {
-    let q = FigureQuery {
-        from,
-        to,
-        units: resolved.units.clone(),
-        area: area.clone(),
-    };
-    let sums = store.dash().figures(&q).await?;
-    let indicators = indicators::indicators(store, &q).await?;
-    let totals = sums.totals();
-    let by_day: HashMap<NaiveDate, Counts> = sums.days.into_iter().collect();
-    let by_unit: HashMap<String, Counts> = sums.units.into_iter().collect();
-    let mut days = Vec::new();
-    let mut d = from;
-    while d <= to {
-        days.push(DayFigures {
-            day: d,
-            figures: by_day.get(&d).copied().unwrap_or_default().into(),
-        });
-        d += Duration::days(1);
-    }
-
-    // Last contact per unit, from the kiosks' last batch.
-    let now = Utc::now();
-    let mut contact: HashMap<String, (usize, Option<DateTime<Utc>>)> = HashMap::new();
-    for k in store.list_kiosks().await? {
-        if k.revoked_at.is_some() {
-            continue;
-        }
-        let e = contact.entry(k.unit_clues).or_default();
-        e.0 += 1;
-        e.1 = e.1.max(k.last_seen_at);
-    }
-    let in_scope = |c: &str| {
-        resolved
-            .units
-            .as_ref()
-            .is_none_or(|u| u.iter().any(|x| x == c))
-    };
-    let mut names: BTreeMap<String, (String, String)> = catalogue
-        .iter()
-        .filter(|u| in_scope(&u.clues))
-        .map(|u| (u.clues.clone(), (u.name.clone(), u.parent.clone())))
-        .collect();
-    for c in by_unit.keys() {
-        names
-            .entry(c.clone())
-            .or_insert_with(|| (c.clone(), "(fuera del catálogo)".into()));
-    }
-    if let Some(units) = &resolved.units {
-        for c in units {
-            names
-                .entry(c.clone())
-                .or_insert_with(|| (c.clone(), "(fuera del catálogo)".into()));
-        }
-    }
-    let mut units: Vec<UnitFigures> = names
-        .into_iter()
-        .map(|(clues, (name, parent))| {
-            let (kiosks, last) = contact.get(&clues).copied().unwrap_or_default();
-            let silent = last.is_none_or(|t| now - t > Duration::days(1));
-            UnitFigures {
-                figures: by_unit.get(&clues).copied().unwrap_or_default().into(),
-                clues,
-                name,
-                parent,
-                kiosks,
-                last_contact: last,
-                silent,
-            }
-        })
-        .collect();
-    // Worst first; units without answers last.
-    units.sort_by(|a, b| {
-        let ka = a.figures.pct_positive.unwrap_or(f64::INFINITY);
-        let kb = b.figures.pct_positive.unwrap_or(f64::INFINITY);
-        ka.total_cmp(&kb).then_with(|| a.clues.cmp(&b.clues))
-    });
-    Ok(Summary {
-        scope: resolved.want.as_param(),
-        scope_label: resolved.label.clone(),
-        from,
-        to,
-        area,
-        totals: totals.into(),
-        days,
-        units,
-        indicators,
-        generated_at: now,
-    })
 }
 
 /// Shared handle type for handlers.

@@ -1,6 +1,8 @@
 //! The bimonthly report per unit (IMSS runs its perception survey every two
 //! months): the page's figures for a period, as XLSX and as a printable page.
 
+use std::collections::BTreeMap;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -10,10 +12,12 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use trato_domain::text::truncate_chars;
 
 use super::api::{bad_query, params, Params};
+use super::format::{mx_int, mx_pct, mx_points};
+use super::summary::{scope_totals, Period, SummaryQuery};
 use super::web::{escape, page};
 use super::{summary, today, Figures, Summary, Viewer, Want};
 use crate::error::ApiError;
-use crate::store::dash::{Counts, FigureQuery};
+use crate::store::dash::{FigureQuery, Tally};
 use crate::AppState;
 
 /// The bimester (Jan–Feb, Mar–Apr, ...) containing `d`.
@@ -33,7 +37,12 @@ pub struct Report {
     pub summary: Summary,
     pub unit_name: String,
     pub parent: String,
-    pub by_area: Vec<(String, Counts)>,
+    /// The unit's OOAD or UMAE and the whole institute over the same
+    /// period: aggregates only, whoever asks.
+    pub parent_totals: Option<Figures>,
+    pub national_totals: Figures,
+    /// The figures of each service area, as the summary's.
+    pub by_area: Vec<(String, Figures)>,
 }
 
 async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, ApiError> {
@@ -49,8 +58,13 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
     };
     let catalogue = state.store.dash().units().await?;
     let resolved = super::resolve(viewer, &Want::parse(&format!("unit:{unit}"))?, &catalogue)?;
-    let s = summary(&*state.store, &resolved, from, to, None, &catalogue).await?;
-    let by_area = state
+    let q = SummaryQuery {
+        period: Period { from, to },
+        area: None,
+        min_responses: state.config.ranking_min_responses,
+    };
+    let s = summary(&*state.store, &resolved, q, &catalogue).await?;
+    let sums = state
         .store
         .dash()
         .figures_by_area(&FigureQuery {
@@ -60,38 +74,162 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
             area: None,
         })
         .await?;
+    let headline = super::indicators::headline(&s.indicators);
+    let by_area = sums
+        .areas
+        .into_iter()
+        .map(|(area, totals)| {
+            let tallies: BTreeMap<String, Tally> = sums
+                .indicators
+                .iter()
+                .filter(|(a, _, _)| *a == area)
+                .map(|(_, k, t)| (k.clone(), *t))
+                .collect();
+            let f = Figures::new(totals, tallies, headline);
+            (area, f)
+        })
+        .collect();
     let (unit_name, parent) = catalogue
         .iter()
         .find(|u| u.clues == unit)
         .map(|u| (u.name.clone(), u.parent.clone()))
         .unwrap_or_else(|| (unit.clone(), String::new()));
+    let period = Period { from, to };
+    let siblings: Vec<String> = catalogue
+        .iter()
+        .filter(|u| !parent.is_empty() && u.parent == parent)
+        .map(|u| u.clues.clone())
+        .collect();
+    let headline = super::indicators::headline(&s.indicators).map(str::to_owned);
+    let parent_totals = match siblings.is_empty() {
+        true => None,
+        false => {
+            Some(scope_totals(&*state.store, Some(siblings), period, headline.as_deref()).await?)
+        }
+    };
+    let national_totals = scope_totals(&*state.store, None, period, headline.as_deref()).await?;
     Ok(Report {
         summary: s,
         unit_name,
         parent,
+        parent_totals,
+        national_totals,
         by_area,
     })
 }
 
-fn pct_text(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{x:.1} %"))
+/// An indicator's label in Spanish (or any language it has, or its key).
+fn label(ind: &super::indicators::IndicatorFigures) -> String {
+    ind.label
+        .get("es")
+        .or_else(|| ind.label.values().next())
+        .cloned()
+        .unwrap_or_else(|| ind.key.clone())
 }
 
-/// The summary's rows: % positive and % negative of each indicator the
-/// period's survey versions declare, labelled as the survey labels it.
-fn indicator_rows(s: &Summary) -> Vec<(String, Option<f64>)> {
-    let mut rows = Vec::new();
-    for ind in &s.indicators {
-        let label = ind
-            .label
-            .get("es")
-            .or_else(|| ind.label.values().next())
-            .cloned()
-            .unwrap_or_else(|| ind.key.clone());
-        rows.push((format!("% positivo: {label}"), ind.pct_positive));
-        rows.push((format!("% negativo: {label}"), ind.pct_negative));
+/// One line of the summary: a figure of the unit, its OOAD/UMAE, the
+/// nation, the unit in the previous period, and the unit's change.
+struct SummaryLine {
+    label: String,
+    /// A count (written as an integer) or a percentage.
+    count: bool,
+    values: [Option<f64>; 4],
+}
+
+impl SummaryLine {
+    fn change(&self) -> Option<f64> {
+        match (self.count, self.values[0], self.values[3]) {
+            (false, Some(now), Some(before)) => Some(((now - before) * 10.0).round() / 10.0),
+            _ => None,
+        }
     }
-    rows
+}
+
+/// The summary's lines: responses, % positive and % negative of each
+/// indicator the period's survey versions declare (labelled as the survey
+/// labels it), alerts.
+fn summary_lines(r: &Report) -> Vec<SummaryLine> {
+    let s = &r.summary;
+    let all = [
+        Some(&s.totals),
+        r.parent_totals.as_ref(),
+        Some(&r.national_totals),
+        Some(&s.previous_totals),
+    ];
+    let count = |label: &str, f: fn(&Figures) -> i64| SummaryLine {
+        label: label.to_owned(),
+        count: true,
+        values: all.map(|x| x.map(|x| f(x) as f64)),
+    };
+    let mut lines = vec![count("Respuestas", |f| f.responses)];
+    for ind in &s.indicators {
+        let label = label(ind);
+        let pcts = all.map(|x| x.and_then(|f| f.indicators.get(&ind.key)).map(|i| i.pct));
+        lines.push(SummaryLine {
+            label: format!("% positivo: {label}"),
+            count: false,
+            values: pcts.map(|p| p.and_then(|p| p.pct_positive)),
+        });
+        lines.push(SummaryLine {
+            label: format!("% negativo: {label}"),
+            count: false,
+            values: pcts.map(|p| p.and_then(|p| p.pct_negative)),
+        });
+    }
+    lines.push(count("Alertas", |f| f.alerts));
+    lines
+}
+
+/// The summary's column heads after the figure's name.
+fn summary_heads(r: &Report) -> [String; 5] {
+    let p = r.summary.previous;
+    [
+        "Unidad".into(),
+        if r.parent.is_empty() {
+            "OOAD / UMAE".into()
+        } else {
+            r.parent.clone()
+        },
+        "Nacional".into(),
+        format!("Periodo anterior ({} a {})", p.from, p.to),
+        "Cambio (puntos)".into(),
+    ]
+}
+
+/// The per-day and per-area tables' columns after "Respuestas": each
+/// indicator's % positive (and, in the spreadsheet, % negative), then the
+/// alerts.
+fn table_heads(s: &Summary, negatives: bool) -> Vec<String> {
+    let mut heads = vec!["Respuestas".to_owned()];
+    for ind in &s.indicators {
+        let label = label(ind);
+        if negatives {
+            heads.push(format!("% positivo: {label}"));
+            heads.push(format!("% negativo: {label}"));
+        } else {
+            heads.push(label);
+        }
+    }
+    heads.push("Alertas".into());
+    heads
+}
+
+/// One row of those tables, in [`table_heads`]' order (`None`: no answers).
+fn table_row(s: &Summary, f: &Figures, negatives: bool) -> Vec<Option<f64>> {
+    let mut row = vec![Some(f.responses as f64)];
+    for ind in &s.indicators {
+        let p = f
+            .indicators
+            .get(&ind.key)
+            .map(|i| i.pct)
+            .unwrap_or_default();
+        row.push(p.pct_positive);
+        if negatives {
+            row.push(p.pct_negative);
+        }
+    }
+    row.push(Some(f.alerts as f64));
+    row
 }
 
 /// Text as one spreadsheet cell holds it (Excel's limit: 32,767 characters).
@@ -124,88 +262,67 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(row, 0, *k, &bold)?;
         ws.write_string(row, 1, cell(v))?;
     }
-    let t = &s.totals;
-    ws.write_string_with_format(7, 0, "Respuestas", &bold)?;
-    ws.write_number(7, 1, t.counts.responses as f64)?;
-    let rows = indicator_rows(s);
-    for (i, (label, v)) in rows.iter().enumerate() {
-        let row = 8 + i as u32;
-        ws.write_string_with_format(row, 0, label, &bold)?;
-        match v {
-            Some(v) => ws.write_number_with_format(row, 1, *v, &pctf)?,
-            None => ws.write_string(row, 1, "—")?,
-        };
+    let intf = Format::new().set_num_format("#,##0");
+    let first = 7;
+    ws.write_string_with_format(first, 0, "Indicador", &bold)?;
+    for (c, h) in summary_heads(r).iter().enumerate() {
+        ws.set_column_width(1 + c as u16, 18)?;
+        ws.write_string_with_format(first, 1 + c as u16, cell(h), &bold)?;
     }
-    let alerts_row = 8 + rows.len() as u32;
-    ws.write_string_with_format(alerts_row, 0, "Alertas", &bold)?;
-    ws.write_number(alerts_row, 1, t.counts.alerts as f64)?;
+    for (i, line) in summary_lines(r).iter().enumerate() {
+        let row = first + 1 + i as u32;
+        ws.write_string_with_format(row, 0, &line.label, &bold)?;
+        let values = line.values.iter().copied().chain([line.change()]);
+        for (c, v) in values.enumerate() {
+            let col = 1 + c as u16;
+            match v {
+                Some(v) if line.count => ws.write_number_with_format(row, col, v, &intf)?,
+                Some(v) => ws.write_number_with_format(row, col, v, &pctf)?,
+                None => ws.write_string(row, col, "—")?,
+            };
+        }
+    }
 
-    let days = wb.add_worksheet();
-    days.set_name("Por día")?;
-    let heads = [
+    let heads = table_heads(s, true);
+    let last = heads.len();
+    let mut table = |name: &str, first: &str, rows: Vec<(String, &Figures)>| {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        ws.set_column_width(0, 24)?;
+        ws.write_string_with_format(0, 0, first, &bold)?;
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(0, 1 + c as u16, h, &bold)?;
+        }
+        for (i, (key, f)) in rows.into_iter().enumerate() {
+            let row = 1 + i as u32;
+            ws.write_string(row, 0, cell(&key))?;
+            for (c, v) in table_row(s, f, true).into_iter().enumerate() {
+                let col = 1 + c as u16;
+                // Counts (the first and last columns) plain, percentages with a decimal.
+                match v {
+                    Some(v) if c == 0 || c + 1 == last => {
+                        ws.write_number_with_format(row, col, v, &intf)?
+                    }
+                    Some(v) => ws.write_number_with_format(row, col, v, &pctf)?,
+                    None => ws,
+                };
+            }
+        }
+        Ok::<_, XlsxError>(())
+    };
+    table(
+        "Por día",
         "Día",
-        "Respuestas",
-        "% positivo",
-        "% negativo",
-        "% saludo",
-        "% escucha",
-        "% respuesta",
-        "Alertas",
-    ];
-    for (c, h) in heads.iter().enumerate() {
-        days.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    days.set_column_width(0, 12)?;
-    for (i, d) in s.days.iter().enumerate() {
-        let row = 1 + i as u32;
-        days.write_string(row, 0, d.day.to_string())?;
-        days.write_number(row, 1, d.figures.counts.responses as f64)?;
-        for (c, v) in [
-            d.figures.pct_positive,
-            d.figures.pct_negative,
-            d.figures.pct_saludo,
-            d.figures.pct_escucha,
-            d.figures.pct_respuesta,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if let Some(v) = v {
-                days.write_number_with_format(row, 2 + c as u16, v, &pctf)?;
-            }
-        }
-        days.write_number(row, 7, d.figures.counts.alerts as f64)?;
-    }
-
-    let areas = wb.add_worksheet();
-    areas.set_name("Por servicio")?;
-    areas.set_column_width(0, 24)?;
-    let mut heads2 = heads;
-    heads2[0] = "Servicio";
-    for (c, h) in heads2.iter().enumerate() {
-        areas.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (i, (a, c)) in r.by_area.iter().enumerate() {
-        let row = 1 + i as u32;
-        let f: Figures = (*c).into();
-        areas.write_string(row, 0, cell(a))?;
-        areas.write_number(row, 1, c.responses as f64)?;
-        for (k, v) in [
-            f.pct_positive,
-            f.pct_negative,
-            f.pct_saludo,
-            f.pct_escucha,
-            f.pct_respuesta,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if let Some(v) = v {
-                areas.write_number_with_format(row, 2 + k as u16, v, &pctf)?;
-            }
-        }
-        areas.write_number(row, 7, c.alerts as f64)?;
-    }
+        s.days
+            .iter()
+            .map(|d| (d.day.to_string(), &d.figures))
+            .collect(),
+    )?;
+    table(
+        "Por servicio",
+        "Servicio",
+        r.by_area.iter().map(|(a, f)| (a.clone(), f)).collect(),
+    )?;
     wb.save_to_buffer()
 }
 
@@ -258,35 +375,40 @@ pub async fn report_page(
     let p = params(q)?;
     let r = build(&state, &viewer, &p).await?;
     let s = &r.summary;
-    let t = &s.totals;
-    let mut rows = format!(
-        "<tr><th>Respuestas</th><td>{}</td></tr>",
-        t.counts.responses
-    );
-    for (label, v) in indicator_rows(s) {
-        rows.push_str(&format!(
-            "<tr><th>{}</th><td>{}</td></tr>",
-            escape(&label),
-            pct_text(v)
-        ));
+    let mut rows = String::from("<tr><th></th>");
+    for h in summary_heads(&r) {
+        rows.push_str(&format!("<th>{}</th>", escape(&h)));
     }
-    rows.push_str(&format!(
-        "<tr><th>Alertas</th><td>{}</td></tr>",
-        t.counts.alerts
-    ));
+    rows.push_str("</tr>");
+    for line in summary_lines(&r) {
+        rows.push_str(&format!("<tr><th>{}</th>", escape(&line.label)));
+        for v in line.values {
+            let text = match line.count {
+                true => v.map_or("—".into(), |n| mx_int(n as i64)),
+                false => mx_pct(v),
+            };
+            rows.push_str(&format!("<td>{text}</td>"));
+        }
+        rows.push_str(&format!("<td>{}</td></tr>", mx_points(line.change())));
+    }
+    let trend = trend_svg(s);
+    let heads: String = table_heads(s, false)
+        .iter()
+        .map(|h| format!("<th>{}</th>", escape(h)))
+        .collect();
+    let last = table_heads(s, false).len();
     let mut areas = String::new();
-    for (a, c) in &r.by_area {
-        let f: Figures = (*c).into();
-        areas.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(a),
-            c.responses,
-            pct_text(f.pct_positive),
-            pct_text(f.pct_negative),
-            pct_text(f.pct_saludo),
-            pct_text(f.pct_escucha),
-            pct_text(f.pct_respuesta)
-        ));
+    for (a, f) in &r.by_area {
+        areas.push_str(&format!("<tr><td>{}</td>", escape(a)));
+        for (c, v) in table_row(s, f, false).into_iter().enumerate() {
+            let text = if c == 0 || c + 1 == last {
+                v.map_or(String::new(), |n| mx_int(n as i64))
+            } else {
+                mx_pct(v)
+            };
+            areas.push_str(&format!("<td>{text}</td>"));
+        }
+        areas.push_str("</tr>");
     }
     let clues = s.units.first().map_or("", |u| u.clues.as_str());
     let xlsx_link = format!(
@@ -299,8 +421,10 @@ pub async fn report_page(
 <h1>Informe bimestral de Trato Digno</h1>
 <p class="sub"><strong>{name}</strong> ({clues}) · {parent}<br>Periodo: {from} a {to}</p>
 <table class="resumen">{rows}</table>
-<h2>Por servicio</h2>
-<table class="tabla"><thead><tr><th>Servicio</th><th>Respuestas</th><th>% positivo</th><th>% negativo</th><th>% saludo</th><th>% escucha</th><th>% respuesta</th></tr></thead><tbody>{areas}</tbody></table>
+<h2>Tendencia por día</h2>
+{trend}
+<h2>Por servicio <small>(% positivo de cada indicador)</small></h2>
+<table class="tabla"><thead><tr><th>Servicio</th>{heads}</tr></thead><tbody>{areas}</tbody></table>
 <p class="pie">Generado {gen} por {who}. Positivo y negativo según lo que declara cada versión de la encuesta, sobre quienes dieron una opinión.</p>
 </main>"#,
         xlsx = escape(&xlsx_link),
@@ -313,6 +437,42 @@ pub async fn report_page(
         who = escape(&viewer.name),
     );
     Ok(page("Informe bimestral — Trato Digno", &body, None).into_response())
+}
+
+/// The daily % positive of the headline indicator as a small bar chart,
+/// drawn on the server (the printable page runs no script); days with no
+/// answers are gaps, and each bar carries its figure for screen readers.
+fn trend_svg(s: &Summary) -> String {
+    let n = s.days.len().max(1) as f64;
+    let (w, h, top) = (860.0, 150.0, 10.0);
+    let bw = (w / n * 0.7).clamp(2.0, 24.0);
+    let mut bars = String::new();
+    for (i, d) in s.days.iter().enumerate() {
+        let Some(p) = d.figures.pct_positive else {
+            continue;
+        };
+        let x = 40.0 + i as f64 * (w - 40.0 - bw) / (n - 1.0).max(1.0);
+        let bh = (h - top) * p / 100.0;
+        bars.push_str(&format!(
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\"><title>{}: {}</title></rect>",
+            h - bh,
+            d.day,
+            mx_pct(Some(p))
+        ));
+    }
+    format!(
+        "<svg class=\"trend-print\" viewBox=\"0 0 {w} {vh}\" role=\"img\" aria-label=\"% positivo por día, del {} al {}\">\
+         <line x1=\"40\" x2=\"{w}\" y1=\"{h}\" y2=\"{h}\"/><line x1=\"40\" x2=\"{w}\" y1=\"{top}\" y2=\"{top}\"/>\
+         <text x=\"34\" y=\"{ty}\" text-anchor=\"end\">100 %</text><text x=\"34\" y=\"{h}\" text-anchor=\"end\">0 %</text>\
+         {bars}<text x=\"40\" y=\"{ly}\">{}</text><text x=\"{w}\" y=\"{ly}\" text-anchor=\"end\">{}</text></svg>",
+        s.from,
+        s.to,
+        s.from,
+        s.to,
+        vh = h + 20.0,
+        ty = top + 4.0,
+        ly = h + 16.0,
+    )
 }
 
 #[cfg(test)]

@@ -67,73 +67,26 @@ impl AccountChange {
     }
 }
 
-/// Counters summed over responses; percentages are computed from them.
+/// What every response counts toward, whatever its survey asks: itself, and
+/// whether it raised an alert. What its answers mean is counted per indicator
+/// ([`Tally`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
+pub struct Totals {
     pub responses: i64,
-    pub trato_n: i64,
-    pub trato_pos: i64,
-    pub trato_neg: i64,
-    pub saludo_n: i64,
-    pub saludo_si: i64,
-    pub escucha_n: i64,
-    pub escucha_si: i64,
-    pub respuesta_n: i64,
-    pub respuesta_si: i64,
-    pub respeto_n: i64,
-    pub respeto_no: i64,
     pub alerts: i64,
 }
 
-impl Counts {
-    pub const COLUMNS: &'static str = "responses, trato_n, trato_pos, trato_neg, saludo_n, \
-        saludo_si, escucha_n, escucha_si, respuesta_n, respuesta_si, respeto_n, respeto_no, alerts";
-    pub const SUMS: &'static str = "SUM(responses), SUM(trato_n), SUM(trato_pos), \
-        SUM(trato_neg), SUM(saludo_n), SUM(saludo_si), SUM(escucha_n), SUM(escucha_si), \
-        SUM(respuesta_n), SUM(respuesta_si), SUM(respeto_n), SUM(respeto_no), SUM(alerts)";
+impl Totals {
+    pub const COLUMNS: &'static str = "responses, alerts";
+    pub const SUMS: &'static str = "SUM(responses), SUM(alerts)";
 
-    pub fn to_array(self) -> [i64; 13] {
-        [
-            self.responses,
-            self.trato_n,
-            self.trato_pos,
-            self.trato_neg,
-            self.saludo_n,
-            self.saludo_si,
-            self.escucha_n,
-            self.escucha_si,
-            self.respuesta_n,
-            self.respuesta_si,
-            self.respeto_n,
-            self.respeto_no,
-            self.alerts,
-        ]
+    pub fn to_array(self) -> [i64; 2] {
+        [self.responses, self.alerts]
     }
 
-    pub fn from_array(a: [i64; 13]) -> Self {
-        Self {
-            responses: a[0],
-            trato_n: a[1],
-            trato_pos: a[2],
-            trato_neg: a[3],
-            saludo_n: a[4],
-            saludo_si: a[5],
-            escucha_n: a[6],
-            escucha_si: a[7],
-            respuesta_n: a[8],
-            respuesta_si: a[9],
-            respeto_n: a[10],
-            respeto_no: a[11],
-            alerts: a[12],
-        }
-    }
-
-    pub fn add(&mut self, o: &Counts) {
-        let mut a = self.to_array();
-        for (x, y) in a.iter_mut().zip(o.to_array()) {
-            *x += y;
-        }
-        *self = Self::from_array(a);
+    pub fn add(&mut self, o: &Totals) {
+        self.responses += o.responses;
+        self.alerts += o.alerts;
     }
 }
 
@@ -209,26 +162,74 @@ pub struct FigureQuery {
     pub area: Option<String>,
 }
 
-/// Sums for a [`FigureQuery`], per day and per unit, added up by the
-/// database: the page needs only these (about 60 + 1,100 rows for the whole
-/// institute over 2 months), never the (day, unit) rows themselves.
+/// Sums for a [`FigureQuery`], added up by the database: the page needs only
+/// these (for the whole institute over 2 months, about 60 days and 1,100
+/// units, times the indicators), never the (day, unit) rows themselves.
 #[derive(Debug, Clone, Default)]
 pub struct FigureSums {
-    /// Days with figures, in order.
-    pub days: Vec<(NaiveDate, Counts)>,
-    /// Units with figures, in CLUES order.
-    pub units: Vec<(String, Counts)>,
+    /// Days with responses, in order.
+    pub days: Vec<(NaiveDate, Totals)>,
+    /// Units with responses, in CLUES order.
+    pub units: Vec<(String, Totals)>,
+    /// Each indicator per day, over every survey version (a key measures the
+    /// same thing in every version that declares it).
+    pub day_indicators: Vec<(NaiveDate, String, Tally)>,
+    /// Each indicator per unit and survey version.
+    pub unit_indicators: Vec<UnitIndicatorSum>,
+}
+
+/// One indicator's counts in one unit, from one survey version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitIndicatorSum {
+    pub unit: String,
+    pub sum: IndicatorSum,
 }
 
 impl FigureSums {
     /// Every response is in exactly one day, so the days add up to the total.
-    pub fn totals(&self) -> Counts {
-        let mut t = Counts::default();
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
         for (_, c) in &self.days {
             t.add(c);
         }
         t
     }
+
+    /// Each indicator's counts per survey version, over every unit.
+    pub fn version_sums(&self) -> Vec<IndicatorSum> {
+        let mut by: BTreeMap<(&str, u32, &str), Tally> = BTreeMap::new();
+        for u in &self.unit_indicators {
+            by.entry((&u.sum.survey_id, u.sum.survey_version, &u.sum.indicator))
+                .or_default()
+                .add(&u.sum.tally);
+        }
+        by.into_iter()
+            .map(|((s, v, k), tally)| IndicatorSum {
+                survey_id: s.to_owned(),
+                survey_version: v,
+                indicator: k.to_owned(),
+                tally,
+            })
+            .collect()
+    }
+}
+
+/// Sums per service area for a unit's report.
+#[derive(Debug, Clone, Default)]
+pub struct AreaSums {
+    /// Service areas with responses, in order.
+    pub areas: Vec<(String, Totals)>,
+    /// (service area, indicator key, counts over every survey version).
+    pub indicators: Vec<(String, String, Tally)>,
+}
+
+/// Which rows a figures query returns: the backends tag each row of their
+/// one statement with one of these.
+pub(crate) mod row_kind {
+    pub const DAY: i64 = 0;
+    pub const UNIT: i64 = 1;
+    pub const DAY_INDICATOR: i64 = 2;
+    pub const UNIT_INDICATOR: i64 = 3;
 }
 
 impl FigureQuery {
@@ -324,13 +325,12 @@ pub trait DashStore: Send + Sync {
     /// Applies one change to the account named `name`; false if there is none.
     async fn update_account(&self, name: &str, change: AccountChange) -> Result<bool, StoreError>;
 
+    /// The sums the page is made of, all from one snapshot.
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError>;
     /// Every stored survey version as `(survey_id, version, definition JSON)`.
     async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError>;
-    /// Each indicator's counts over a query, per survey version.
-    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError>;
     /// Sums per service area for a query (area filter ignored).
-    async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError>;
+    async fn figures_by_area(&self, q: &FigureQuery) -> Result<AreaSums, StoreError>;
     /// Service areas seen for these units (`None`: all).
     async fn service_areas(&self, units: Option<&[String]>) -> Result<Vec<String>, StoreError>;
 
@@ -379,7 +379,7 @@ pub struct NewAlert {
 #[derive(Debug, Default)]
 pub struct Rollup {
     /// Sorted, so concurrent transactions lock rows in the same order.
-    pub figures: BTreeMap<(NaiveDate, String, String), Counts>,
+    pub figures: BTreeMap<(NaiveDate, String, String), Totals>,
     /// Per indicator of each response's own survey version.
     pub indicators: BTreeMap<IndicatorRow, Tally>,
     /// Per option of the choice questions.
@@ -390,14 +390,6 @@ pub struct Rollup {
 /// The kiosk-local calendar day a response finished on.
 pub fn local_day(r: &Response) -> NaiveDate {
     (r.finished_at + chrono::Duration::minutes(i64::from(r.utc_offset_minutes))).date_naive()
-}
-
-fn first_code<'a>(r: &'a Response, q: &str) -> Option<&'a str> {
-    r.answers
-        .iter()
-        .find(|a| a.question == q)
-        .and_then(|a| a.codes.first())
-        .map(String::as_str)
 }
 
 impl Rollup {
@@ -454,8 +446,8 @@ impl Rollup {
 
     /// The figures summed over service areas, for `daily_unit_figures`
     /// (sorted like `figures`, so rows are locked in the same order).
-    pub fn unit_figures(&self) -> BTreeMap<(NaiveDate, String), Counts> {
-        let mut out: BTreeMap<(NaiveDate, String), Counts> = BTreeMap::new();
+    pub fn unit_figures(&self) -> BTreeMap<(NaiveDate, String), Totals> {
+        let mut out: BTreeMap<(NaiveDate, String), Totals> = BTreeMap::new();
         for ((d, u, _), c) in &self.figures {
             out.entry((*d, u.clone())).or_default().add(c);
         }
@@ -463,67 +455,63 @@ impl Rollup {
     }
 
     /// Adds a newly stored response, answered in `def` (its own survey
-    /// version). Flagged responses (suspected repeated presses) count nowhere.
-    pub fn add(&mut self, r: &Response, def: &SurveyDefinition) {
+    /// version; `None` when that version is not stored: the response is
+    /// still counted, its answers mean nothing). Flagged responses
+    /// (suspected repeated presses) count nowhere.
+    pub fn add(&mut self, r: &Response, def: Option<&SurveyDefinition>) {
         if r.status == ResponseStatus::Flagged {
             return;
         }
         let day = local_day(r);
-        self.add_meaning(r, day, def);
-        let trato = first_code(r, "trato");
-        let yes = |q: &str| first_code(r, q).map(|c| c == "si");
-        let mut c = Counts {
+        let mut totals = Totals {
             responses: 1,
-            ..Counts::default()
+            alerts: 0,
         };
-        if let Some(t) = trato {
-            c.trato_n = 1;
-            c.trato_pos = i64::from(t == "4" || t == "5");
-            c.trato_neg = i64::from(t == "1" || t == "2");
-        }
-        for (q, n, si) in [
-            ("saludo", &mut c.saludo_n, &mut c.saludo_si),
-            ("escucha", &mut c.escucha_n, &mut c.escucha_si),
-            ("respuesta", &mut c.respuesta_n, &mut c.respuesta_si),
-        ] {
-            if let Some(y) = yes(q) {
-                *n = 1;
-                *si = i64::from(y);
+        if let Some(def) = def {
+            self.add_meaning(r, day, def);
+            if let Some(reason) = def.alert_reasons(&r.answers) {
+                totals.alerts = 1;
+                self.alerts.push(NewAlert::new(r, day, reason));
             }
-        }
-        if let Some(x) = first_code(r, "respeto") {
-            c.respeto_n = 1;
-            c.respeto_no = i64::from(x == "no");
-        }
-        if let Some(reason) = def.alert_reasons(&r.answers) {
-            c.alerts = 1;
-            let answers = r
-                .answers
-                .iter()
-                .filter(|a| !a.codes.is_empty())
-                .map(|a| format!("{}={}", a.question, a.codes.join("+")))
-                .collect::<Vec<_>>()
-                .join(";");
-            let comment = r
-                .answers
-                .iter()
-                .find_map(|a| a.text.clone())
-                .filter(|t| !t.is_empty());
-            self.alerts.push(NewAlert {
-                id: r.id,
-                unit_clues: r.unit_clues.clone(),
-                service_area: r.service_area.clone(),
-                finished_at: r.finished_at,
-                day,
-                reason,
-                answers,
-                comment,
-            });
         }
         self.figures
             .entry((day, r.unit_clues.clone(), r.service_area.clone()))
             .or_default()
-            .add(&c);
+            .add(&totals);
+    }
+
+    /// Responses counted (flagged ones are not).
+    pub fn responses(&self) -> i64 {
+        self.figures.values().map(|t| t.responses).sum()
+    }
+}
+
+impl NewAlert {
+    /// The alert a response raised for `reason` (its answers as
+    /// `question=code` pairs, and its first non-empty comment).
+    fn new(r: &Response, day: NaiveDate, reason: String) -> Self {
+        let answers = r
+            .answers
+            .iter()
+            .filter(|a| !a.codes.is_empty())
+            .map(|a| format!("{}={}", a.question, a.codes.join("+")))
+            .collect::<Vec<_>>()
+            .join(";");
+        let comment = r
+            .answers
+            .iter()
+            .find_map(|a| a.text.clone())
+            .filter(|t| !t.is_empty());
+        Self {
+            id: r.id,
+            unit_clues: r.unit_clues.clone(),
+            service_area: r.service_area.clone(),
+            finished_at: r.finished_at,
+            day,
+            reason,
+            answers,
+            comment,
+        }
     }
 }
 
@@ -544,7 +532,7 @@ pub(crate) fn placeholders(n: usize, first: usize, pg: bool) -> String {
 /// ` ON CONFLICT (keys) DO UPDATE` that adds the new counts to the stored
 /// ones: how ingest folds a batch into a rollup row.
 pub(crate) fn add_on_conflict(table: &str, keys: &str) -> String {
-    let set = Counts::COLUMNS
+    let set = Totals::COLUMNS
         .split(", ")
         .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect::<Vec<_>>()
@@ -552,64 +540,10 @@ pub(crate) fn add_on_conflict(table: &str, keys: &str) -> String {
     format!(" ON CONFLICT ({keys}) DO UPDATE SET {set}")
 }
 
-/// The questions the figures are made of. Each takes one option, so the
-/// rebuild's `MAX(code)` is the code [`Rollup::add`] reads.
-const FIGURE_QUESTIONS: &str = "'trato', 'saludo', 'escucha', 'respuesta', 'respeto'";
-
 /// Real UTC offsets lie within -12 h..+14 h, so a response's kiosk-local day
 /// is less than a day away from its UTC `finished_at`: the rebuild reads
 /// responses finished from a day before a chunk to a day after it.
 pub(crate) const OFFSET_MARGIN_DAYS: i64 = 1;
-
-/// The rebuild's INSERT into `daily_figures`: one unit's responses finished
-/// in `[$2, $3)` whose kiosk-local day is within `$4..=$5`, counted exactly as
-/// [`Rollup::add`] counts them (flagged ones nowhere). `$1` is the unit.
-pub(crate) fn rebuild_figures_sql(pg: bool) -> String {
-    let (day, p): (&str, fn(usize) -> String) = if pg {
-        (
-            "((r.finished_at AT TIME ZONE 'UTC') + make_interval(mins => r.utc_offset_minutes))::date",
-            |i| format!("${i}"),
-        )
-    } else {
-        (
-            "date(r.finished_at, r.utc_offset_minutes || ' minutes')",
-            |i| format!("?{i}"),
-        )
-    };
-    let yes = |col: &str, code: &str| format!("SUM(CASE WHEN {col} = '{code}' THEN 1 ELSE 0 END)");
-    format!(
-        "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
-         SELECT day, {p1}, service_area, COUNT(*),
-                COUNT(t), SUM(CASE WHEN t IN ('4', '5') THEN 1 ELSE 0 END),
-                SUM(CASE WHEN t IN ('1', '2') THEN 1 ELSE 0 END),
-                COUNT(s), {s_si}, COUNT(e), {e_si}, COUNT(q), {q_si}, COUNT(x), {x_no},
-                SUM(CASE WHEN t IN ('1', '2') OR x = 'no' THEN 1 ELSE 0 END)
-         FROM (SELECT {day} AS day, r.service_area,
-                      MAX(CASE WHEN a.question = 'trato' THEN a.code END) AS t,
-                      MAX(CASE WHEN a.question = 'saludo' THEN a.code END) AS s,
-                      MAX(CASE WHEN a.question = 'escucha' THEN a.code END) AS e,
-                      MAX(CASE WHEN a.question = 'respuesta' THEN a.code END) AS q,
-                      MAX(CASE WHEN a.question = 'respeto' THEN a.code END) AS x
-               FROM responses r
-               LEFT JOIN answers a ON a.response_id = r.id
-                    AND a.question IN ({FIGURE_QUESTIONS})
-               WHERE r.unit_clues = {p1} AND r.finished_at >= {p2} AND r.finished_at < {p3}
-                 AND r.status <> 'flagged'
-               GROUP BY r.id, r.finished_at, r.utc_offset_minutes, r.service_area) per_response
-         WHERE day BETWEEN {p4} AND {p5}
-         GROUP BY day, service_area",
-        cols = Counts::COLUMNS,
-        p1 = p(1),
-        p2 = p(2),
-        p3 = p(3),
-        p4 = p(4),
-        p5 = p(5),
-        s_si = yes("s", "si"),
-        e_si = yes("e", "si"),
-        q_si = yes("q", "si"),
-        x_no = yes("x", "no"),
-    )
-}
 
 /// The rebuild's SELECT of one unit's responses finished in `[$2, $3)`
 /// (flagged ones excluded): their JSON goes through [`Rollup::add`] with their
@@ -631,8 +565,9 @@ pub(crate) const SURVEY_DEFINITIONS_SQL: &str =
     "SELECT survey_id, CAST(version AS BIGINT), definition FROM surveys";
 
 /// What the responses whose local day is within `from..=to` add up to, from
-/// their canonical JSON, each counted as its own survey version says. A
-/// response whose version is not stored counts nowhere (ingest refuses them).
+/// their canonical JSON, each counted as its own survey version says (one
+/// whose version is not stored counts as a response only: ingest refuses
+/// them, so only a damaged database has any).
 pub(crate) fn rollup_from_json(
     jsons: impl IntoIterator<Item = String>,
     from: NaiveDate,
@@ -644,9 +579,9 @@ pub(crate) fn rollup_from_json(
         let r: Response = serde_json::from_str(&j)
             .map_err(|e| StoreError::Corrupt(format!("stored response JSON: {e}")))?;
         let d = local_day(&r);
-        let def = defs.get(&(r.survey_id.clone(), r.survey_version));
-        if let Some(def) = def.filter(|_| from <= d && d <= to) {
-            rollup.add(&r, def);
+        if from <= d && d <= to {
+            let def = defs.get(&(r.survey_id.clone(), r.survey_version));
+            rollup.add(&r, def.map(Arc::as_ref));
         }
     }
     Ok(rollup)

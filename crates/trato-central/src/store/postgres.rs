@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0005_clock_suspect.sql"),
     include_str!("../../migrations/postgres/0006_indicator_figures.sql"),
     include_str!("../../migrations/postgres/0007_survey_scopes.sql"),
+    include_str!("../../migrations/postgres/0008_generic_daily_figures.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
@@ -275,7 +276,7 @@ impl Store for PostgresStore {
         for it in &items {
             let id = it.response.id;
             if inserted.contains(&id) && seen_new.insert(id) {
-                rollup.add(&it.response, &it.survey);
+                rollup.add(&it.response, Some(&*it.survey));
                 // First occurrence of a new id: its answers go in.
                 for a in &it.response.answers {
                     for code in &a.codes {

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_clock_suspect.sql"),
     include_str!("../../migrations/sqlite/0006_indicator_figures.sql"),
     include_str!("../../migrations/sqlite/0007_survey_scopes.sql"),
+    include_str!("../../migrations/sqlite/0008_generic_daily_figures.sql"),
 ];
 const READERS: usize = 4;
 

@@ -38,22 +38,65 @@
   function addDays(s, n) { const d = parseDay(s); d.setUTCDate(d.getUTCDate() + n); return fmtDay(d); }
   function shortDay(s) { const d = parseDay(s); return d.getUTCDate() + "/" + (d.getUTCMonth() + 1); }
 
-  function period() {
-    const today = me.today;
-    switch ($("period").value) {
-      case "today": return [today, today];
-      case "2m": { const d = parseDay(today); d.setUTCMonth(d.getUTCMonth() - 2); d.setUTCDate(d.getUTCDate() + 1); return [fmtDay(d), today]; }
-      case "custom": return [$("from").value || addDays(today, -6), $("to").value || today];
-      default: return [addDays(today, -6), today];
-    }
-  }
+  const MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+    "septiembre", "octubre", "noviembre", "diciembre"];
 
+  // Calendar bimesters (enero-febrero, marzo-abril, ...): IMSS's survey period.
   function bimester(day) {
     const d = parseDay(day);
     const m0 = Math.floor(d.getUTCMonth() / 2) * 2;
     const from = new Date(Date.UTC(d.getUTCFullYear(), m0, 1));
     const to = new Date(Date.UTC(d.getUTCFullYear(), m0 + 2, 0));
     return [fmtDay(from), fmtDay(to)];
+  }
+  // The bimester `back` bimesters before the one containing `day`.
+  function bimesterBack(day, back) {
+    let [from] = bimester(day);
+    for (let i = 0; i < back; i++) from = bimester(addDays(from, -1))[0];
+    return bimester(from);
+  }
+  function bimesterName(from) {
+    const d = parseDay(from);
+    const m = d.getUTCMonth();
+    return MONTHS[m] + "-" + MONTHS[m + 1] + " " + d.getUTCFullYear();
+  }
+
+  function fillPeriods() {
+    const sel = $("period");
+    sel.textContent = "";
+    const g = el("optgroup"); g.label = "Bimestres";
+    for (let i = 0; i < 6; i++) {
+      const [from] = bimesterBack(me.today, i);
+      const label = i === 0 ? "Este bimestre (" + bimesterName(from) + ")"
+        : i === 1 ? "Bimestre anterior (" + bimesterName(from) + ")" : bimesterName(from);
+      g.appendChild(new Option(label, "b" + i));
+    }
+    sel.appendChild(g);
+    sel.appendChild(new Option("Hoy", "today"));
+    sel.appendChild(new Option("Últimos 7 días", "7"));
+    sel.appendChild(new Option("Personalizado", "custom"));
+    sel.value = "b0";
+  }
+
+  function period() {
+    const today = me.today;
+    const v = $("period").value;
+    if (v[0] === "b") {
+      const [from, to] = bimesterBack(today, Number(v.slice(1)));
+      return [from, to < today ? to : today];
+    }
+    switch (v) {
+      case "today": return [today, today];
+      case "custom": return [$("from").value || addDays(today, -6), $("to").value || today];
+      default: return [addDays(today, -6), today];
+    }
+  }
+
+  // The bimester the report links open: the one chosen, or the one the
+  // period ends in.
+  function reportBimester() {
+    const v = $("period").value;
+    return v[0] === "b" ? bimesterBack(me.today, Number(v.slice(1))) : bimester(period()[1]);
   }
 
   function query(extra) {
@@ -64,8 +107,16 @@
     return p.toString();
   }
 
-  function pct(v) { return v === null || v === undefined ? "—" : v.toFixed(1).replace(".", ",") + " %"; }
+  // Numbers as Mexico writes them: 2,198 and 68.9 % (a no-break space, so
+  // the sign never wraps alone).
+  const MX1 = new Intl.NumberFormat("es-MX", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  function pct(v) { return v === null || v === undefined ? "—" : MX1.format(v) + "\u00a0%"; }
   function num(v) { return (v || 0).toLocaleString("es-MX"); }
+  function points(v) {
+    if (v === null || v === undefined) return "—";
+    if (Math.abs(v) < 0.05) return "= 0.0";
+    return (v > 0 ? "▲ +" : "▼ −") + MX1.format(Math.abs(v));
+  }
   function when(iso) {
     if (!iso) return "nunca";
     const d = new Date(iso);
@@ -97,11 +148,11 @@
 
   function setText(id, v) { $(id).textContent = v; }
 
-  function drawChart(days) {
+  function drawChart(days, today) {
     const box = $("chart");
     box.textContent = "";
     const NS = "http://www.w3.org/2000/svg";
-    const W = 960, H = 260, L = 44, R = 52, T = 14, B = 30;
+    const W = 960, H = 260, L = 48, R = 56, T = 14, B = 30;
     const svg = document.createElementNS(NS, "svg");
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     svg.setAttribute("class", "trend");
@@ -114,40 +165,52 @@
     };
     const n = days.length;
     const maxN = Math.max(1, ...days.map((d) => d.responses));
-    const x = (i) => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
-    const y = (p) => T + ((100 - p) * (H - T - B)) / 100;
     const bw = Math.max(2, Math.min(28, ((W - L - R) / Math.max(n, 1)) * 0.6));
+    // Bars stay inside the plot (half a bar of margin at each end), clear
+    // of the axis labels on both sides.
+    const x = (i) => L + bw / 2 + 2 + (n <= 1 ? (W - L - R - bw - 4) / 2 : (i * (W - L - R - bw - 4)) / (n - 1));
+    const y = (p) => T + ((100 - p) * (H - T - B)) / 100;
     for (const p of [0, 25, 50, 75, 100]) {
       mk("line", { x1: L, x2: W - R, y1: y(p), y2: y(p), class: "grid" });
-      mk("text", { x: L - 6, y: y(p) + 4, class: "axis", "text-anchor": "end" }, p + "%");
+      mk("text", { x: L - 8, y: y(p) + 4, class: "axis", "text-anchor": "end" }, p + " %");
     }
-    mk("text", { x: W - R + 6, y: T + 4, class: "axis" }, num(maxN));
-    mk("text", { x: W - R + 6, y: H - B + 4, class: "axis" }, "0");
+    mk("text", { x: W - R + 8, y: T + 4, class: "axis" }, num(maxN));
+    mk("text", { x: W - R + 8, y: H - B + 4, class: "axis" }, "0");
     days.forEach((d, i) => {
       const h = ((H - T - B) * d.responses) / maxN;
+      const partial = d.day === today;
       if (d.responses > 0) {
-        const r = mk("rect", { x: x(i) - bw / 2, y: H - B - h, width: bw, height: h, class: "bar" });
+        const r = mk("rect", { x: x(i) - bw / 2, y: H - B - h, width: bw, height: h, class: "bar" + (partial ? " partial" : "") });
         const t = document.createElementNS(NS, "title");
-        t.textContent = d.day + ": " + d.responses + " respuestas, " + pct(d.pct_positive) + " positivo";
+        t.textContent = d.day + (partial ? " (hoy, parcial)" : "") + ": " + num(d.responses) + " respuestas, " + pct(d.pct_positive) + " positivo";
         r.appendChild(t);
       }
     });
+    // Day labels every `step` days; today's ("hoy (parcial)", wider) takes
+    // the place of the labels it would overlap.
     const step = Math.max(1, Math.ceil(n / 12));
+    const todayAt = days.findIndex((d) => d.day === today);
+    const clear = todayAt < 0 ? 0 : Math.ceil((110 * (n - 1)) / (W - L - R));
     days.forEach((d, i) => {
-      if (i % step === 0 || i === n - 1) mk("text", { x: x(i), y: H - 10, class: "axis", "text-anchor": "middle" }, shortDay(d.day));
+      if (i === todayAt) {
+        mk("text", { x: x(i), y: H - 10, class: "axis partial", "text-anchor": i > n / 2 ? "end" : "middle" }, "hoy (parcial)");
+      } else if ((i % step === 0 || i === n - 1) && (todayAt < 0 || Math.abs(i - todayAt) > clear)) {
+        mk("text", { x: x(i), y: H - 10, class: "axis", "text-anchor": "middle" }, shortDay(d.day));
+      }
     });
     for (const [key, cls] of [["pct_positive", "pos"], ["pct_negative", "neg"]]) {
       let path = "";
       let pen = false;
       days.forEach((d, i) => {
         const v = d[key];
-        if (v === null) { pen = false; return; }
+        if (v === null || d.day === today) { pen = false; return; }
         path += (pen ? "L" : "M") + x(i).toFixed(1) + " " + y(v).toFixed(1) + " ";
         pen = true;
       });
       if (path) mk("path", { d: path, class: "line " + cls });
       days.forEach((d, i) => {
-        if (d[key] !== null) mk("circle", { cx: x(i), cy: y(d[key]), r: n > 40 ? 2 : 3.5, class: "dot " + cls });
+        const partial = d.day === today;
+        if (d[key] !== null) mk("circle", { cx: x(i), cy: y(d[key]), r: n > 40 ? 2.5 : 4, class: "dot " + cls + (partial ? " partial" : "") });
       });
     }
     if (!days.some((d) => d.responses > 0)) {
@@ -157,7 +220,7 @@
   }
 
   function reportLinks(clues) {
-    const [from, to] = bimester(period()[1]);
+    const [from, to] = reportBimester();
     const p = "unit=" + encodeURIComponent(clues) + "&from=" + from + "&to=" + to;
     const span = el("span", "links");
     const a1 = el("a", null, "XLSX"); a1.href = "/api/v1/dashboard/report.xlsx?" + p;
@@ -166,37 +229,135 @@
     return span;
   }
 
-  function drawUnits(units) {
+  // The unit table: ranked units (enough answers) worst first, then those
+  // with too few answers apart; any column sorts on a click.
+  let unitSort = { key: null, dir: 1 };
+  let lastSummary = null;
+
+  const UNIT_COLUMNS = [
+    { key: "name", value: (u) => u.name.toLocaleLowerCase("es-MX") },
+    { key: "parent", value: (u) => u.parent.toLocaleLowerCase("es-MX") },
+    { key: "responses", value: (u) => u.responses },
+    { key: "pct_positive", value: (u) => u.pct_positive },
+    { key: "change", value: (u) => u.change_points },
+    { key: "pct_negative", value: (u) => u.pct_negative },
+  ];
+
+  function unitValue(u, key) {
+    const col = UNIT_COLUMNS.find((c) => c.key === key);
+    if (col) return col.value(u);
+    if (key === "alerts") return u.alerts;
+    if (key.startsWith("ind:")) { const i = u.indicators[key.slice(4)]; return i ? i.pct_positive : null; }
+    return null;
+  }
+
+  function sortUnits(list) {
+    if (!unitSort.key) return list;
+    const k = unitSort.key, dir = unitSort.dir;
+    return list.slice().sort((a, b) => {
+      const va = unitValue(a, k), vb = unitValue(b, k);
+      if (va === null || va === undefined) return 1;
+      if (vb === null || vb === undefined) return -1;
+      return (va < vb ? -1 : va > vb ? 1 : 0) * dir || a.clues.localeCompare(b.clues);
+    });
+  }
+
+  function unitHeader(s) {
+    const tr = $("units").querySelector("thead tr");
+    tr.textContent = "";
+    const others = s.indicators.filter((i) => !i.headline);
+    const head = s.indicators.find((i) => i.headline);
+    const cols = [
+      ["name", "Unidad", ""], ["parent", "OOAD / UMAE", ""], ["responses", "Respuestas", "num"],
+      ["pct_positive", "% positivo" + (head ? " (" + (head.label.es || head.key) + ")" : ""), "num"],
+      ["change", "Cambio (puntos)", "num"],
+      ["pct_negative", "% negativo", "num"],
+    ];
+    // One column per other indicator: its % positivo, headed by its label.
+    for (const i of others) cols.push(["ind:" + i.key, i.label.es || i.key, "num ind"]);
+    cols.push(["alerts", "Alertas", "num"], [null, "Último contacto", ""], [null, "Informe bimestral", ""]);
+    for (const [key, label, cls] of cols) {
+      const th = el("th", cls);
+      if (key) {
+        const b = el("button", "sort", label);
+        b.type = "button";
+        b.dataset.key = key;
+        const on = unitSort.key === key;
+        th.setAttribute("aria-sort", on ? (unitSort.dir > 0 ? "ascending" : "descending") : "none");
+        if (on) b.append(unitSort.dir > 0 ? " ▲" : " ▼");
+        b.addEventListener("click", () => {
+          unitSort = { key: key, dir: unitSort.key === key ? -unitSort.dir : 1 };
+          drawUnits(lastSummary);
+        });
+        th.appendChild(b);
+      } else {
+        th.textContent = label;
+      }
+      tr.appendChild(th);
+    }
+    return others;
+  }
+
+  function unitRow(u, others) {
+    const tr = el("tr");
+    tr.dataset.clues = u.clues;
+    const name = el("td");
+    name.append(el("strong", null, u.name), el("br"), el("span", "muted mono", u.clues));
+    tr.appendChild(name);
+    tr.appendChild(el("td", null, u.parent));
+    tr.appendChild(el("td", "num", num(u.responses)));
+    const p = el("td", "num");
+    p.appendChild(el("span", "pct", pct(u.pct_positive)));
+    if (u.interval) p.append(el("br"), el("small", "muted ci", "IC 95 %: " + MX1.format(u.interval[0]) + "–" + MX1.format(u.interval[1])));
+    if (u.standing === "ranked" && u.pct_positive !== null && u.pct_positive < 70) p.classList.add("low");
+    tr.appendChild(p);
+    const ch = el("td", "num change", points(u.change_points));
+    if (u.change_points !== null && Math.abs(u.change_points) >= 0.05) ch.classList.add(u.change_points > 0 ? "up" : "down");
+    ch.title = "Antes: " + pct(u.previous_pct_positive);
+    tr.appendChild(ch);
+    tr.appendChild(el("td", "num", pct(u.pct_negative)));
+    for (const i of others) {
+      const f = u.indicators[i.key];
+      tr.appendChild(el("td", "num", pct(f ? f.pct_positive : null)));
+    }
+    tr.appendChild(el("td", "num", num(u.alerts)));
+    const c = el("td");
+    c.appendChild(el("span", null, when(u.last_contact)));
+    if (u.silent) c.append(" ", el("span", "badge silent", u.kiosks ? "sin contacto > 1 día" : "sin quiosco"));
+    tr.appendChild(c);
+    const r = el("td");
+    r.appendChild(reportLinks(u.clues));
+    tr.appendChild(r);
+    return tr;
+  }
+
+  function drawUnits(s) {
+    lastSummary = s;
+    const others = unitHeader(s);
+    const ncols = 9 + others.length;
     const tb = $("units").querySelector("tbody");
     tb.textContent = "";
-    for (const u of units) {
-      const tr = el("tr");
-      const name = el("td");
-      name.append(el("strong", null, u.name), el("br"), el("span", "muted mono", u.clues));
-      tr.appendChild(name);
-      tr.appendChild(el("td", null, u.parent));
-      tr.appendChild(el("td", "num", num(u.responses)));
-      const p = el("td", "num", pct(u.pct_positive));
-      if (u.pct_positive !== null && u.pct_positive < 70) p.classList.add("low");
-      tr.appendChild(p);
-      tr.appendChild(el("td", "num", pct(u.pct_negative)));
-      tr.appendChild(el("td", "num", num(u.alerts)));
-      const c = el("td");
-      c.appendChild(el("span", null, when(u.last_contact)));
-      if (u.silent) c.append(" ", el("span", "badge silent", u.kiosks ? "sin contacto > 1 día" : "sin quiosco"));
-      tr.appendChild(c);
-      const r = el("td");
-      r.appendChild(reportLinks(u.clues));
-      tr.appendChild(r);
+    const ranked = sortUnits(s.units.filter((u) => u.standing === "ranked"));
+    const few = sortUnits(s.units.filter((u) => u.standing !== "ranked"));
+    for (const u of ranked) tb.appendChild(unitRow(u, others));
+    if (few.length) {
+      const tr = el("tr", "group");
+      const td = el("td", null, "Pocas respuestas (menos de " + num(s.min_responses) + "): no se ordenan, su porcentaje puede deberse al azar");
+      td.colSpan = ncols;
+      tr.appendChild(td);
       tb.appendChild(tr);
+      for (const u of few) tb.appendChild(unitRow(u, others)).classList.add("few");
     }
-    if (!units.length) {
+    if (!s.units.length) {
       const tr = el("tr");
       const td = el("td", "muted", "Sin unidades en este ámbito.");
-      td.colSpan = 8;
+      td.colSpan = ncols;
       tr.appendChild(td);
       tb.appendChild(tr);
     }
+    setText("units-note", "Ordenadas del menor al mayor % positivo, con al menos " + num(s.min_responses) +
+      " respuestas. Cambio contra " + s.previous.from + " a " + s.previous.to +
+      (others.length ? ". " + others.map((i) => i.label.es || i.key).join(", ") + ": % positivo." : "."));
   }
 
   // The indicators the surveys answered in this scope and period declare:
@@ -291,8 +452,8 @@
       drawIndicators(s.indicators);
       setText("kpi-alerts", num(t.alerts));
       setText("kpi-open", (open.length >= 500 ? "500 o más" : num(open.length)) + (open.length === 1 ? " abierta" : " abiertas"));
-      drawChart(s.days);
-      drawUnits(s.units);
+      drawChart(s.days, me.today);
+      drawUnits(s);
       drawAlerts(alerts);
       $("alerts-csv").href = "/api/v1/dashboard/alerts?" + query({ status: $("alert-status").value, format: "csv" });
       setText("updated", "Actualizado " + new Date(s.generated_at).toLocaleTimeString("es-MX"));
@@ -322,6 +483,7 @@
   async function start() {
     me = await api("/api/v1/dashboard/me");
     fillScopes();
+    fillPeriods();
     $("from").value = addDays(me.today, -6);
     $("to").value = me.today;
     $("period").addEventListener("change", () => {

@@ -8,48 +8,44 @@ use uuid::Uuid;
 use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::dash::{
-    add_on_conflict, parse_definitions, rebuild_figures_sql, rebuild_responses_sql,
-    rollup_from_json, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts,
-    DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
-    SurveyDefs, Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL,
-    TALLY_SUMS,
+    add_on_conflict, parse_definitions, rebuild_responses_sql, rollup_from_json, row_kind,
+    AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, AreaSums, DashStore,
+    FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs,
+    Tally, Totals, Unit, UnitIndicatorSum, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
+    SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
-/// Writes a batch's figures and alerts; called inside the ingest transaction.
+/// Writes a batch's figures and alerts; called inside the ingest transaction
+/// (and by `rollup rebuild`). Returns how many alerts were new.
 pub(super) async fn write_rollup(
     tx: &deadpool_postgres::Transaction<'_>,
     rollup: &Rollup,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     if rollup.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     if !rollup.figures.is_empty() {
         let n = rollup.figures.len();
         let mut days: Vec<NaiveDate> = Vec::with_capacity(n);
         let mut units: Vec<&str> = Vec::with_capacity(n);
         let mut areas: Vec<&str> = Vec::with_capacity(n);
-        let mut cols: Vec<Vec<i32>> = (0..13).map(|_| Vec::with_capacity(n)).collect();
-        for ((d, u, a), c) in &rollup.figures {
+        let mut cols: Vec<Vec<i32>> = (0..2).map(|_| Vec::with_capacity(n)).collect();
+        for ((d, u, a), t) in &rollup.figures {
             days.push(*d);
             units.push(u);
             areas.push(a);
-            push_counts(&mut cols, c);
-        }
-        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&days, &units, &areas];
-        for c in &cols {
-            p.push(c);
+            push_totals(&mut cols, t);
         }
         // Rows come sorted (BTreeMap), so concurrent batches lock in one order.
         tx.execute(
             &format!(
                 "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
-                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::int4[], $5::int4[],
-                    $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
-                    $12::int4[], $13::int4[], $14::int4[], $15::int4[], $16::int4[]){upd}",
-                cols = Counts::COLUMNS,
+                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::int4[],
+                    $5::int4[]){upd}",
+                cols = Totals::COLUMNS,
                 upd = add_on_conflict("daily_figures", "day, unit_clues, service_area"),
             ),
-            &p,
+            &[&days, &units, &areas, &cols[0], &cols[1]],
         )
         .await?;
         tx.execute(
@@ -63,34 +59,25 @@ pub(super) async fn write_rollup(
         let per_unit = rollup.unit_figures();
         let mut days: Vec<NaiveDate> = Vec::with_capacity(per_unit.len());
         let mut units: Vec<&str> = Vec::with_capacity(per_unit.len());
-        let mut cols: Vec<Vec<i32>> = (0..13)
-            .map(|_| Vec::with_capacity(per_unit.len()))
-            .collect();
-        for ((d, u), c) in &per_unit {
+        let mut cols: Vec<Vec<i32>> = (0..2).map(|_| Vec::with_capacity(per_unit.len())).collect();
+        for ((d, u), t) in &per_unit {
             days.push(*d);
             units.push(u);
-            push_counts(&mut cols, c);
-        }
-        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&days, &units];
-        for c in &cols {
-            p.push(c);
+            push_totals(&mut cols, t);
         }
         tx.execute(
             &format!(
                 "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
-                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
-                    $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[],
-                    $12::int4[], $13::int4[], $14::int4[], $15::int4[]){upd}",
-                cols = Counts::COLUMNS,
+                 SELECT * FROM UNNEST($1::date[], $2::text[], $3::int4[], $4::int4[]){upd}",
+                cols = Totals::COLUMNS,
                 upd = add_on_conflict("daily_unit_figures", "day, unit_clues"),
             ),
-            &p,
+            &[&days, &units, &cols[0], &cols[1]],
         )
         .await?;
     }
     write_meaning(tx, rollup).await?;
-    insert_alerts(tx, &rollup.alerts).await?;
-    Ok(())
+    insert_alerts(tx, &rollup.alerts).await
 }
 
 /// `answered = t.answered + excluded.answered, ...` for an indicator table.
@@ -235,7 +222,7 @@ async fn survey_definitions(
     Ok(parse_definitions(rows))
 }
 
-fn push_counts(cols: &mut [Vec<i32>], c: &Counts) {
+fn push_totals(cols: &mut [Vec<i32>], c: &Totals) {
     for (col, x) in cols.iter_mut().zip(c.to_array()) {
         col.push(i32::try_from(x).unwrap_or(i32::MAX));
     }
@@ -273,12 +260,25 @@ async fn insert_alerts(
     Ok(added)
 }
 
-fn counts_at(r: &tokio_postgres::Row, first: usize) -> Result<Counts, StoreError> {
-    let mut a = [0i64; 13];
-    for (i, x) in a.iter_mut().enumerate() {
-        *x = r.try_get::<_, Option<i64>>(first + i)?.unwrap_or(0);
-    }
-    Ok(Counts::from_array(a))
+/// A sum column (NULL when no row was summed) as a count.
+fn sum_at(r: &tokio_postgres::Row, i: usize) -> Result<i64, StoreError> {
+    Ok(r.try_get::<_, Option<i64>>(i)?.unwrap_or(0))
+}
+
+fn tally_at(r: &tokio_postgres::Row, first: usize) -> Result<Tally, StoreError> {
+    Ok(Tally {
+        answered: sum_at(r, first)?,
+        positive: sum_at(r, first + 1)?,
+        neutral: sum_at(r, first + 2)?,
+        negative: sum_at(r, first + 3)?,
+    })
+}
+
+fn totals_at(r: &tokio_postgres::Row, first: usize) -> Result<Totals, StoreError> {
+    Ok(Totals {
+        responses: sum_at(r, first)?,
+        alerts: sum_at(r, first + 1)?,
+    })
 }
 
 /// ` AND unit_clues = ANY($k)` / ` AND service_area = $k`, appended to `p`.
@@ -434,27 +434,60 @@ impl DashStore for PostgresStore {
         let c = self.pool.get().await?;
         let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
         let f = filters(&q.units, &q.area, &mut p);
-        // One pass over the rows for both sums; GROUPING(day) = 1 marks the
-        // per-unit rows.
+        // One statement, so every part reads the same snapshot; one pass over
+        // each table, GROUPING() telling the per-unit rows apart. Each row:
+        // kind, day, unit, survey, version, indicator, four counts (the
+        // totals' two in the first two).
         let rows = c
             .query(
                 &format!(
-                    "SELECT GROUPING(day) = 1, day, unit_clues, {sums} FROM {table}
-                     WHERE day BETWEEN $1 AND $2{f}
+                    "SELECT CASE WHEN GROUPING(day) = 1 THEN {unit} ELSE {day} END, day,
+                            unit_clues, NULL::text, NULL::int8, NULL::text,
+                            SUM(responses)::int8, SUM(alerts)::int8, 0::int8, 0::int8
+                     FROM {table} WHERE day BETWEEN $1 AND $2{f}
                      GROUP BY GROUPING SETS ((day), (unit_clues))
-                     ORDER BY 1, 2, 3",
-                    sums = Counts::SUMS,
+                     UNION ALL
+                     SELECT CASE WHEN GROUPING(day) = 1 THEN {unit_ind} ELSE {day_ind} END, day,
+                            unit_clues, survey_id, survey_version::int8, indicator,
+                            SUM(answered)::int8, SUM(positive)::int8, SUM(neutral)::int8,
+                            SUM(negative)::int8
+                     FROM {ind} WHERE day BETWEEN $1 AND $2{f}
+                     GROUP BY GROUPING SETS ((day, indicator),
+                                             (unit_clues, survey_id, survey_version, indicator))
+                     ORDER BY 1, 2, 3, 4, 5, 6",
+                    day = row_kind::DAY,
+                    unit = row_kind::UNIT,
+                    day_ind = row_kind::DAY_INDICATOR,
+                    unit_ind = row_kind::UNIT_INDICATOR,
                     table = q.table(),
+                    ind = q.indicator_table(),
                 ),
                 &p,
             )
             .await?;
         let mut out = FigureSums::default();
         for r in &rows {
-            if r.try_get::<_, bool>(0)? {
-                out.units.push((r.try_get(2)?, counts_at(r, 3)?));
-            } else {
-                out.days.push((r.try_get(1)?, counts_at(r, 3)?));
+            let d: Option<NaiveDate> = r.try_get(1)?;
+            let unit: Option<String> = r.try_get(2)?;
+            let key: Option<String> = r.try_get(5)?;
+            match (r.try_get::<_, i32>(0)? as i64, d, unit, key) {
+                (row_kind::DAY, Some(d), _, _) => out.days.push((d, totals_at(r, 6)?)),
+                (row_kind::UNIT, _, Some(u), _) => out.units.push((u, totals_at(r, 6)?)),
+                (row_kind::DAY_INDICATOR, Some(d), _, Some(k)) => {
+                    out.day_indicators.push((d, k, tally_at(r, 6)?))
+                }
+                (row_kind::UNIT_INDICATOR, _, Some(unit), Some(indicator)) => {
+                    out.unit_indicators.push(UnitIndicatorSum {
+                        unit,
+                        sum: IndicatorSum {
+                            survey_id: r.try_get(3)?,
+                            survey_version: u32::try_from(r.try_get::<_, i64>(4)?).unwrap_or(0),
+                            indicator,
+                            tally: tally_at(r, 6)?,
+                        },
+                    })
+                }
+                _ => return Err(crate::store::corrupt("figures row of no known kind")),
             }
         }
         Ok(out)
@@ -469,58 +502,33 @@ impl DashStore for PostgresStore {
             .collect()
     }
 
-    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
-        let c = self.pool.get().await?;
-        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
-        let f = filters(&q.units, &q.area, &mut p);
-        let rows = c
-            .query(
-                &format!(
-                    "SELECT survey_id, survey_version, indicator, {TALLY_SUMS} FROM {table}
-                     WHERE day BETWEEN $1 AND $2{f}
-                     GROUP BY survey_id, survey_version, indicator ORDER BY 1, 2, 3",
-                    table = q.indicator_table(),
-                ),
-                &p,
-            )
-            .await?;
-        let sum = |r: &tokio_postgres::Row, i: usize| -> Result<i64, StoreError> {
-            Ok(r.try_get::<_, Option<i64>>(i)?.unwrap_or(0))
-        };
-        rows.iter()
-            .map(|r| {
-                Ok(IndicatorSum {
-                    survey_id: r.try_get(0)?,
-                    survey_version: u32::try_from(r.try_get::<_, i64>(1)?).unwrap_or(0),
-                    indicator: r.try_get(2)?,
-                    tally: Tally {
-                        answered: sum(r, 3)?,
-                        positive: sum(r, 4)?,
-                        neutral: sum(r, 5)?,
-                        negative: sum(r, 6)?,
-                    },
-                })
-            })
-            .collect()
-    }
-
-    async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError> {
+    async fn figures_by_area(&self, q: &FigureQuery) -> Result<AreaSums, StoreError> {
         let c = self.pool.get().await?;
         let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
         let f = filters(&q.units, &None, &mut p);
         let rows = c
             .query(
                 &format!(
-                    "SELECT service_area, {sums} FROM daily_figures
-                     WHERE day BETWEEN $1 AND $2{f} GROUP BY service_area ORDER BY service_area",
-                    sums = Counts::SUMS
+                    "SELECT service_area, NULL::text, SUM(responses)::int8, SUM(alerts)::int8,
+                            0::int8, 0::int8
+                     FROM daily_figures WHERE day BETWEEN $1 AND $2{f} GROUP BY service_area
+                     UNION ALL
+                     SELECT service_area, indicator, {TALLY_SUMS} FROM indicator_figures
+                     WHERE day BETWEEN $1 AND $2{f} GROUP BY service_area, indicator
+                     ORDER BY 1, 2"
                 ),
                 &p,
             )
             .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, counts_at(r, 1)?)))
-            .collect()
+        let mut out = AreaSums::default();
+        for r in &rows {
+            let area: String = r.try_get(0)?;
+            match r.try_get::<_, Option<String>>(1)? {
+                None => out.areas.push((area, totals_at(r, 2)?)),
+                Some(key) => out.indicators.push((area, key, tally_at(r, 2)?)),
+            }
+        }
+        Ok(out)
     }
 
     async fn service_areas(&self, units: Option<&[String]>) -> Result<Vec<String>, StoreError> {
@@ -598,48 +606,9 @@ impl DashStore for PostgresStore {
         let hi = (to + margin + chrono::Duration::days(1))
             .and_time(chrono::NaiveTime::MIN)
             .and_utc();
-        tx.execute(
-            "DELETE FROM daily_figures WHERE unit_clues = $1 AND day BETWEEN $2 AND $3",
-            &[&unit, &from, &to],
-        )
-        .await?;
-        // Prepared once per connection: planning the aggregate costs more
-        // than running it on a month of one unit.
-        let st = tx.prepare_cached(&rebuild_figures_sql(true)).await?;
-        let rows = tx.execute(&st, &[&unit, &lo, &hi, &from, &to]).await?;
-        tx.execute(
-            "DELETE FROM daily_unit_figures WHERE unit_clues = $1 AND day BETWEEN $2 AND $3",
-            &[&unit, &from, &to],
-        )
-        .await?;
-        tx.execute(
-            &format!(
-                "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
-                 SELECT day, unit_clues, {sums} FROM daily_figures
-                 WHERE unit_clues = $1 AND day BETWEEN $2 AND $3 GROUP BY day, unit_clues",
-                cols = Counts::COLUMNS,
-                sums = Counts::SUMS
-            ),
-            &[&unit, &from, &to],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO service_areas (unit_clues, service_area)
-             SELECT DISTINCT unit_clues, service_area FROM daily_figures
-             WHERE unit_clues = $1 AND day BETWEEN $2 AND $3
-             ON CONFLICT DO NOTHING",
-            &[&unit, &from, &to],
-        )
-        .await?;
-        let responses: i64 = tx
-            .query_one(
-                "SELECT COALESCE(SUM(responses), 0)::int8 FROM daily_unit_figures
-                 WHERE unit_clues = $1 AND day BETWEEN $2 AND $3",
-                &[&unit, &from, &to],
-            )
-            .await?
-            .try_get(0)?;
         for table in [
+            "daily_figures",
+            "daily_unit_figures",
             "indicator_figures",
             "indicator_unit_figures",
             "option_figures",
@@ -659,12 +628,11 @@ impl DashStore for PostgresStore {
             .map(|r| r.try_get::<_, String>(0))
             .collect::<Result<Vec<_>, _>>()?;
         let rollup = rollup_from_json(jsons, from, to, &defs)?;
-        write_meaning(&tx, &rollup).await?;
-        let alerts_added = insert_alerts(&tx, &rollup.alerts).await?;
+        let alerts_added = write_rollup(&tx, &rollup).await?;
         tx.commit().await?;
         Ok(RebuiltChunk {
-            responses,
-            rows,
+            responses: rollup.responses(),
+            rows: rollup.figures.len() as u64,
             alerts_added,
         })
     }

@@ -50,7 +50,7 @@ pub(super) fn apply_batch(
             item.clock_raw,
         ])? == 1;
         if inserted {
-            rollup.add(&item.response, &item.survey);
+            rollup.add(&item.response, Some(&*item.survey));
             for a in &item.response.answers {
                 for code in &a.codes {
                     answers.push((id.clone(), a.question.as_str(), Some(code.as_str()), None));

@@ -9,31 +9,33 @@ use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
-    add_on_conflict, parse_definitions, placeholders, rebuild_figures_sql, rebuild_responses_sql,
-    rollup_from_json, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, Counts,
+    add_on_conflict, parse_definitions, placeholders, rebuild_responses_sql, rollup_from_json,
+    row_kind, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, AreaSums,
     DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
-    Tally, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    Tally, Totals, Unit, UnitIndicatorSum, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
+    SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("day `{s}`: {e}")))
 }
 
-/// Writes a batch's figures and alerts; called inside the ingest transaction.
-pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result<(), StoreError> {
+/// Writes a batch's figures and alerts; called inside the ingest transaction
+/// (and by `rollup rebuild`). Returns how many alerts were new.
+pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result<u64, StoreError> {
     if rollup.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let mut up = tx.prepare_cached(&format!(
         "INSERT INTO daily_figures (day, unit_clues, service_area, {cols})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16){upd}",
-        cols = Counts::COLUMNS,
+         VALUES (?1, ?2, ?3, ?4, ?5){upd}",
+        cols = Totals::COLUMNS,
         upd = add_on_conflict("daily_figures", "day, unit_clues, service_area"),
     ))?;
     let mut up_unit = tx.prepare_cached(&format!(
         "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15){upd}",
-        cols = Counts::COLUMNS,
+         VALUES (?1, ?2, ?3, ?4){upd}",
+        cols = Totals::COLUMNS,
         upd = add_on_conflict("daily_unit_figures", "day, unit_clues"),
     ))?;
     let mut area = tx.prepare_cached(
@@ -41,31 +43,18 @@ pub(super) fn write_rollup(tx: &rusqlite::Connection, rollup: &Rollup) -> Result
          ON CONFLICT DO NOTHING",
     )?;
     let mut last_area: Option<(&str, &str)> = None;
-    for ((d, unit, svc), c) in &rollup.figures {
-        let a = c.to_array();
-        let day_s = d.format("%Y-%m-%d").to_string();
-        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&day_s, unit, svc];
-        for x in &a {
-            p.push(x);
-        }
-        up.execute(p.as_slice())?;
+    for ((d, unit, svc), t) in &rollup.figures {
+        up.execute(params![day_text(*d), unit, svc, t.responses, t.alerts])?;
         if last_area != Some((unit, svc)) {
             area.execute(params![unit, svc])?;
             last_area = Some((unit, svc));
         }
     }
-    for ((d, unit), c) in rollup.unit_figures() {
-        let a = c.to_array();
-        let day_s = d.format("%Y-%m-%d").to_string();
-        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&day_s, &unit];
-        for x in &a {
-            p.push(x);
-        }
-        up_unit.execute(p.as_slice())?;
+    for ((d, unit), t) in rollup.unit_figures() {
+        up_unit.execute(params![day_text(d), unit, t.responses, t.alerts])?;
     }
     write_meaning(tx, rollup)?;
-    insert_alerts(tx, &rollup.alerts)?;
-    Ok(())
+    insert_alerts(tx, &rollup.alerts)
 }
 
 /// Adds a rollup's indicator and option counts to the stored ones.
@@ -225,12 +214,26 @@ fn filters(
     (sql, p)
 }
 
-fn counts_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counts> {
-    let mut a = [0i64; 13];
-    for (i, x) in a.iter_mut().enumerate() {
-        *x = r.get::<_, Option<i64>>(first + i)?.unwrap_or(0);
-    }
-    Ok(Counts::from_array(a))
+fn tally_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Tally> {
+    let n = |i: usize| -> rusqlite::Result<i64> {
+        Ok(r.get::<_, Option<i64>>(first + i)?.unwrap_or(0))
+    };
+    Ok(Tally {
+        answered: n(0)?,
+        positive: n(1)?,
+        neutral: n(2)?,
+        negative: n(3)?,
+    })
+}
+
+fn totals_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Totals> {
+    let n = |i: usize| -> rusqlite::Result<i64> {
+        Ok(r.get::<_, Option<i64>>(first + i)?.unwrap_or(0))
+    };
+    Ok(Totals {
+        responses: n(0)?,
+        alerts: n(1)?,
+    })
 }
 
 fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 11]> {
@@ -376,33 +379,60 @@ impl DashStore for SqliteStore {
         let q = q.clone();
         self.read(move |c| {
             let (f, fp) = filters(&q.units, &q.area, 3);
-            // One statement, so both halves read the same snapshot.
+            // One statement, so every part reads the same snapshot. Each row:
+            // kind, day, unit, survey, version, indicator, four counts (the
+            // totals' two in the first two).
             let sql = format!(
-                "SELECT day, NULL, {sums} FROM {table}
+                "SELECT {day}, day, NULL, NULL, NULL, NULL, {sums}, 0, 0 FROM {table}
                  WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day
                  UNION ALL
-                 SELECT NULL, unit_clues, {sums} FROM {table}
+                 SELECT {unit}, NULL, unit_clues, NULL, NULL, NULL, {sums}, 0, 0 FROM {table}
                  WHERE day BETWEEN ?1 AND ?2{f} GROUP BY unit_clues
-                 ORDER BY 1, 2",
-                sums = Counts::SUMS,
+                 UNION ALL
+                 SELECT {day_ind}, day, NULL, NULL, NULL, indicator, {TALLY_SUMS} FROM {ind}
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day, indicator
+                 UNION ALL
+                 SELECT {unit_ind}, NULL, unit_clues, survey_id, survey_version, indicator,
+                        {TALLY_SUMS} FROM {ind}
+                 WHERE day BETWEEN ?1 AND ?2{f}
+                 GROUP BY unit_clues, survey_id, survey_version, indicator
+                 ORDER BY 1, 2, 3, 4, 5, 6",
+                day = row_kind::DAY,
+                unit = row_kind::UNIT,
+                day_ind = row_kind::DAY_INDICATOR,
+                unit_ind = row_kind::UNIT_INDICATOR,
+                sums = Totals::SUMS,
                 table = q.table(),
+                ind = q.indicator_table(),
             );
             let mut p = vec![day_text(q.from), day_text(q.to)];
             p.extend(fp);
             let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(params_from_iter(p.iter()), |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    counts_at(r, 2)?,
-                ))
-            })?;
+            let mut rows = st.query(params_from_iter(p.iter()))?;
             let mut out = FigureSums::default();
-            for row in rows {
-                match row? {
-                    (Some(d), _, c) => out.days.push((day(&d)?, c)),
-                    (None, Some(u), c) => out.units.push((u, c)),
-                    (None, None, _) => return Err(corrupt("figures row without day or unit")),
+            while let Some(r) = rows.next()? {
+                let d = r.get::<_, Option<String>>(1)?;
+                let unit = r.get::<_, Option<String>>(2)?;
+                let key = r.get::<_, Option<String>>(5)?;
+                let tally = tally_at(r, 6)?;
+                match (r.get::<_, i64>(0)?, d, unit, key) {
+                    (row_kind::DAY, Some(d), _, _) => out.days.push((day(&d)?, totals_at(r, 6)?)),
+                    (row_kind::UNIT, _, Some(u), _) => out.units.push((u, totals_at(r, 6)?)),
+                    (row_kind::DAY_INDICATOR, Some(d), _, Some(k)) => {
+                        out.day_indicators.push((day(&d)?, k, tally))
+                    }
+                    (row_kind::UNIT_INDICATOR, _, Some(unit), Some(indicator)) => {
+                        out.unit_indicators.push(UnitIndicatorSum {
+                            unit,
+                            sum: IndicatorSum {
+                                survey_id: r.get(3)?,
+                                survey_version: r.get(4)?,
+                                indicator,
+                                tally,
+                            },
+                        })
+                    }
+                    _ => return Err(corrupt("figures row of no known kind")),
                 }
             }
             Ok(out)
@@ -419,56 +449,32 @@ impl DashStore for SqliteStore {
         .await
     }
 
-    async fn indicator_sums(&self, q: &FigureQuery) -> Result<Vec<IndicatorSum>, StoreError> {
-        let q = q.clone();
-        self.read(move |c| {
-            let (f, fp) = filters(&q.units, &q.area, 3);
-            let sql = format!(
-                "SELECT survey_id, survey_version, indicator, {TALLY_SUMS} FROM {table}
-                 WHERE day BETWEEN ?1 AND ?2{f}
-                 GROUP BY survey_id, survey_version, indicator ORDER BY 1, 2, 3",
-                table = q.indicator_table(),
-            );
-            let mut p = vec![day_text(q.from), day_text(q.to)];
-            p.extend(fp);
-            let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(params_from_iter(p.iter()), |r| {
-                Ok(IndicatorSum {
-                    survey_id: r.get(0)?,
-                    survey_version: r.get(1)?,
-                    indicator: r.get(2)?,
-                    tally: Tally {
-                        answered: r.get(3)?,
-                        positive: r.get(4)?,
-                        neutral: r.get(5)?,
-                        negative: r.get(6)?,
-                    },
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await
-    }
-
-    async fn figures_by_area(&self, q: &FigureQuery) -> Result<Vec<(String, Counts)>, StoreError> {
+    async fn figures_by_area(&self, q: &FigureQuery) -> Result<AreaSums, StoreError> {
         let q = q.clone();
         self.read(move |c| {
             let (f, fp) = filters(&q.units, &None, 3);
             let sql = format!(
-                "SELECT service_area, {sums} FROM daily_figures
-                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY service_area ORDER BY service_area",
-                sums = Counts::SUMS
+                "SELECT service_area, NULL, {sums}, 0, 0 FROM daily_figures
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY service_area
+                 UNION ALL
+                 SELECT service_area, indicator, {TALLY_SUMS} FROM indicator_figures
+                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY service_area, indicator
+                 ORDER BY 1, 2",
+                sums = Totals::SUMS
             );
-            let mut p = vec![
-                q.from.format("%Y-%m-%d").to_string(),
-                q.to.format("%Y-%m-%d").to_string(),
-            ];
+            let mut p = vec![day_text(q.from), day_text(q.to)];
             p.extend(fp);
             let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(params_from_iter(p.iter()), |r| {
-                Ok((r.get::<_, String>(0)?, counts_at(r, 1)?))
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut rows = st.query(params_from_iter(p.iter()))?;
+            let mut out = AreaSums::default();
+            while let Some(r) = rows.next()? {
+                let area: String = r.get(0)?;
+                match r.get::<_, Option<String>>(1)? {
+                    None => out.areas.push((area, totals_at(r, 2)?)),
+                    Some(key) => out.indicators.push((area, key, tally_at(r, 2)?)),
+                }
+            }
+            Ok(out)
         })
         .await
     }
@@ -559,39 +565,9 @@ impl DashStore for SqliteStore {
                 midnight(to + margin + chrono::Duration::days(1)),
             );
             let (f, t) = (day_text(from), day_text(to));
-            tx.execute(
-                "DELETE FROM daily_figures WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3",
-                params![unit, f, t],
-            )?;
-            let rows = tx.execute(&rebuild_figures_sql(false), params![unit, lo, hi, f, t])? as u64;
-            tx.execute(
-                "DELETE FROM daily_unit_figures WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3",
-                params![unit, f, t],
-            )?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO daily_unit_figures (day, unit_clues, {cols})
-                     SELECT day, unit_clues, {sums} FROM daily_figures
-                     WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY day, unit_clues",
-                    cols = Counts::COLUMNS,
-                    sums = Counts::SUMS
-                ),
-                params![unit, f, t],
-            )?;
-            tx.execute(
-                "INSERT INTO service_areas (unit_clues, service_area)
-                 SELECT DISTINCT unit_clues, service_area FROM daily_figures
-                 WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3
-                 ON CONFLICT DO NOTHING",
-                params![unit, f, t],
-            )?;
-            let responses: i64 = tx.query_row(
-                "SELECT COALESCE(SUM(responses), 0) FROM daily_unit_figures
-                 WHERE unit_clues = ?1 AND day BETWEEN ?2 AND ?3",
-                params![unit, f, t],
-                |r| r.get(0),
-            )?;
             for table in [
+                "daily_figures",
+                "daily_unit_figures",
                 "indicator_figures",
                 "indicator_unit_figures",
                 "option_figures",
@@ -607,8 +583,8 @@ impl DashStore for SqliteStore {
                 .query_map(params![unit, lo, hi], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             let rollup = rollup_from_json(jsons, from, to, &defs)?;
-            write_meaning(&tx, &rollup)?;
-            let alerts_added = insert_alerts(&tx, &rollup.alerts)?;
+            let alerts_added = write_rollup(&tx, &rollup)?;
+            let (responses, rows) = (rollup.responses(), rollup.figures.len() as u64);
             tx.commit()?;
             Ok(RebuiltChunk {
                 responses,
