@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "staff_overview",
     "staff_export_destinations",
     "staff_export",
+    "staff_eject",
     "staff_sync_now",
     "staff_settings",
     "staff_update_settings",

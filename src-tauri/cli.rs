@@ -106,9 +106,16 @@ pub enum ConfigCommand {
     },
     /// Print the settings as TOML (for `config import` on another kiosk)
     Export {
-        /// Include the sync token in clear
+        /// Include the sync token in clear and both PINs' hashes (`[pins]`)
         #[arg(long)]
         with_secrets: bool,
+    },
+    /// Print the systemd-timesyncd drop-in for `clock.ntp_servers` in these
+    /// files (nothing when they name no server); the service's root import
+    /// step writes it to /etc/systemd/timesyncd.conf.d/trato-kiosk.conf
+    Timesyncd {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -168,9 +175,17 @@ pub fn init_logging() {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = resolve_dir(&cli)?;
     let command = cli.command.unwrap_or(Command::Run { window_size: None });
-    // Only the survey validator works without a data directory.
+    // Only the survey validator and the timesyncd drop-in work without the database.
     if let Command::Survey(SurveyCommand::Validate { file }) = &command {
         return validate_survey(file);
+    }
+    // Nor does reading the clock settings for the root import step.
+    if let Command::Config(ConfigCommand::Timesyncd { files }) = &command {
+        let deployment = config_files::merged(&read_config_files(files)?)?;
+        if let Some(servers) = deployment.ntp_servers.filter(|s| !s.is_empty()) {
+            print!("{}", config_files::timesyncd_drop_in(&servers));
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     let _lock = data_dir::InstanceLock::acquire(&dir)?;
     let mut kiosk = open_kiosk(&dir, cli.demo)?;
@@ -292,7 +307,9 @@ fn run_config(kiosk: &mut Kiosk, command: ConfigCommand) -> anyhow::Result<()> {
                 eprintln!("{key}: actualizado");
             }
         }
-        ConfigCommand::Import { .. } => unreachable!("handled in run"),
+        ConfigCommand::Import { .. } | ConfigCommand::Timesyncd { .. } => {
+            unreachable!("handled in run")
+        }
         ConfigCommand::Export { with_secrets } => {
             print!("{}", kiosk.admin_cli().export_toml(with_secrets)?);
         }
@@ -308,27 +325,20 @@ fn import_config(
     paths: &[PathBuf],
     if_changed: bool,
 ) -> anyhow::Result<ExitCode> {
-    let files = paths
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Ok(ConfigFile {
-                path: path.clone(),
-                text,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let files = read_config_files(paths)?;
     if if_changed && !config_files::changed_since_last_import(dir, &files) {
         eprintln!("configuración sin cambios desde la última importación");
         return Ok(ExitCode::SUCCESS);
     }
-    let pairs = config_files::merged_pairs(&files)?;
-    let borrowed: Vec<(&str, &str)> = pairs
+    let deployment = config_files::merged(&files)?;
+    let borrowed: Vec<(&str, &str)> = deployment
+        .settings
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let changed = kiosk.admin_cli().update_settings(&borrowed)?;
+    let mut changed = kiosk.admin_cli().update_settings(&borrowed)?;
+    let pins = kiosk.admin_cli().import_pin_hashes(&deployment.pins)?;
+    changed.extend(pins.iter().map(|role| format!("PIN {role}")));
     if if_changed {
         config_files::record_import(dir, &files)?;
     }
@@ -338,6 +348,20 @@ fn import_config(
         changed.join(", ")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn read_config_files(paths: &[PathBuf]) -> anyhow::Result<Vec<ConfigFile>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(ConfigFile {
+                path: path.clone(),
+                text,
+            })
+        })
+        .collect()
 }
 
 /// The new PIN, from the first line of standard input: never an argument
@@ -390,7 +414,7 @@ fn run_export(
     let mut request = ExportRequest::new(from, to, format, out.clone());
     request.service = service;
     let admin = kiosk.admin_cli();
-    admin.record_export(&format!("{from}..{to} {format:?} -> {}", out.display()))?;
+    admin.record_export(from, to, format, &out)?;
     let show_progress = std::io::stderr().is_terminal();
     let summary = export::export(
         admin.kiosk().store(),

@@ -47,6 +47,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan
             staff_commands::staff_overview,
             staff_commands::staff_export_destinations,
             staff_commands::staff_export,
+            staff_commands::staff_eject,
             staff_commands::staff_sync_now,
             staff_commands::staff_settings,
             staff_commands::staff_update_settings,

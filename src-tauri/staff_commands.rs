@@ -8,6 +8,7 @@ use chrono::{Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use trato_kiosk_core::destinations::{self, Destination};
+use trato_kiosk_core::eject;
 use trato_kiosk_core::export::{self, ExportError, ExportFormat, ExportRequest, Progress};
 use trato_kiosk_core::overview::StaffOverview;
 use trato_kiosk_core::staff::{AuditEntry, SetupStatus};
@@ -169,8 +170,11 @@ pub async fn staff_export<R: Runtime>(
         let destination = destinations::listed(&destination, &admin.kiosk().exports_dir())
             .ok_or_else(|| KioskError::from(ExportError::NotListed(destination)))?
             .path;
-        let detail = format!("{from}..{to} {format:?} -> {}", destination.display());
-        admin.record_export(&detail)?;
+        let kind = match format {
+            FormatArg::Csv => ExportFormat::Csv,
+            FormatArg::Xlsx => ExportFormat::Xlsx,
+        };
+        admin.record_export(from, to, kind, &destination)?;
         let kiosk = admin.kiosk();
         (
             kiosk.store().path().to_owned(),
@@ -220,6 +224,41 @@ pub async fn staff_export<R: Runtime>(
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EjectDone {
+    /// Also unmounted (else it stays listed until pulled out).
+    unmounted: bool,
+}
+
+/// "Retirar memoria": flushes the USB drive (and unmounts it where this
+/// user may), off the kiosk's lock; only then may staff read "Puede retirar
+/// la memoria".
+#[tauri::command]
+pub async fn staff_eject(
+    state: State<'_, KioskState>,
+    token: String,
+    destination: PathBuf,
+) -> Result<EjectDone, IpcError> {
+    let mount = {
+        let mut kiosk = state.lock()?;
+        let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
+        admin.removable_drive(&destination)?
+    };
+    let flushed = mount.clone();
+    let ejected = tauri::async_runtime::spawn_blocking(move || eject::eject(&flushed))
+        .await
+        .map_err(|e| IpcError::internal(&format!("the eject task failed: {e}")))?
+        .map_err(KioskError::from)?;
+    tracing::info!(mount = %mount.display(), unmounted = ejected.unmounted, "USB drive ejected");
+    let mut kiosk = state.lock()?;
+    let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
+    admin.record_eject(&mount, ejected)?;
+    Ok(EjectDone {
+        unmounted: ejected.unmounted,
+    })
+}
+
+#[derive(Debug, Serialize)]
 pub struct SyncStarted {
     started: bool,
 }
@@ -232,7 +271,7 @@ pub async fn staff_sync_now(
     {
         let mut kiosk = state.lock()?;
         let admin = kiosk.admin(&token, Role::Staff).map_err(KioskError::from)?;
-        admin.record_sync_now("requested from the staff screen")?;
+        admin.record_sync_now()?;
     }
     match state.sync() {
         Some(sync) => {

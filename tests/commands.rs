@@ -239,6 +239,11 @@ fn admin_calls(h: &Harness, token: &str) -> Vec<(&'static str, Value)> {
             "staff_export",
             json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "service": null, "format": "csv", "destination": exports}),
         ),
+        // The kiosk's own folder is not a USB drive: refused (see below).
+        (
+            "staff_eject",
+            json!({"token": token, "destination": exports}),
+        ),
         ("staff_sync_now", json!({"token": token})),
         ("staff_settings", json!({"token": token})),
         (
@@ -322,6 +327,8 @@ fn the_staff_role_is_refused_it_commands_in_rust() {
             "staff_settings" | "staff_update_settings" | "staff_set_pin" | "leave_kiosk_mode" => {
                 assert_eq!(result.unwrap_err()["code"], "forbidden", "{cmd}");
             }
+            // Allowed to staff, but only a USB drive in the list is ejected.
+            "staff_eject" => assert_eq!(result.unwrap_err()["code"], "drive_gone", "{cmd}"),
             _ => assert!(result.is_ok(), "{cmd}: {result:?}"),
         }
     }

@@ -104,6 +104,14 @@ export const ERROR_TEXTS = {
     es: 'Ya existe un archivo con ese nombre. La exportación nunca reemplaza archivos.',
     en: 'A file with that name already exists. An export never replaces a file.',
   },
+  drive_gone: {
+    es: 'La memoria USB ya no está conectada o no aparece en la lista.',
+    en: 'The USB drive is no longer plugged in or not in the list.',
+  },
+  eject_failed: {
+    es: 'No se pudo terminar de escribir en la memoria USB. No la retire; vuelva a intentarlo.',
+    en: 'Could not finish writing to the USB drive. Do not remove it; try again.',
+  },
   not_writable: {
     es: 'No se pudo escribir en el destino elegido (¿está lleno o protegido?).',
     en: 'Could not write to the chosen destination (is it full or write-protected?).',

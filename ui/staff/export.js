@@ -1,5 +1,6 @@
 // Export: period (quick ranges or a day/month/year stepper, no typing), service, format,
-// destination (USB drives first), then a progress bar fed by Tauri events and the file name.
+// destination (USB drives first), then a progress bar fed by Tauri events and the file name;
+// after an export to a USB drive, "Retirar memoria" flushes it before staff may pull it out.
 import { h, mount } from '../dom.js';
 import * as ipc from './ipc.js';
 import * as D from './dates.js';
@@ -220,5 +221,35 @@ function paintJob() {
     parts.push(h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'export-error' } },
       'No se pudo exportar. ', ctxRef.errorText(job.error)));
   }
+  if (job.status === 'done' && job.dest && job.dest.removable) parts.push(ejectPart(job));
   mount(slots.job, parts);
+}
+
+/** "Retirar memoria", then "Puede retirar la memoria" only once Rust says the drive has everything. */
+function ejectPart(job) {
+  const ej = job.eject || {};
+  if (ej.status === 'done') {
+    return h('p', { class: 'notice is-ok', dataset: { testid: 'export-ejected' } }, 'Puede retirar la memoria.');
+  }
+  const btn = h('button', {
+    type: 'button', class: 'btn big', dataset: { testid: 'export-eject' }, disabled: ej.status === 'running',
+    'aria-busy': ej.status === 'running' ? 'true' : null,
+    onclick: () => ejectDrive(job),
+  }, ej.status === 'running' ? 'Guardando en la memoria…' : 'Retirar memoria');
+  return h('div', { class: 'eject' }, btn,
+    ej.status === 'failed' ? h('p', { class: 'notice is-error', role: 'alert', dataset: { testid: 'export-eject-error' } },
+      ctxRef.errorText(ej.error)) : null);
+}
+
+async function ejectDrive(job) {
+  if (job.eject && job.eject.status === 'running') return;
+  job.eject = { status: 'running' };
+  paintJob();
+  try {
+    await ctxRef.call(ipc.eject, job.dest.path);
+    job.eject = { status: 'done' };
+  } catch (err) {
+    job.eject = { status: 'failed', error: err };
+  }
+  paintJob();
 }

@@ -1,4 +1,4 @@
-// Staff home: today's / this week's counts, sync state, per-question positive/negative bars.
+// Staff home: today's / this week's counts, sync state, today's comments, per-question positive/negative bars.
 import { h, mount } from '../dom.js';
 import { pick } from '../i18n.js';
 import * as ipc from './ipc.js';
@@ -51,6 +51,7 @@ function fill(root, ctx, ov) {
     writeFailure(ctx, ov),
     syncCard(ctx, ov),
     surveyLine(ov.survey),
+    commentsCard(ov.commentsToday),
     h('h2', { class: 'section-title' }, 'Resultados por pregunta'),
     h('p', { class: 'muted small q-scope' }, 'Últimos 7 días', ov.survey ? ` · encuesta ${ov.survey.id}, versión ${ov.survey.version}` : ''),
     h('div', { class: 'questions' }, (ov.questions || []).map(questionBlock)),
@@ -71,6 +72,19 @@ function writeFailure(ctx, ov) {
   if (!f) return null;
   return h('p', { class: 'notice is-error', dataset: { testid: 'write-failure' }, role: 'alert' },
     `No se pudo guardar una respuesta (${dateTime(f.at)}): `, ctx.errorText(f));
+}
+
+/** Today's comments, newest first, as stored (personal data already masked). */
+function commentsCard(list) {
+  const rows = Array.isArray(list) ? list : [];
+  const time = (at) => new Date(at).toLocaleTimeString('es-MX', { hour: '2-digit', minute: '2-digit' });
+  return h('section', { class: 'card comments-card', dataset: { testid: 'comments-today' } },
+    h('h2', { class: 'card-title' }, 'Comentarios de hoy', h('small', { class: 'muted' }, ` · ${num(rows.length)}`)),
+    rows.length
+      ? h('ol', { class: 'comment-list' }, rows.map((c) => h('li', { class: 'comment', dataset: { testid: 'comment' } },
+        h('span', { class: 'comment-meta muted small' }, time(c.at), c.serviceArea ? ` · ${c.serviceArea}` : ''),
+        h('q', { class: 'comment-text' }, c.text))))
+      : h('p', { class: 'muted' }, 'Sin comentarios hoy.'));
 }
 
 /** Which survey version is active here, and an offered one this kiosk could not use. */

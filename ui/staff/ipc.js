@@ -36,6 +36,7 @@ export const overview = (token) => call('staff_overview', { token });
 export const exportDestinations = (token) => call('staff_export_destinations', { token });
 export const startExport = (token, { from, to, service, format, destination }) =>
   call('staff_export', { token, from, to, service, format, destination });
+export const eject = (token, destination) => call('staff_eject', { token, destination });
 export const syncNow = (token) => call('staff_sync_now', { token });
 export const settings = (token) => call('staff_settings', { token });
 export const updateSettings = (token, changes) => call('staff_update_settings', { token, changes });

@@ -68,7 +68,47 @@ export const ACTIONS = {
   setup: 'Configuración inicial', login: 'Entrada', login_failed: 'PIN incorrecto', lockout: 'Bloqueo por intentos',
   login_refused: 'Entrada rechazada (bloqueado)', logout: 'Salida', config_change: 'Cambio de configuración',
   unit_change: 'Cambio de unidad', pin_change: 'Cambio de PIN', export: 'Exportación', sync_now: 'Sincronizar ahora',
-  exit: 'Salida del modo quiosco',
+  exit: 'Salida del modo quiosco', eject: 'Memoria USB retirada',
 };
 
-export const ORIGINS = { screen: 'pantalla', cli: 'línea de comandos', setup: 'configuración inicial' };
+export const ORIGINS = { screen: 'pantalla', cli: 'línea de comandos', setup: 'configuración inicial', sync: 'servidor central' };
+
+const FORMATS = { csv: 'CSV', xlsx: 'Excel' };
+
+/** A setting key as staff know it (its label), else the key itself. */
+const settingName = (key) => (SETTINGS[key] ? SETTINGS[key].label : key);
+
+/** A stored time (RFC 3339 UTC) as the kiosk's local date and time. */
+function when(at) {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? String(at) : d.toLocaleString('es-MX', { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** An ISO day (2026-03-01) as 01/03/2026. */
+const day = (iso) => String(iso || '').split('-').reverse().join('/');
+
+/**
+ * The words of an audit row's details, from the data Rust stored with its
+ * action code (old rows' English lines are read back into the same data).
+ */
+export function auditDetail(action, p) {
+  p = p || {};
+  if (p.text) return p.text;
+  const keys = (list) => (list || []).map(settingName).join(', ');
+  switch (action) {
+    case 'setup': return `Unidad ${p.unit || '—'}${p.keys && p.keys.length ? `; ajustes: ${keys(p.keys)}` : ''}`;
+    case 'login_failed': return Number.isInteger(p.attemptsLeft)
+      ? `Quedan ${p.attemptsLeft} ${p.attemptsLeft === 1 ? 'intento' : 'intentos'} antes del bloqueo` : '';
+    case 'lockout': return `Bloqueo número ${p.lockouts} tras ${p.failures} PIN incorrectos, hasta ${when(p.until)}`;
+    case 'login_refused': return p.until ? `Teclado bloqueado hasta ${when(p.until)}` : '';
+    case 'config_change': return p.keys && p.keys.length ? `Ajustes: ${keys(p.keys)}` : '';
+    case 'unit_change': return (p.changes || [])
+      .map((c) => `${settingName(c.key)}: ${c.old || '(vacío)'} → ${c.new || '(vacío)'}`).join('; ');
+    case 'pin_change': return `PIN de ${ROLE[p.role] || p.role || '—'}${p.imported ? ' (desde el archivo de configuración)' : ''}`;
+    case 'export':
+      if (p.configWithSecrets) return 'Configuración con claves';
+      return `Del ${day(p.from)} al ${day(p.to)} · ${FORMATS[p.format] || p.format || ''} · en ${p.destination || '—'}`;
+    case 'eject': return `${p.destination || '—'} · ${p.unmounted ? 'datos guardados y memoria desmontada' : 'datos guardados'}`;
+    default: return '';
+  }
+}

@@ -54,6 +54,8 @@ error_codes! {
     NotWritable => "not_writable",
     TooManyRows => "too_many_rows",
     WriteFailed => "write_failed",
+    DriveGone => "drive_gone",
+    EjectFailed => "eject_failed",
     // (not_available: the shell has no sync task; the kiosk does not sync)
     NotAvailable => "not_available",
     Internal => "internal",

@@ -49,6 +49,8 @@ pub enum KioskError {
     Pin(#[from] staff::PinError),
     #[error(transparent)]
     Export(#[from] export::ExportError),
+    #[error(transparent)]
+    Eject(#[from] eject::EjectError),
 }
 
 impl KioskError {
@@ -75,7 +77,10 @@ impl KioskError {
             Self::Pin(staff::PinError::SameAsOtherRole) => ErrorCode::PinInUse,
             Self::Pin(staff::PinError::Format) => ErrorCode::InvalidPin,
             Self::Pin(staff::PinError::Hash(_)) => ErrorCode::Internal,
+            Self::Pin(staff::PinError::HashFormat) => ErrorCode::InvalidConfigFile,
             Self::Export(e) => e.error_code(),
+            Self::Eject(eject::EjectError::NotMounted(_)) => ErrorCode::DriveGone,
+            Self::Eject(eject::EjectError::Flush { .. }) => ErrorCode::EjectFailed,
         }
     }
 }

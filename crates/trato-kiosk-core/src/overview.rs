@@ -3,13 +3,14 @@
 //! the survey declares its options' sentiment), from
 //! the same SQL aggregates as the export's summary sheet.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use trato_domain::QuestionKind;
 
 use crate::export::layout::Layout;
-use crate::export::period::Period;
+use crate::export::period::{self, Period};
 use crate::export::summary::{QuestionSummary, Summary};
+use crate::store::{parse_timestamp, StoreError};
 use crate::{Kiosk, KioskError};
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +25,8 @@ pub struct StaffOverview {
     pub counts: OverviewCounts,
     /// The last 7 local days, per question with options.
     pub questions: Vec<QuestionView>,
+    /// Today's comments (local day), newest first, masked as stored.
+    pub comments_today: Vec<CommentView>,
     pub database: DatabaseView,
     /// Sending to the centre, as the database records it (the shell puts
     /// the running sync task's live state here).
@@ -81,6 +84,18 @@ pub struct OptionView {
     pub count: u64,
     pub pct: f64,
 }
+
+/// One free-text answer as stored (e-mail, phone, NSS and CURP already masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentView {
+    pub at: DateTime<Utc>,
+    pub service_area: String,
+    pub text: String,
+}
+
+/// At most this many of today's comments reach the staff screen.
+pub const COMMENTS_SHOWN: u32 = 50;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -173,6 +188,7 @@ impl Kiosk {
                 .iter()
                 .map(QuestionView::from_summary)
                 .collect(),
+            comments_today: comments(conn, &Period::new(today, today, None)?)?,
             database: DatabaseView {
                 bytes: self.store().size_bytes(),
                 quick_check: self.store().quick_check()?,
@@ -181,4 +197,37 @@ impl Kiosk {
             sync: crate::sync::SyncView::from_store(self.store(), settings)?,
         })
     }
+}
+
+/// The period's free-text answers, newest first (the latest [`COMMENTS_SHOWN`]).
+fn comments(conn: &rusqlite::Connection, day: &Period) -> Result<Vec<CommentView>, KioskError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT r.finished_at, r.service_area, a.text
+             FROM responses r JOIN answers a ON a.response_id = r.id
+             WHERE {} AND a.text IS NOT NULL AND trim(a.text) <> ''
+             ORDER BY r.finished_at DESC, r.seq DESC, a.position
+             LIMIT {COMMENTS_SHOWN}",
+            period::WHERE
+        ))
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map(&day.params()[..], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(StoreError::from)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (at, service_area, text) = row.map_err(StoreError::from)?;
+        out.push(CommentView {
+            at: parse_timestamp(&at)?,
+            service_area,
+            text,
+        });
+    }
+    Ok(out)
 }

@@ -479,8 +479,13 @@ impl KioskSettings {
         let table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| SettingsError::Toml(e.message().to_owned()))?;
+        Self::parse_table(&table)
+    }
+
+    /// As [`KioskSettings::parse_toml`], for a file already parsed.
+    pub fn parse_table(table: &toml::Table) -> Result<Vec<(String, String)>, SettingsError> {
         let mut pairs = Vec::new();
-        flatten_toml("", &table, &mut pairs)?;
+        flatten_toml("", table, &mut pairs)?;
         let mut scratch = Self::defaults();
         for (key, value) in &pairs {
             scratch.set(key, value)?;

@@ -394,9 +394,14 @@ fn staff_cannot_change_settings_pins_or_leave_kiosk_mode_and_it_can() {
     );
     // What staff may do.
     admin
-        .record_export("2026-11-01..2026-11-30 csv /media/usb/trato.csv")
+        .record_export(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            trato_kiosk_core::export::ExportFormat::Csv,
+            std::path::Path::new("/media/usb"),
+        )
         .unwrap();
-    admin.record_sync_now("").unwrap();
+    admin.record_sync_now().unwrap();
     assert!(!admin.recent_audit(10).unwrap().is_empty());
     assert_eq!(admin.leave_kiosk_mode().unwrap_err().code(), "forbidden");
     assert_eq!(kiosk.settings().unit_name, "HGZ 1");
@@ -406,7 +411,14 @@ fn staff_cannot_change_settings_pins_or_leave_kiosk_mode_and_it_can() {
         admin.update_settings(&[("unit.name", "HGZ 2")]).unwrap(),
         ["unit.name"]
     );
-    admin.record_export("xlsx").unwrap();
+    admin
+        .record_export(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            trato_kiosk_core::export::ExportFormat::Xlsx,
+            std::path::Path::new("/media/usb"),
+        )
+        .unwrap();
     admin.leave_kiosk_mode().unwrap();
     assert_eq!(kiosk.settings().unit_name, "HGZ 2");
     // Leaving kiosk mode ends every session.
@@ -496,7 +508,7 @@ fn every_staff_action_is_audited_with_time_and_role() {
             .unwrap();
         admin.set_pin(Role::It, "97531").unwrap();
         admin.record_export("2026-11 csv").unwrap();
-        admin.record_sync_now("").unwrap();
+        admin.record_sync_now().unwrap();
     }
     kiosk.staff_logout(&token).unwrap();
     for _ in 0..5 {
@@ -746,6 +758,14 @@ fn migration_3_upgrades_from_every_earlier_version_and_keeps_data() {
                 [],
             )
             .unwrap();
+            // Rows as they were stored before their details were data: the
+            // staff screen still gets the data to put into Spanish words.
+            conn.execute_batch(
+                "INSERT INTO audit_log (at, role, origin, action, detail) VALUES
+                 ('2026-01-01T00:01:00.000Z', NULL, 'screen', 'login_failed', '4 tries left'),
+                 ('2026-01-01T00:02:00.000Z', 'staff', 'screen', 'export', '2026-01-01..2026-01-07 Xlsx -> /media/k/USB')",
+            )
+            .unwrap();
         }
         let mut kiosk = Kiosk::open(dir.path()).unwrap();
         assert_eq!(kiosk.open_report().previous_version, version);
@@ -762,7 +782,19 @@ fn migration_3_upgrades_from_every_earlier_version_and_keeps_data() {
         }
         if version >= 3 {
             assert!(kiosk.is_configured().unwrap());
-            assert_eq!(audit(&mut kiosk)[0].detail, "old");
+            let entries = audit(&mut kiosk);
+            assert_eq!(entries[0].detail, "old");
+            assert_eq!(entries[0].params.text.as_deref(), Some("old"));
+            assert_eq!(entries[1].params.attempts_left, Some(4), "from v{version}");
+            assert_eq!(entries[2].params.format.as_deref(), Some("xlsx"));
+            assert_eq!(entries[2].params.destination.as_deref(), Some("/media/k/USB"));
+            // A new row stores its details as data.
+            let failed = kiosk.staff_login("000000");
+            assert!(failed.is_err());
+            let last = audit(&mut kiosk).pop().unwrap();
+            assert_eq!(last.action, "login_failed");
+            assert_eq!(last.detail, "4 tries left");
+            assert_eq!(last.params.attempts_left, Some(4));
         } else {
             assert!(
                 !kiosk.is_configured().unwrap(),

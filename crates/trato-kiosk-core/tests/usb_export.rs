@@ -4,8 +4,9 @@
 //! (`eject::eject`), mount it again: the file is whole.
 //!
 //! Needs root (loop devices, mount), as in CI; elsewhere it says so and
-//! returns. FAT when the kernel has it, else ext4 (the kiosk's side does not
-//! differ: it writes files and flushes the filesystem).
+//! returns, unless `TRATO_REQUIRE_USB_TEST` is set (CI sets it), when not
+//! being root fails. FAT when the kernel has it, else ext4 (the kiosk's side
+//! does not differ: it writes files and flushes the filesystem).
 #![cfg(target_os = "linux")]
 
 mod sync_support;
@@ -55,6 +56,7 @@ impl Drive {
         if vfat {
             sh("mkfs.vfat", &["-n", label, file.to_str().unwrap()]);
         } else {
+            eprintln!("this kernel has no vfat: the drive is ext4");
             sh("mkfs.ext4", &["-q", "-L", label, file.to_str().unwrap()]);
         }
         let dev = sh("losetup", &["--find", "--show", file.to_str().unwrap()]);
@@ -76,12 +78,18 @@ impl Drop for Drive {
 #[test]
 fn an_export_to_a_usb_drive_survives_eject_and_remount() {
     if !sh("id", &["-u"]).eq("0") {
+        let required =
+            std::env::var_os("TRATO_REQUIRE_USB_TEST").is_some_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            !required,
+            "TRATO_REQUIRE_USB_TEST is set but this is not root: the USB export test would be skipped"
+        );
         eprintln!(
-            "not root: the USB export test needs loop devices and mount (CI runs it as root)"
+            "SKIPPED: not root: the USB export test needs loop devices and mount (CI runs it as root)"
         );
         return;
     }
-    let k = kiosk();
+    let mut k = kiosk();
     let ids = k.add_responses(300);
     let drive = Drive::new("TRATOTEST");
     // Where the udev rule mounts it: /media/<kiosk user>/<label>.
@@ -111,12 +119,29 @@ fn an_export_to_a_usb_drive_survives_eject_and_remount() {
     let name = summary.path.file_name().unwrap().to_owned();
     let written = std::fs::read(&summary.path).unwrap();
 
-    let ejected = eject::eject(&mount).unwrap();
+    // What the staff button does (staff_eject): the drive must be one the
+    // list offers, then it is flushed and unmounted, then audited.
+    let own_folder = k.kiosk.exports_dir();
+    let admin = k.kiosk.admin_cli();
+    assert_eq!(
+        admin
+            .removable_drive(&own_folder)
+            .unwrap_err()
+            .code(),
+        "drive_gone",
+        "the kiosk's own folder is not a drive to eject"
+    );
+    let drive_path = admin.removable_drive(&mount).unwrap();
+    let ejected = eject::eject(&drive_path).unwrap();
+    admin.record_eject(&drive_path, ejected).unwrap();
     assert!(
         ejected.unmounted,
         "root may unmount: the drive is still mounted"
     );
     assert!(!is_mounted(&mount));
+    let audit = k.kiosk.admin_cli().recent_audit(1).unwrap();
+    assert_eq!(audit[0].action, "eject");
+    assert_eq!(audit[0].params.unmounted, Some(true));
 
     drive.mount(&mount);
     let read_back = std::fs::read(mount.join(&name)).unwrap();

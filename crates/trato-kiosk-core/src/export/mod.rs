@@ -368,6 +368,28 @@ fn persist_new(
     Err(ExportError::AlreadyExists(path.to_owned()))
 }
 
+/// The file's name is durable too: its folder's entry is flushed (a USB
+/// drive pulled after "Puede retirar la memoria" must list the file).
+#[cfg(unix)]
+fn sync_parent(path: &Path) -> Result<(), ExportError> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Ok(()) => Ok(()),
+        // Some filesystems cannot fsync a folder; the drive's flush at
+        // eject (syncfs) still covers it.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+        Err(e) => Err(ExportError::io(dir, e)),
+    }
+}
+
+/// Windows cannot open a folder as a file; the file itself was flushed.
+#[cfg(not(unix))]
+fn sync_parent(_path: &Path) -> Result<(), ExportError> {
+    Ok(())
+}
+
 /// `a/b.csv` -> `a/b_2.csv`.
 fn numbered(path: &Path, n: u32) -> PathBuf {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
@@ -449,6 +471,7 @@ fn run(
     file.sync_all().map_err(|e| ExportError::io(&path, e))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let path = persist_new(tmp, &path, req.out.is_dir())?;
+    sync_parent(&path)?;
     Ok(ExportSummary {
         file_name: path
             .file_name()

@@ -25,17 +25,19 @@ mod pin;
 mod session;
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 
-pub use audit::{AuditAction, AuditEntry, Origin};
+pub use audit::{AuditAction, AuditEntry, AuditParams, Origin, ValueChange};
 pub use lockout::{lockout_duration, FailureOutcome, LockoutState, MAX_FAILURES};
-pub use pin::{hash_pin, validate_pin, verify_pin, PinError, PIN_LEN};
+pub use pin::{hash_pin, validate_phc, validate_pin, verify_pin, PinError, PIN_LEN};
 pub use session::{Sessions, StaffSession};
 
+use crate::export::ExportFormat;
 use crate::settings::KioskSettings;
 use crate::store::StoreError;
 use crate::{ErrorCode, Kiosk, KioskError};
@@ -225,11 +227,11 @@ impl Kiosk {
         let staff_phc = hash_pin(staff_pin)?;
         let it_phc = hash_pin(it_pin)?;
         let now = self.clock.now();
-        let detail = format!(
-            "unit {}; keys: {}",
-            next.unit_clues,
-            self.settings.changed_keys(&next).join(", ")
-        );
+        let detail = AuditParams {
+            unit: Some(next.unit_clues.clone()),
+            keys: Some(self.settings.changed_keys(&next)),
+            ..Default::default()
+        };
         let tx = self
             .store
             .conn_mut()
@@ -266,12 +268,15 @@ impl Kiosk {
         let mut state = LockoutState::load(self.store.conn())?;
         state.clamp_to_clock(now);
         if let Err(until) = state.check(now) {
-            let detail = format!("locked until {}", crate::store::timestamp(until));
+            let detail = AuditParams {
+                until: Some(crate::store::timestamp(until)),
+                ..Default::default()
+            };
             // One row per lock period: a child tapping the locked pad all
             // afternoon must not fill the disk.
             let last = audit::recent(self.store.conn(), 1)?;
             let logged = last.first().is_some_and(|e| {
-                e.action == AuditAction::LoginRefused.as_str() && e.detail == detail
+                e.action == AuditAction::LoginRefused.as_str() && e.params == detail
             });
             if !logged {
                 audit::append(
@@ -302,13 +307,23 @@ impl Kiosk {
             Some(role) => {
                 state.record_success();
                 state.save(&tx)?;
-                audit::append(&tx, now, Some(role), Origin::Screen, AuditAction::Login, "")?;
+                audit::append(
+                    &tx,
+                    now,
+                    Some(role),
+                    Origin::Screen,
+                    AuditAction::Login,
+                    &AuditParams::default(),
+                )?;
                 Ok(role)
             }
             None => match state.record_failure(now) {
                 FailureOutcome::TriesLeft(attempts_left) => {
                     state.save(&tx)?;
-                    let detail = format!("{attempts_left} tries left");
+                    let detail = AuditParams {
+                        attempts_left: Some(attempts_left),
+                        ..Default::default()
+                    };
                     audit::append(
                         &tx,
                         now,
@@ -321,11 +336,12 @@ impl Kiosk {
                 }
                 FailureOutcome::LockedUntil(until) => {
                     state.save(&tx)?;
-                    let detail = format!(
-                        "lockout {} after {MAX_FAILURES} wrong PINs, until {}",
-                        state.lockouts,
-                        crate::store::timestamp(until)
-                    );
+                    let detail = AuditParams {
+                        lockouts: Some(state.lockouts),
+                        failures: Some(MAX_FAILURES),
+                        until: Some(crate::store::timestamp(until)),
+                        ..Default::default()
+                    };
                     audit::append(
                         &tx,
                         now,
@@ -361,7 +377,12 @@ impl Kiosk {
     /// Ends a session; audited when there was one to end.
     pub fn staff_logout(&mut self, token: &str) -> Result<(), KioskError> {
         if let Some(role) = self.staff_sessions.end(token) {
-            self.audit(Some(role), Origin::Screen, AuditAction::Logout, "")?;
+            self.audit(
+                Some(role),
+                Origin::Screen,
+                AuditAction::Logout,
+                &AuditParams::default(),
+            )?;
         }
         Ok(())
     }
@@ -408,7 +429,7 @@ impl Kiosk {
         role: Option<Role>,
         origin: Origin,
         action: AuditAction,
-        detail: &str,
+        detail: &AuditParams,
     ) -> Result<(), StoreError> {
         audit::append(
             self.store.conn(),
@@ -464,7 +485,7 @@ impl Admin<'_> {
         }
     }
 
-    fn audit(&self, action: AuditAction, detail: &str) -> Result<(), StoreError> {
+    fn audit(&self, action: AuditAction, detail: &AuditParams) -> Result<(), StoreError> {
         self.kiosk
             .audit(Some(self.role), self.origin, action, detail)
     }
@@ -502,21 +523,27 @@ impl Admin<'_> {
             role,
             self.origin,
             AuditAction::ConfigChange,
-            &changed.join(", "),
+            &AuditParams {
+                keys: Some(changed.clone()),
+                ..Default::default()
+            },
         )?;
         // Which unit answers belong to is what reports group by: its
         // identity changes get their own row with the old and new values.
-        let unit_changes: Vec<String> = changed
+        let unit_changes: Vec<ValueChange> = changed
             .iter()
             .filter(|k| k.starts_with("unit."))
-            .map(|k| {
-                let old = kiosk.settings.get(k).unwrap_or_default();
-                let new = next.get(k).unwrap_or_default();
-                format!("{k}: {} -> {}", or_none(&old), or_none(&new))
+            .map(|k| ValueChange {
+                key: k.clone(),
+                old: kiosk.settings.get(k).unwrap_or_default(),
+                new: next.get(k).unwrap_or_default(),
             })
             .collect();
         if !unit_changes.is_empty() {
-            let detail = unit_changes.join("; ");
+            let detail = AuditParams {
+                changes: Some(unit_changes),
+                ..Default::default()
+            };
             audit::append(
                 &tx,
                 now,
@@ -544,13 +571,74 @@ impl Admin<'_> {
         self.update_settings(&borrowed)
     }
 
-    /// The settings as TOML (IT); secrets only when asked, and that is audited.
+    /// The settings as TOML (IT); secrets only when asked, and that is
+    /// audited. With secrets, the `[pins]` table carries both PINs' hashes
+    /// (never a PIN), so one file configures a fleet; without, no hash.
     pub fn export_toml(&self, include_secrets: bool) -> Result<String, KioskError> {
         self.require(Role::It)?;
+        let mut out = self.kiosk.settings.to_toml(include_secrets);
         if include_secrets {
-            self.audit(AuditAction::Export, "configuration with secrets")?;
+            self.audit(
+                AuditAction::Export,
+                &AuditParams {
+                    config_with_secrets: Some(true),
+                    ..Default::default()
+                },
+            )?;
+            out.push_str("\n[pins]\n");
+            for role in [Role::Staff, Role::It] {
+                if let Some(phc) = pin::stored_hash(self.kiosk.store.conn(), role)? {
+                    out.push_str(&format!("{role} = {}\n", toml::Value::String(phc)));
+                }
+            }
+        } else {
+            out.push_str("\n# [pins]  (hidden; export with secrets to include the PIN hashes)\n");
         }
-        Ok(self.kiosk.settings.to_toml(include_secrets))
+        Ok(out)
+    }
+
+    /// Sets PINs from hashes a config file carries (IT): each hash is
+    /// checked first, all or none, and a role whose hash is already the
+    /// stored one is left alone. Returns the roles changed, each audited.
+    pub fn import_pin_hashes(&mut self, hashes: &[(Role, String)]) -> Result<Vec<Role>, KioskError> {
+        self.require(Role::It)?;
+        for (_, phc) in hashes {
+            pin::validate_phc(phc)?;
+        }
+        let staff = hashes.iter().find(|(r, _)| *r == Role::Staff);
+        let it = hashes.iter().find(|(r, _)| *r == Role::It);
+        if let (Some((_, a)), Some((_, b))) = (staff, it) {
+            if a == b {
+                return Err(PinError::SameAsOtherRole.into());
+            }
+        }
+        let now = self.kiosk.clock.now();
+        let (role, origin) = (self.role, self.origin);
+        let tx = self
+            .kiosk
+            .store
+            .conn_mut()
+            .transaction()
+            .map_err(StoreError::from)?;
+        let mut changed = Vec::new();
+        for (target, phc) in hashes {
+            if pin::stored_hash(&tx, *target)?.as_deref() == Some(phc.as_str()) {
+                continue;
+            }
+            pin::store_hash(&tx, *target, phc, now)?;
+            let detail = AuditParams {
+                role: Some(*target),
+                imported: Some(true),
+                ..Default::default()
+            };
+            audit::append(&tx, now, Some(role), origin, AuditAction::PinChange, &detail)?;
+            changed.push(*target);
+        }
+        tx.commit().map_err(StoreError::from)?;
+        if !changed.is_empty() {
+            self.kiosk.store.save_identity();
+        }
+        Ok(changed)
     }
 
     /// Sets `role`'s PIN (IT). The two roles' PINs must differ, or the IT
@@ -576,7 +664,10 @@ impl Admin<'_> {
             .transaction()
             .map_err(StoreError::from)?;
         pin::store_hash(&tx, role, &phc, now)?;
-        let detail = format!("{role} PIN set");
+        let detail = AuditParams {
+            role: Some(role),
+            ..Default::default()
+        };
         audit::append(
             &tx,
             now,
@@ -609,22 +700,62 @@ impl Admin<'_> {
     }
 
     /// Records an export the shell made (staff): period, format, destination.
-    pub fn record_export(&self, detail: &str) -> Result<(), KioskError> {
+    pub fn record_export(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        format: ExportFormat,
+        destination: &Path,
+    ) -> Result<(), KioskError> {
         self.require(Role::Staff)?;
-        Ok(self.audit(AuditAction::Export, detail)?)
+        let detail = AuditParams {
+            from: Some(from.to_string()),
+            to: Some(to.to_string()),
+            format: Some(format.extension().to_owned()),
+            destination: Some(destination.display().to_string()),
+            ..Default::default()
+        };
+        Ok(self.audit(AuditAction::Export, &detail)?)
     }
 
     /// Records a "sync now" request (staff), before the shell starts it.
-    pub fn record_sync_now(&self, detail: &str) -> Result<(), KioskError> {
+    pub fn record_sync_now(&self) -> Result<(), KioskError> {
         self.require(Role::Staff)?;
-        Ok(self.audit(AuditAction::SyncNow, detail)?)
+        Ok(self.audit(AuditAction::SyncNow, &AuditParams::default())?)
+    }
+
+    /// The USB drive at `mount`, if the export list offers it now (staff):
+    /// the only paths the staff screen may eject. The flush itself
+    /// ([`crate::eject::eject`]) runs without the kiosk, so patients are not
+    /// kept waiting while a slow drive writes.
+    pub fn removable_drive(&self, mount: &Path) -> Result<std::path::PathBuf, KioskError> {
+        self.require(Role::Staff)?;
+        crate::destinations::listed(mount, &self.kiosk.exports_dir())
+            .filter(|d| d.removable)
+            .map(|d| d.path)
+            .ok_or_else(|| crate::eject::EjectError::NotMounted(mount.to_owned()).into())
+    }
+
+    /// Records a drive made safe to pull out (staff).
+    pub fn record_eject(
+        &self,
+        mount: &Path,
+        ejected: crate::eject::Ejected,
+    ) -> Result<(), KioskError> {
+        self.require(Role::Staff)?;
+        let detail = AuditParams {
+            destination: Some(mount.display().to_string()),
+            unmounted: Some(ejected.unmounted),
+            ..Default::default()
+        };
+        Ok(self.audit(AuditAction::Eject, &detail)?)
     }
 
     /// Leaving kiosk mode (IT): audited, and every staff session ends. The
     /// shell closes the kiosk window only after this returns `Ok`.
     pub fn leave_kiosk_mode(self) -> Result<(), KioskError> {
         self.require(Role::It)?;
-        self.audit(AuditAction::Exit, "")?;
+        self.audit(AuditAction::Exit, &AuditParams::default())?;
         self.kiosk.staff_sessions.end_all();
         Ok(())
     }
@@ -633,14 +764,6 @@ impl Admin<'_> {
     pub fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>, KioskError> {
         self.require(Role::Staff)?;
         Ok(audit::recent(self.kiosk.store.conn(), limit)?)
-    }
-}
-
-fn or_none(value: &str) -> &str {
-    if value.is_empty() {
-        "(none)"
-    } else {
-        value
     }
 }
 

@@ -28,6 +28,8 @@ pub enum PinError {
     SameAsOtherRole,
     #[error("cannot hash the PIN: {0}")]
     Hash(String),
+    #[error("a PIN hash must be an Argon2id PHC string as `config export --with-secrets` writes it")]
+    HashFormat,
 }
 
 /// Checks a new PIN against the rules, with a message fit for the screen.
@@ -65,6 +67,28 @@ pub fn hash_pin(pin: &str) -> Result<String, PinError> {
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| PinError::Hash(e.to_string()))
+}
+
+/// Highest Argon2 cost accepted from a config file: a hash with a huge cost
+/// would make every tap on the PIN pad hang the kiosk.
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_PASSES: u32 = 10;
+
+/// Checks a PIN hash from a config file (a fleet shares its PINs as hashes,
+/// never in clear): an Argon2id PHC string with salt, hash and a sane cost.
+pub fn validate_phc(phc: &str) -> Result<(), PinError> {
+    let parsed = PasswordHash::new(phc).map_err(|_| PinError::HashFormat)?;
+    let params = Params::try_from(&parsed).map_err(|_| PinError::HashFormat)?;
+    let ok = parsed.algorithm.as_str() == "argon2id"
+        && parsed.salt.is_some()
+        && parsed.hash.is_some()
+        && params.m_cost() <= MAX_MEMORY_KIB
+        && params.t_cost() <= MAX_PASSES;
+    if ok {
+        Ok(())
+    } else {
+        Err(PinError::HashFormat)
+    }
 }
 
 /// Whether `pin` matches the stored PHC string. The parameters come from the

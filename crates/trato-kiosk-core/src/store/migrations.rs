@@ -120,6 +120,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         checked_at      TEXT NOT NULL
     );
     "#,
+    // 7: an audit row's details as data (JSON), put into words when shown;
+    // older rows keep only their English line, read back at display time.
+    r#"
+    ALTER TABLE audit_log ADD COLUMN params TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
