@@ -198,7 +198,9 @@ fn config_import_if_changed_merges_fleet_and_own_file_and_keeps_screen_changes()
 
 fn pin_hashes(dir: &Path) -> Vec<(String, String)> {
     let conn = rusqlite::Connection::open(dir.join("kiosk.db")).unwrap();
-    let mut stmt = conn.prepare("SELECT role, phc FROM pins ORDER BY role").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT role, phc FROM pins ORDER BY role")
+        .unwrap();
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -213,9 +215,20 @@ fn pin_hashes(dir: &Path) -> Vec<(String, String)> {
 #[test]
 fn config_export_with_secrets_carries_the_pin_hashes_to_another_kiosk() {
     let first = tempfile::tempdir().unwrap();
-    ok(&kiosk_with_stdin(first.path(), &["pin", "set", "staff"], "482913\n"));
-    ok(&kiosk_with_stdin(first.path(), &["pin", "set", "it"], "735190\n"));
-    ok(&kiosk(first.path(), &["config", "set", "unit.clues", "DFIMS000020"]));
+    ok(&kiosk_with_stdin(
+        first.path(),
+        &["pin", "set", "staff"],
+        "482913\n",
+    ));
+    ok(&kiosk_with_stdin(
+        first.path(),
+        &["pin", "set", "it"],
+        "735190\n",
+    ));
+    ok(&kiosk(
+        first.path(),
+        &["config", "set", "unit.clues", "DFIMS000020"],
+    ));
     let hashes = pin_hashes(first.path());
     assert_eq!(hashes.len(), 2);
 
@@ -224,7 +237,10 @@ fn config_export_with_secrets_carries_the_pin_hashes_to_another_kiosk() {
     for (_, phc) in &hashes {
         assert!(!plain.contains(phc.as_str()));
     }
-    let shared = ok(&kiosk(first.path(), &["config", "export", "--with-secrets"]));
+    let shared = ok(&kiosk(
+        first.path(),
+        &["config", "export", "--with-secrets"],
+    ));
     for (_, phc) in &hashes {
         assert!(shared.contains(phc.as_str()), "{shared}");
     }
@@ -244,8 +260,15 @@ fn config_export_with_secrets_carries_the_pin_hashes_to_another_kiosk() {
     // A PIN in clear (or anything not an Argon2id hash) is refused, and
     // nothing of that file is applied.
     let bad = second.path().join("bad.toml");
-    std::fs::write(&bad, "[unit]\nname = \"Otro\"\n[pins]\nstaff = \"482913\"\n").unwrap();
-    let stderr = failed(&kiosk(second.path(), &["config", "import", bad.to_str().unwrap()]));
+    std::fs::write(
+        &bad,
+        "[unit]\nname = \"Otro\"\n[pins]\nstaff = \"482913\"\n",
+    )
+    .unwrap();
+    let stderr = failed(&kiosk(
+        second.path(),
+        &["config", "import", bad.to_str().unwrap()],
+    ));
     assert!(stderr.contains("pins"), "{stderr}");
     assert_ne!(config_json(second.path())["unit.name"], "Otro");
     assert_eq!(pin_hashes(second.path()), hashes);
@@ -258,11 +281,23 @@ fn config_timesyncd_prints_the_drop_in_of_the_files_ntp_servers() {
     let dir = tempfile::tempdir().unwrap();
     let fleet = dir.path().join("kiosk.toml");
     let own = dir.path().join("local.toml");
-    std::fs::write(&fleet, "[clock]\nntp_servers = [\"ntp.imss.gob.mx\", \"10.0.0.5\"]\n").unwrap();
+    std::fs::write(
+        &fleet,
+        "[clock]\nntp_servers = [\"ntp.imss.gob.mx\", \"10.0.0.5\"]\n",
+    )
+    .unwrap();
     std::fs::write(&own, "[kiosk]\nlabel = \"Planta baja\"\n").unwrap();
-    let args = ["config", "timesyncd", fleet.to_str().unwrap(), own.to_str().unwrap()];
+    let args = [
+        "config",
+        "timesyncd",
+        fleet.to_str().unwrap(),
+        own.to_str().unwrap(),
+    ];
     let drop_in = ok(&kiosk(dir.path(), &args));
-    assert!(drop_in.contains("[Time]\nNTP=ntp.imss.gob.mx 10.0.0.5\n"), "{drop_in}");
+    assert!(
+        drop_in.contains("[Time]\nNTP=ntp.imss.gob.mx 10.0.0.5\n"),
+        "{drop_in}"
+    );
     // It does not touch the kiosk's data.
     assert!(!dir.path().join("kiosk.db").exists());
     std::fs::write(&fleet, "[unit]\nname = \"HGZ 1\"\n").unwrap();

@@ -73,10 +73,9 @@ pub fn merged(files: &[ConfigFile]) -> Result<Deployment, ConfigFilesError> {
             path: file.path.clone(),
             source,
         };
-        let mut table: toml::Table = file
-            .text
-            .parse()
-            .map_err(|e: toml::de::Error| settings_error(SettingsError::Toml(e.message().to_owned())))?;
+        let mut table: toml::Table = file.text.parse().map_err(|e: toml::de::Error| {
+            settings_error(SettingsError::Toml(e.message().to_owned()))
+        })?;
         if let Some(pins) = table.remove("pins") {
             for (role, phc) in pin_hashes(&file.path, pins)? {
                 out.pins.retain(|(r, _)| *r != role);
@@ -106,7 +105,10 @@ fn pin_hashes(path: &Path, value: toml::Value) -> Result<Vec<(Role, String)>, Co
         rule: rule.to_owned(),
     };
     let toml::Value::Table(table) = value else {
-        return Err(invalid("pins", "must be a table: [pins] staff = \"$argon2id$…\""));
+        return Err(invalid(
+            "pins",
+            "must be a table: [pins] staff = \"$argon2id$…\"",
+        ));
     };
     let mut out = Vec::new();
     for (name, phc) in table {
@@ -245,11 +247,16 @@ mod tests {
         );
         let own = file("local.toml", "[clock]\nntp_servers = \"ntp.hgz1.local\"\n");
         let d = merged(&[fleet, own]).unwrap();
-        assert_eq!(d.settings, vec![("unit.name".to_owned(), "HGZ 1".to_owned())]);
+        assert_eq!(
+            d.settings,
+            vec![("unit.name".to_owned(), "HGZ 1".to_owned())]
+        );
         assert_eq!(d.pins, vec![(Role::Staff, staff), (Role::It, it)]);
         assert_eq!(d.ntp_servers, Some(vec!["ntp.hgz1.local".to_owned()]));
         assert_eq!(
-            timesyncd_drop_in(&["a.example".into(), "10.1.2.3".into()]).lines().last(),
+            timesyncd_drop_in(&["a.example".into(), "10.1.2.3".into()])
+                .lines()
+                .last(),
             Some("NTP=a.example 10.1.2.3")
         );
     }
@@ -265,7 +272,10 @@ mod tests {
             "[clock]\nfallback = [\"x\"]\n",
         ] {
             let err = merged(&[file("/etc/trato-kiosk/kiosk.toml", text)]).unwrap_err();
-            assert!(err.to_string().contains("/etc/trato-kiosk/kiosk.toml"), "{text}: {err}");
+            assert!(
+                err.to_string().contains("/etc/trato-kiosk/kiosk.toml"),
+                "{text}: {err}"
+            );
         }
     }
 

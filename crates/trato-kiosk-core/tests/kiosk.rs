@@ -324,3 +324,43 @@ fn only_the_headline_question_can_be_answered_from_the_attract_screen() {
     assert_eq!(error.code(), "invalid_answers");
     assert!(!kiosk.survey_in_progress());
 }
+
+/// The staff home lists today's comments (the unit's local day), newest
+/// first, as they were stored: personal data already masked.
+#[test]
+fn the_staff_overview_lists_todays_comments_newest_first_masked() {
+    let (_dir, mut kiosk, clock) = kiosk();
+    let mut comment = |text: &str| {
+        let id = kiosk.start_survey("es").unwrap();
+        clock.advance(Duration::seconds(40));
+        let mut answers = complete_answers();
+        answers.push(Answer {
+            question: "comentario".into(),
+            codes: vec![],
+            text: Some(text.into()),
+        });
+        kiosk.submit(id, "es", &answers).unwrap();
+        id
+    };
+    comment("De ayer");
+    clock.advance(Duration::hours(24));
+    comment("Primero de hoy");
+    clock.advance(Duration::minutes(10));
+    let last = comment("Escríbanme a juan.perez@example.com, buen trato");
+
+    let stored = kiosk.store().response(last).unwrap().unwrap();
+    let today = (stored.finished_at + Duration::minutes(stored.utc_offset_minutes.into()))
+        .date_naive();
+    let overview = kiosk.overview(today, "es").unwrap();
+    let texts: Vec<&str> = overview
+        .comments_today
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[0].starts_with("Escríbanme a "), "{texts:?}");
+    assert!(!texts[0].contains("juan.perez@example.com"), "not masked: {texts:?}");
+    assert_eq!(texts[1], "Primero de hoy");
+    assert!(overview.comments_today[0].at > overview.comments_today[1].at);
+    assert_eq!(overview.comments_today[0].service_area, stored.service_area);
+}

@@ -507,7 +507,14 @@ fn every_staff_action_is_audited_with_time_and_role() {
             ])
             .unwrap();
         admin.set_pin(Role::It, "97531").unwrap();
-        admin.record_export("2026-11 csv").unwrap();
+        admin
+            .record_export(
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                trato_kiosk_core::export::ExportFormat::Csv,
+                std::path::Path::new("/media/usb"),
+            )
+            .unwrap();
         admin.record_sync_now().unwrap();
     }
     kiosk.staff_logout(&token).unwrap();
@@ -787,7 +794,10 @@ fn migration_3_upgrades_from_every_earlier_version_and_keeps_data() {
             assert_eq!(entries[0].params.text.as_deref(), Some("old"));
             assert_eq!(entries[1].params.attempts_left, Some(4), "from v{version}");
             assert_eq!(entries[2].params.format.as_deref(), Some("xlsx"));
-            assert_eq!(entries[2].params.destination.as_deref(), Some("/media/k/USB"));
+            assert_eq!(
+                entries[2].params.destination.as_deref(),
+                Some("/media/k/USB")
+            );
             // A new row stores its details as data.
             let failed = kiosk.staff_login("000000");
             assert!(failed.is_err());

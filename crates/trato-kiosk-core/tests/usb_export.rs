@@ -124,10 +124,7 @@ fn an_export_to_a_usb_drive_survives_eject_and_remount() {
     let own_folder = k.kiosk.exports_dir();
     let admin = k.kiosk.admin_cli();
     assert_eq!(
-        admin
-            .removable_drive(&own_folder)
-            .unwrap_err()
-            .code(),
+        admin.removable_drive(&own_folder).unwrap_err().code(),
         "drive_gone",
         "the kiosk's own folder is not a drive to eject"
     );

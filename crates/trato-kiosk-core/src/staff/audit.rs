@@ -162,7 +162,11 @@ impl AuditParams {
         let keys = || self.keys.clone().unwrap_or_default().join(", ");
         let until = self.until.as_deref().unwrap_or_default();
         match action {
-            A::Setup => format!("unit {}; keys: {}", self.unit.as_deref().unwrap_or_default(), keys()),
+            A::Setup => format!(
+                "unit {}; keys: {}",
+                self.unit.as_deref().unwrap_or_default(),
+                keys()
+            ),
             A::LoginFailed => format!("{} tries left", self.attempts_left.unwrap_or_default()),
             A::Lockout => format!(
                 "lockout {} after {} wrong PINs, until {until}",
@@ -175,7 +179,14 @@ impl AuditParams {
                 .changes
                 .iter()
                 .flatten()
-                .map(|c| format!("{}: {} -> {}", c.key, none_marker(&c.old), none_marker(&c.new)))
+                .map(|c| {
+                    format!(
+                        "{}: {} -> {}",
+                        c.key,
+                        none_marker(&c.old),
+                        none_marker(&c.new)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
             A::PinChange => {
@@ -199,7 +210,11 @@ impl AuditParams {
             A::Eject => format!(
                 "{} {}",
                 self.destination.as_deref().unwrap_or_default(),
-                if self.unmounted == Some(true) { "flushed and unmounted" } else { "flushed" }
+                if self.unmounted == Some(true) {
+                    "flushed and unmounted"
+                } else {
+                    "flushed"
+                }
             ),
             A::Login | A::Logout | A::SyncNow | A::Exit => String::new(),
         }
@@ -234,10 +249,12 @@ impl AuditParams {
                     ..Default::default()
                 })
             }),
-            "login_refused" => detail.strip_prefix("locked until ").map(|until| AuditParams {
-                until: Some(until.to_owned()),
-                ..Default::default()
-            }),
+            "login_refused" => detail
+                .strip_prefix("locked until ")
+                .map(|until| AuditParams {
+                    until: Some(until.to_owned()),
+                    ..Default::default()
+                }),
             "config_change" => Some(AuditParams {
                 keys: Some(list(detail)),
                 ..Default::default()
@@ -247,7 +264,13 @@ impl AuditParams {
                 .map(|part| {
                     let (key, values) = part.split_once(": ")?;
                     let (old, new) = values.split_once(" -> ")?;
-                    let value = |v: &str| if v == "(none)" { String::new() } else { v.to_owned() };
+                    let value = |v: &str| {
+                        if v == "(none)" {
+                            String::new()
+                        } else {
+                            v.to_owned()
+                        }
+                    };
                     Some(ValueChange {
                         key: key.to_owned(),
                         old: value(old),
@@ -362,9 +385,8 @@ pub(crate) fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, S
     for row in rows {
         let (id, at, role, origin, action, detail, params) = row?;
         let params = match params {
-            Some(json) => serde_json::from_str(&json).map_err(|e| {
-                StoreError::Corrupt(format!("audit_log row {id}: bad params: {e}"))
-            })?,
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("audit_log row {id}: bad params: {e}")))?,
             None => AuditParams::parse_legacy(&action, &detail),
         };
         let role = match role {
@@ -401,24 +423,96 @@ mod tests {
     #[test]
     fn the_english_line_reads_back_into_the_same_details() {
         let cases = [
-            (A::Setup, AuditParams { unit: Some("DFIMS000020".into()), keys: Some(vec!["unit.clues".into(), "unit.name".into()]), ..p() }),
-            (A::LoginFailed, AuditParams { attempts_left: Some(4), ..p() }),
-            (A::Lockout, AuditParams { lockouts: Some(2), failures: Some(5), until: Some("2026-01-01T10:05:00.000Z".into()), ..p() }),
-            (A::LoginRefused, AuditParams { until: Some("2026-01-01T10:05:00.000Z".into()), ..p() }),
-            (A::ConfigChange, AuditParams { keys: Some(vec!["survey.idle_seconds".into(), "sync.token".into()]), ..p() }),
-            (A::UnitChange, AuditParams { changes: Some(vec![
-                ValueChange { key: "unit.clues".into(), old: "DFIMS000020".into(), new: "NLIMS000315".into() },
-                ValueChange { key: "unit.ooad".into(), old: String::new(), new: "DF Sur".into() },
-            ]), ..p() }),
-            (A::PinChange, AuditParams { role: Some(Role::Staff), ..p() }),
-            (A::Export, AuditParams { from: Some("2026-01-01".into()), to: Some("2026-01-07".into()), format: Some("xlsx".into()), destination: Some("/media/trato-kiosk/USB".into()), ..p() }),
-            (A::Export, AuditParams { config_with_secrets: Some(true), ..p() }),
+            (
+                A::Setup,
+                AuditParams {
+                    unit: Some("DFIMS000020".into()),
+                    keys: Some(vec!["unit.clues".into(), "unit.name".into()]),
+                    ..p()
+                },
+            ),
+            (
+                A::LoginFailed,
+                AuditParams {
+                    attempts_left: Some(4),
+                    ..p()
+                },
+            ),
+            (
+                A::Lockout,
+                AuditParams {
+                    lockouts: Some(2),
+                    failures: Some(5),
+                    until: Some("2026-01-01T10:05:00.000Z".into()),
+                    ..p()
+                },
+            ),
+            (
+                A::LoginRefused,
+                AuditParams {
+                    until: Some("2026-01-01T10:05:00.000Z".into()),
+                    ..p()
+                },
+            ),
+            (
+                A::ConfigChange,
+                AuditParams {
+                    keys: Some(vec!["survey.idle_seconds".into(), "sync.token".into()]),
+                    ..p()
+                },
+            ),
+            (
+                A::UnitChange,
+                AuditParams {
+                    changes: Some(vec![
+                        ValueChange {
+                            key: "unit.clues".into(),
+                            old: "DFIMS000020".into(),
+                            new: "NLIMS000315".into(),
+                        },
+                        ValueChange {
+                            key: "unit.ooad".into(),
+                            old: String::new(),
+                            new: "DF Sur".into(),
+                        },
+                    ]),
+                    ..p()
+                },
+            ),
+            (
+                A::PinChange,
+                AuditParams {
+                    role: Some(Role::Staff),
+                    ..p()
+                },
+            ),
+            (
+                A::Export,
+                AuditParams {
+                    from: Some("2026-01-01".into()),
+                    to: Some("2026-01-07".into()),
+                    format: Some("xlsx".into()),
+                    destination: Some("/media/trato-kiosk/USB".into()),
+                    ..p()
+                },
+            ),
+            (
+                A::Export,
+                AuditParams {
+                    config_with_secrets: Some(true),
+                    ..p()
+                },
+            ),
             (A::Login, p()),
             (A::SyncNow, p()),
         ];
         for (action, params) in cases {
             let line = params.english(action);
-            assert_eq!(AuditParams::parse_legacy(action.as_str(), &line), params, "{line}");
+            assert_eq!(
+                AuditParams::parse_legacy(action.as_str(), &line),
+                params,
+                "{line}"
+            );
         }
     }
 
@@ -428,10 +522,14 @@ mod tests {
             AuditParams::parse_legacy("login_failed", "4 tries left").attempts_left,
             Some(4)
         );
-        let export = AuditParams::parse_legacy("export", "2026-03-01..2026-03-31 Xlsx -> /media/x/USB");
+        let export =
+            AuditParams::parse_legacy("export", "2026-03-01..2026-03-31 Xlsx -> /media/x/USB");
         assert_eq!(export.format.as_deref(), Some("xlsx"));
         assert_eq!(export.destination.as_deref(), Some("/media/x/USB"));
-        assert_eq!(AuditParams::parse_legacy("sync_now", "requested from the staff screen"), p());
+        assert_eq!(
+            AuditParams::parse_legacy("sync_now", "requested from the staff screen"),
+            p()
+        );
         let odd = AuditParams::parse_legacy("setup", "old");
         assert_eq!(odd.text.as_deref(), Some("old"));
     }

@@ -600,7 +600,10 @@ impl Admin<'_> {
     /// Sets PINs from hashes a config file carries (IT): each hash is
     /// checked first, all or none, and a role whose hash is already the
     /// stored one is left alone. Returns the roles changed, each audited.
-    pub fn import_pin_hashes(&mut self, hashes: &[(Role, String)]) -> Result<Vec<Role>, KioskError> {
+    pub fn import_pin_hashes(
+        &mut self,
+        hashes: &[(Role, String)],
+    ) -> Result<Vec<Role>, KioskError> {
         self.require(Role::It)?;
         for (_, phc) in hashes {
             pin::validate_phc(phc)?;
@@ -631,7 +634,14 @@ impl Admin<'_> {
                 imported: Some(true),
                 ..Default::default()
             };
-            audit::append(&tx, now, Some(role), origin, AuditAction::PinChange, &detail)?;
+            audit::append(
+                &tx,
+                now,
+                Some(role),
+                origin,
+                AuditAction::PinChange,
+                &detail,
+            )?;
             changed.push(*target);
         }
         tx.commit().map_err(StoreError::from)?;

@@ -28,7 +28,9 @@ pub enum PinError {
     SameAsOtherRole,
     #[error("cannot hash the PIN: {0}")]
     Hash(String),
-    #[error("a PIN hash must be an Argon2id PHC string as `config export --with-secrets` writes it")]
+    #[error(
+        "a PIN hash must be an Argon2id PHC string as `config export --with-secrets` writes it"
+    )]
     HashFormat,
 }
 
