@@ -2,7 +2,9 @@
 //! it is made durable on the drive before staff read "Puede retirar la
 //! memoria", and the drive is unmounted where this user may do it.
 //!
-//! The flush is what makes pulling the drive safe: `sync -f` (syncfs(2))
+//! The export has already made its file durable (fsync of the file, then of
+//! its folder). The flush here is what makes pulling the drive safe for
+//! everything else on it: `sync -f` (syncfs(2))
 //! writes the whole filesystem's dirty data and metadata and returns only
 //! when the drive has it. Unmounting afterwards is a courtesy: a kiosk's
 //! drives are mounted by systemd-mount for the kiosk user, which may not
@@ -73,8 +75,12 @@ fn unmount(mount: &Path) -> bool {
             .status()
             .is_ok_and(|s| s.success())
     };
-    let done = quiet(Command::new("systemd-mount").arg("--umount").arg(mount))
-        || quiet(Command::new("umount").arg(mount));
+    // Never wait on a password prompt: there is no one at a terminal.
+    let done = quiet(
+        Command::new("systemd-mount")
+            .args(["--no-ask-password", "--umount"])
+            .arg(mount),
+    ) || quiet(Command::new("umount").arg(mount));
     if !done {
         tracing::info!(mount = %mount.display(), "drive flushed; not unmounted (not allowed for this user)");
     }

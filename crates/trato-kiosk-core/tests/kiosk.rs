@@ -349,8 +349,8 @@ fn the_staff_overview_lists_todays_comments_newest_first_masked() {
     let last = comment("Escríbanme a juan.perez@example.com, buen trato");
 
     let stored = kiosk.store().response(last).unwrap().unwrap();
-    let today = (stored.finished_at + Duration::minutes(stored.utc_offset_minutes.into()))
-        .date_naive();
+    let today =
+        (stored.finished_at + Duration::minutes(stored.utc_offset_minutes.into())).date_naive();
     let overview = kiosk.overview(today, "es").unwrap();
     let texts: Vec<&str> = overview
         .comments_today
@@ -359,7 +359,10 @@ fn the_staff_overview_lists_todays_comments_newest_first_masked() {
         .collect();
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts[0].starts_with("Escríbanme a "), "{texts:?}");
-    assert!(!texts[0].contains("juan.perez@example.com"), "not masked: {texts:?}");
+    assert!(
+        !texts[0].contains("juan.perez@example.com"),
+        "not masked: {texts:?}"
+    );
     assert_eq!(texts[1], "Primero de hoy");
     assert!(overview.comments_today[0].at > overview.comments_today[1].at);
     assert_eq!(overview.comments_today[0].service_area, stored.service_area);
