@@ -98,7 +98,7 @@ export function auditDetail(action, p) {
   switch (action) {
     case 'setup': return `Unidad ${p.unit || '—'}${p.keys && p.keys.length ? `; ajustes: ${keys(p.keys)}` : ''}`;
     case 'login_failed': return Number.isInteger(p.attemptsLeft)
-      ? `Quedan ${p.attemptsLeft} ${p.attemptsLeft === 1 ? 'intento' : 'intentos'} antes del bloqueo` : '';
+      ? (p.attemptsLeft === 1 ? 'Queda 1 intento antes del bloqueo' : `Quedan ${p.attemptsLeft} intentos antes del bloqueo`) : '';
     case 'lockout': return `Bloqueo número ${p.lockouts} tras ${p.failures} PIN incorrectos, hasta ${when(p.until)}`;
     case 'login_refused': return p.until ? `Teclado bloqueado hasta ${when(p.until)}` : '';
     case 'config_change': return p.keys && p.keys.length ? `Ajustes: ${keys(p.keys)}` : '';
