@@ -64,6 +64,12 @@ pub struct Question {
     /// What the question measures, stable across versions (format 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indicator: Option<IndicatorDecl>,
+    /// Recorded audio of the prompt, per language: a file name relative to
+    /// the survey file (XLSForm `audio::Español (es)`). Optional, and any
+    /// language may lack it; the kiosk reads the rest aloud with speech
+    /// synthesis. See [`is_valid_audio_file`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<LocalizedText>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,6 +95,9 @@ pub struct SurveyChoice {
     /// means the kind's default ([`crate::meaning`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<DeclaredSentiment>,
+    /// Recorded audio of the label, per language (as [`Question::audio`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<LocalizedText>,
 }
 
 /// `{"question": "trato", "any_of": ["1", "2"]}`: show when that earlier

@@ -104,6 +104,9 @@ impl SurveyDefinition {
                 );
             }
             check_options(&mut issues, &path, question, &languages);
+            if let Some(audio) = &question.audio {
+                check_audio(&mut issues, &format!("{path}.audio"), audio, &languages);
+            }
             check_max_chars(&mut issues, &path, question);
             if question.headline {
                 if question.kind != QuestionKind::Faces {
@@ -426,6 +429,53 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
             languages,
             MAX_LABEL_CHARS,
         );
+        if let Some(audio) = &option.audio {
+            check_audio(issues, &format!("{opath}.audio"), audio, languages);
+        }
+    }
+}
+
+/// File extensions a recorded audio may have: what the kiosk's web view
+/// plays with the packaged GStreamer plugins (base and good).
+pub const AUDIO_EXTENSIONS: [&str; 5] = ["wav", "mp3", "ogg", "oga", "opus"];
+
+/// The most characters in a recorded audio's file name.
+pub const MAX_AUDIO_PATH_CHARS: usize = 200;
+
+static AUDIO_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
+        .expect("valid audio file regex")
+});
+
+/// Whether `s` names a recorded audio file the kiosk accepts: a relative
+/// path (folders separated by `/`) of letters, digits, `_`, `-` and `.`,
+/// no part starting with `.` (so never `..`), ending in one of
+/// [`AUDIO_EXTENSIONS`]. It is resolved beside the survey file when the
+/// survey is installed, so it can never point elsewhere.
+pub fn is_valid_audio_file(s: &str) -> bool {
+    s.chars().count() <= MAX_AUDIO_PATH_CHARS
+        && AUDIO_FILE.is_match(s)
+        && s.rsplit_once('.').is_some_and(|(_, ext)| {
+            AUDIO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        })
+}
+
+/// Recorded audio: any of the survey's languages may have a file, none must.
+fn check_audio(issues: &mut Issues, path: &str, audio: &LocalizedText, languages: &BTreeSet<&str>) {
+    for (language, file) in audio {
+        let at = format!("{path}.{language}");
+        if !languages.contains(language.as_str()) {
+            issues.push(at, format!("`{language}` is not one of the survey's languages"));
+        } else if !is_valid_audio_file(file) {
+            issues.push(
+                at,
+                format!(
+                    "`{file}` is not an audio file name: a relative path of letters, digits, \
+                     `_`, `-` and `.` ending in .{}",
+                    AUDIO_EXTENSIONS.join(", .")
+                ),
+            );
+        }
     }
 }
 

@@ -45,6 +45,7 @@ fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
             code,
             label,
             sentiment,
+            audio: None,
         });
     let indicator = (any::<String>(), option::of(any_text()))
         .prop_map(|(key, label)| IndicatorDecl { key, label });
@@ -96,6 +97,7 @@ fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
                     max_chars,
                     headline,
                     indicator,
+                    audio: None,
                 }
             },
         );
@@ -189,6 +191,7 @@ fn valid_survey() -> impl Strategy<Value = SurveyDefinition> {
                         label: texts(&languages, c),
                         sentiment: (indicator && kind == QuestionKind::SingleChoice && j == 0)
                             .then_some(DeclaredSentiment::Negative),
+                        audio: None,
                     })
                     .collect();
                 let show_if = questions
@@ -214,6 +217,7 @@ fn valid_survey() -> impl Strategy<Value = SurveyDefinition> {
                         key: format!("k{i}"),
                         label: flag.then(|| texts(&languages, "Indicador")),
                     }),
+                    audio: None,
                 });
             }
             // One alert rule per question with codes, on its first code.

@@ -624,3 +624,44 @@ fn documented_example_is_valid() {
     assert_eq!(survey.id, "ejemplo");
     assert_eq!(survey.questions.len(), 4);
 }
+
+// --- recorded audio ---------------------------------------------------------
+
+#[test]
+fn audio_is_optional_per_language_and_item() {
+    expect(
+        |v| {
+            q(v, 0)["audio"] = json!({"es": "audio/trato.mp3"});
+            q(v, 2)["options"][1]["audio"] = json!({"en": "Espera_2.WAV"});
+        },
+        &[],
+    );
+}
+
+#[test]
+fn audio_names_stay_beside_the_survey_file() {
+    for bad in [
+        "../trato.mp3",
+        "/etc/trato.wav",
+        "audio/../../x.wav",
+        ".hidden.wav",
+        "audio//x.wav",
+        "trato.txt",
+        "trato",
+        "audio\\trato.wav",
+        "trató.wav",
+    ] {
+        expect(
+            |v| q(v, 0)["audio"] = json!({ "es": bad }),
+            &["questions[0].audio.es"],
+        );
+    }
+}
+
+#[test]
+fn audio_languages_are_the_surveys() {
+    expect(
+        |v| q(v, 2)["options"][0]["audio"] = json!({"fr": "a.ogg"}),
+        &["questions[2].options[0].audio.fr"],
+    );
+}
