@@ -12,6 +12,7 @@ pub mod export;
 pub mod kiosk;
 pub mod overview;
 pub mod privacy_qr;
+pub mod read_aloud;
 pub mod settings;
 pub mod staff;
 pub mod store;

@@ -70,6 +70,7 @@ pub const KEYS: &[&str] = &[
     "survey.active_version",
     "privacy.notice",
     "privacy.url",
+    "audio.volume",
 ];
 
 /// Where the full privacy notice is published (the QR code on the notice).
@@ -123,6 +124,9 @@ pub struct KioskSettings {
     pub privacy_notice: String,
     /// The full notice's address, shown as a QR code beside the simplified one.
     pub privacy_url: String,
+    /// Read-aloud loudness, 0 (silent) to 100 (the sound as made), applied
+    /// when playing to speech and recordings alike.
+    pub audio_volume: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +184,7 @@ impl KioskSettings {
             demo: false,
             privacy_notice: String::new(),
             privacy_url: DEFAULT_PRIVACY_URL.to_owned(),
+            audio_volume: 100,
         }
     }
 
@@ -369,6 +374,7 @@ impl KioskSettings {
             "survey.idle_seconds" => self.idle_seconds = number(15, 600, "seconds")?,
             "survey.idle_prompt_seconds" => self.idle_prompt_seconds = number(5, 120, "seconds")?,
             "survey.thanks_seconds" => self.thanks_seconds = number(2, 60, "seconds")?,
+            "audio.volume" => self.audio_volume = number(0, 100, "percent")?,
             "survey.min_interval_seconds" => self.min_interval_seconds = number(0, 600, "seconds")?,
             "survey.abandoned" => {
                 self.abandoned = match value.trim() {
@@ -466,6 +472,7 @@ impl KioskSettings {
             "survey.active_version" => self.survey_version.to_string(),
             "privacy.notice" => self.privacy_notice.clone(),
             "privacy.url" => self.privacy_url.clone(),
+            "audio.volume" => self.audio_volume.to_string(),
             _ => String::new(),
         }
     }

@@ -168,6 +168,11 @@ fn every_setting_accepts_good_values_and_refuses_bad_ones() {
                 format!("https://{}", "a".repeat(300)),
             ],
         ),
+        (
+            "audio.volume",
+            vec!["0".into(), "55".into(), "100".into()],
+            vec!["101".into(), "-1".into(), "".into(), "alto".into()],
+        ),
     ];
     let covered: Vec<&str> = cases.iter().map(|(k, _, _)| *k).collect();
     for key in KEYS {
