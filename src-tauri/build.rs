@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "abandon_response",
     "record_progress",
     "open_staff",
+    "read_aloud",
     "staff_pad_state",
     "staff_login",
     "staff_logout",

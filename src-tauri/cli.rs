@@ -216,7 +216,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Survey(SurveyCommand::Install { file }) => {
             let survey = load_survey(&file)?;
+            // Recorded audio is resolved beside the survey file and copied
+            // into the data folder first: a file missing refuses the install.
+            let beside = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let recordings = trato_kiosk_core::read_aloud::recordings::copy_from(
+                &survey,
+                beside,
+                &trato_kiosk_core::read_aloud::audio_dir(&dir),
+            )?;
             let new = kiosk.admin_cli().install_survey(&survey)?;
+            if recordings > 0 {
+                println!("{recordings} grabaciones de audio copiadas");
+            }
             println!(
                 "{} {} v{}: activa{}",
                 if new { "Instalada" } else { "Ya instalada" },

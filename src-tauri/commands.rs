@@ -8,6 +8,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use trato_domain::Answer;
 use trato_kiosk_core::sync::{spawn_service, ServiceOptions, SyncHandle, SyncOptions, Syncer};
+use trato_kiosk_core::read_aloud::{Espeak, LanguageAudio, ReadAloud};
 use trato_kiosk_core::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted};
 use uuid::Uuid;
 
@@ -26,11 +27,23 @@ pub struct KioskState {
     jobs: AtomicU64,
     sync: OnceLock<SyncHandle>,
     survey_changed: Arc<OnceLock<SurveyChanged>>,
+    read_aloud: Arc<ReadAloud>,
 }
 
 impl KioskState {
+    /// Also starts making the active survey's read-aloud audio, in the
+    /// background (cached files are reused).
     pub fn new(kiosk: Kiosk) -> Self {
+        let data_dir = kiosk
+            .store()
+            .path()
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .to_owned();
+        let read_aloud = ReadAloud::start(&data_dir, Espeak::default());
+        read_aloud.prepare(&kiosk.bootstrap().survey);
         KioskState {
+            read_aloud: Arc::new(read_aloud),
             kiosk: Arc::new(Mutex::new(kiosk)),
             jobs: AtomicU64::new(0),
             sync: OnceLock::new(),
@@ -55,6 +68,7 @@ impl KioskState {
         };
         let kiosk = self.kiosk.clone();
         let changed = self.survey_changed.clone();
+        let read_aloud = self.read_aloud.clone();
         let on_survey = Box::new(move |survey: trato_domain::SurveyDefinition| {
             let adopted = match kiosk.lock() {
                 Ok(mut k) => k.adopt_centre_survey(&survey),
@@ -62,6 +76,7 @@ impl KioskState {
             };
             match adopted {
                 Ok(true) => {
+                    read_aloud.prepare(&survey);
                     if let Some(reload) = changed.get() {
                         reload();
                     }
@@ -101,6 +116,11 @@ impl KioskState {
                 false
             }
         }
+    }
+
+    /// The read-aloud service of the active survey.
+    pub fn read_aloud(&self) -> &ReadAloud {
+        &self.read_aloud
     }
 
     /// The running sync task, if it started.
@@ -199,6 +219,35 @@ pub async fn record_progress(
     Ok(state
         .lock()?
         .record_progress(response_id, &language, &answers)?)
+}
+
+/// Whether the current question can be heard in `language`, and its files.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadAloudState {
+    #[serde(flatten)]
+    pub audio: LanguageAudio,
+    /// 0-100, the `audio.volume` setting.
+    pub volume: u32,
+}
+
+/// The read-aloud audio of the active survey in `language`: `none` (no
+/// voice, no button), `pending` (being made: ask again) or `ready` with the
+/// file of each text, played from the `audio:` scheme.
+#[tauri::command]
+pub async fn read_aloud(
+    state: State<'_, KioskState>,
+    language: String,
+) -> Result<ReadAloudState, IpcError> {
+    let (id, version, volume) = {
+        let kiosk = state.lock()?;
+        let s = kiosk.settings();
+        (s.survey_id.clone(), s.survey_version, s.audio_volume)
+    };
+    Ok(ReadAloudState {
+        audio: state.read_aloud.language(&id, version, &language),
+        volume,
+    })
 }
 
 /// The hidden staff gesture: opens the staff window (PIN pad) above the

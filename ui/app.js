@@ -9,6 +9,7 @@ import { attractScreen as drawAttract } from './attract.js';
 import { exitButton, showExitConfirm } from './exit.js';
 import { accessToggle, applyAccess } from './access.js';
 import { privacyLine, showPrivacy } from './privacy.js';
+import { listenButton, stopReading } from './listen.js';
 import { createIdle } from './idle.js';
 import { installGuards, installStaffCorner } from './guards.js';
 import { errorText } from './errors.js';
@@ -76,6 +77,7 @@ function accessSwitch() {
 // ---------- screens ----------
 
 function render() {
+  stopReading(); // a new screen (or an answer) ends any reading aloud
   document.documentElement.lang = t(state.lang, 'htmlLang');
   document.body.dataset.screen = state.screen;
   applyAccess(state.access);
@@ -155,7 +157,7 @@ function questionScreen() {
         h('h1', { class: 'prompt', id: 'prompt', tabindex: '-1' }, pick(q.prompt, lang)),
         hint ? h('p', { class: 'hint' }, hint) : null),
       h('div', { class: 'answer-area' }, answers)),
-    h('footer', { class: 'nav' }, back, forward));
+    h('footer', { class: 'nav' }, back, listenButton(lang, q), forward));
 }
 
 function thanksScreen() {

@@ -32,3 +32,13 @@ export const abandonResponse = (responseId, language, answers) =>
 
 export const recordProgress = (responseId, language, answers) =>
   call('record_progress', { responseId, language, answers });
+
+/** Read-aloud audio of the active survey in `language`: {state: 'none'|'pending'|'ready', questions?, volume}. */
+export const readAloud = (language) => call('read_aloud', { language });
+
+/** The URL of a read-aloud file (a path under the kiosk's audio folder), on the `audio:` scheme Rust serves. */
+export function audioUrl(path) {
+  // convertFileSrc gives the scheme's base for this platform (audio://localhost/ on
+  // Linux, http://audio.localhost/ on Windows); the path keeps its slashes.
+  return core().convertFileSrc('', 'audio') + path.split('/').map(encodeURIComponent).join('/');
+}

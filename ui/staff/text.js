@@ -26,6 +26,7 @@ export const SETTINGS = {
   'staff.session_minutes': { label: 'Minutos de sesión del personal', kind: 'number', layout: 'numeric', max: 2, rule: 'Un número de 1 a 30.' },
   'privacy.notice': { label: 'Aviso de privacidad simplificado (vacío: el texto del IMSS)', kind: 'text', max: 1500,
     rule: 'Hasta 1500 caracteres, en un solo párrafo.' },
+  'audio.volume': { label: 'Volumen de «Escuchar» (0 a 100)', kind: 'number', layout: 'numeric', max: 3, rule: 'Un número de 0 a 100.' },
   'privacy.url': { label: 'Dirección del aviso de privacidad integral (código QR)', kind: 'text', max: 300,
     rule: 'Debe empezar con https:// (hasta 300 caracteres).' },
 };
@@ -36,6 +37,7 @@ export const SETTING_GROUPS = [
   ['Encuesta', ['survey.idle_seconds', 'survey.idle_prompt_seconds', 'survey.thanks_seconds', 'survey.min_interval_seconds', 'survey.abandoned']],
   ['Sincronización', ['sync.endpoint', 'sync.token', 'sync.retention_days', 'staff.session_minutes']],
   ['Privacidad', ['privacy.notice', 'privacy.url']],
+  ['Sonido', ['audio.volume']],
 ];
 
 /** Setting key an `invalid_setting` / `unknown_setting` error is about (from its details). */

@@ -32,6 +32,9 @@ pub const APPEARANCE_YES_NO: &str = "yes_no";
 /// The one `range` a survey can hold: a 0-10 recommendation question.
 pub const RECOMMEND_PARAMETERS: &str = "start=0 end=10 step=1";
 
+/// The column family of recorded audio files (`audio::Español (es)`).
+pub const AUDIO: &str = "audio";
+
 pub const SENTIMENTS: [&str; 4] = ["positive", "neutral", "negative", "none"];
 
 /// The result: the document as far as it could be built, where its values
@@ -72,6 +75,7 @@ struct Choice {
     row: u32,
     name: String,
     label: Map<String, Value>,
+    audio: Option<Map<String, Value>>,
     sentiment: Option<String>,
 }
 
@@ -283,7 +287,8 @@ impl Converter {
                 ),
             }
         }
-        for base in localized {
+        // Recorded audio may be given for some languages only.
+        for base in localized.iter().filter(|b| **b != AUDIO) {
             self.check_family(table, base);
         }
     }
@@ -306,6 +311,24 @@ impl Converter {
                 );
             }
         }
+    }
+
+    /// Recorded audio file names (`audio::Español (es)`), for the languages
+    /// whose cell is filled; None when none is. The file is looked for
+    /// beside the survey file when the survey is installed.
+    fn audio(&mut self, table: &Table, row: &Row, path: &str) -> Option<Map<String, Value>> {
+        let mut files = Map::new();
+        for c in table.columns.iter().filter(|c| c.base == AUDIO) {
+            let Some(code) = c.language.clone().filter(|l| self.languages.contains(l)) else {
+                continue;
+            };
+            if let Some(file) = row.get(c.index) {
+                self.sources
+                    .insert(format!("{path}.{code}"), table.cell(row.number, c.index));
+                files.insert(code, json!(file));
+            }
+        }
+        (!files.is_empty()).then_some(files)
     }
 
     /// Requires a family (`label`) to have columns at all.
@@ -467,7 +490,7 @@ impl Converter {
     }
 
     fn choices(&mut self, table: &Table) -> Vec<ChoiceList> {
-        self.check_columns(table, &["list_name", "name", "sentiment"], &["label"]);
+        self.check_columns(table, &["list_name", "name", "sentiment"], &["label", AUDIO]);
         self.require_family(table, "label");
         let mut lists: Vec<ChoiceList> = Vec::new();
         for row in &table.rows {
@@ -476,6 +499,7 @@ impl Converter {
             let (sentiment, sentiment_at) = self.plain(table, row, "sentiment");
             let source = format!("choices[{}]", row.number);
             let label = self.required_text(table, row, "label", &format!("{source}.label"));
+            let audio = self.audio(table, row, &format!("{source}.audio"));
             self.sources
                 .insert(format!("{source}.code"), name_at.clone());
             self.sources
@@ -524,6 +548,7 @@ impl Converter {
                 row: row.number,
                 name: name.to_owned(),
                 label,
+                audio,
                 sentiment: sentiment
                     .filter(|s| SENTIMENTS.contains(s))
                     .map(str::to_owned),
@@ -546,7 +571,7 @@ impl Converter {
                 "parameters",
                 "indicator",
             ],
-            &["label", "hint", "indicator_label"],
+            &["label", "hint", "indicator_label", AUDIO],
         );
         self.sources.insert("questions", Location::sheet(SURVEY));
         let mut known: HashMap<String, Known> = HashMap::new();
@@ -611,6 +636,9 @@ impl Converter {
         q.insert("prompt".into(), Value::Object(prompt));
         if let Some(hint) = self.localized(table, row, "hint", &format!("{path}.hint")) {
             q.insert("hint".into(), Value::Object(hint));
+        }
+        if let Some(audio) = self.audio(table, row, &format!("{path}.audio")) {
+            q.insert("audio".into(), Value::Object(audio));
         }
         let required = self.boolean(table, row, "required", &format!("{path}.required"));
         q.insert("required".into(), json!(required));
@@ -792,6 +820,9 @@ impl Converter {
             let mut option = Map::new();
             option.insert("code".into(), json!(choice.name));
             option.insert("label".into(), Value::Object(choice.label.clone()));
+            if let Some(audio) = &choice.audio {
+                option.insert("audio".into(), Value::Object(audio.clone()));
+            }
             if let Some(s) = &choice.sentiment {
                 option.insert("sentiment".into(), json!(s));
                 self.declarations = true;
