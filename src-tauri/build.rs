@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "record_progress",
     "open_staff",
     "read_aloud",
+    "read_aloud_clip",
     "staff_pad_state",
     "staff_login",
     "staff_logout",

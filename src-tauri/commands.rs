@@ -233,7 +233,7 @@ pub struct ReadAloudState {
 
 /// The read-aloud audio of the active survey in `language`: `none` (no
 /// voice, no button), `pending` (being made: ask again) or `ready` with the
-/// file of each text, played from the `audio:` scheme.
+/// file of each text, fetched with [`read_aloud_clip`].
 #[tauri::command]
 pub async fn read_aloud(
     state: State<'_, KioskState>,
@@ -248,6 +248,25 @@ pub async fn read_aloud(
         audio: state.read_aloud.language(&id, version, &language),
         volume,
     })
+}
+
+/// The bytes of one read-aloud file (a path [`read_aloud`] gave), only from
+/// the kiosk's audio folder. The page plays them from a `blob:` URL: the web
+/// view plays them (HTML audio through WebKitGTK's GStreamer, no audio
+/// library in this binary, stopped by the page the moment a patient taps),
+/// and WebKitGTK's media player cannot load a custom URI scheme itself.
+#[tauri::command]
+pub async fn read_aloud_clip(
+    state: State<'_, KioskState>,
+    path: String,
+) -> Result<tauri::ipc::Response, IpcError> {
+    let file = trato_kiosk_core::read_aloud::resolve(state.read_aloud.audio_dir(), &path)
+        .ok_or_else(|| IpcError::internal("no such read-aloud file"))?;
+    let bytes = tauri::async_runtime::spawn_blocking(move || std::fs::read(file))
+        .await
+        .map_err(|e| IpcError::internal(&e.to_string()))?
+        .map_err(|e| IpcError::internal(&e.to_string()))?;
+    Ok(tauri::ipc::Response::new(bytes))
 }
 
 /// The hidden staff gesture: opens the staff window (PIN pad) above the

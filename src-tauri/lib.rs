@@ -3,7 +3,6 @@
 //! survey. The builder is generic over the runtime so `tauri::test`'s mock
 //! runtime drives the same commands and capabilities as the real app.
 
-mod audio_protocol;
 pub mod cli;
 mod commands;
 mod ipc_error;
@@ -28,8 +27,7 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan) -> Builder<R> {
     let state = KioskState::new(kiosk);
     state.start_sync();
-    let audio_dir = state.read_aloud().audio_dir().to_owned();
-    audio_protocol::register(builder, audio_dir)
+    builder
         .manage(state)
         .manage(plan)
         .invoke_handler(tauri::generate_handler![
@@ -41,6 +39,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, kiosk: Kiosk, plan: WindowPlan
             commands::abandon_response,
             commands::record_progress,
             commands::read_aloud,
+            commands::read_aloud_clip,
             commands::open_staff,
             // The staff window (capability `staff`).
             staff_commands::staff_pad_state,

@@ -226,6 +226,8 @@ const SURVEY_COMMANDS: &[&str] = &[
     "submit_response",
     "abandon_response",
     "record_progress",
+    "read_aloud",
+    "read_aloud_clip",
     "open_staff",
 ];
 
@@ -522,4 +524,49 @@ fn staff_export_accepts_only_a_destination_the_kiosk_listed() {
         json!({"token": token, "from": "2026-11-01", "to": "2026-11-30", "format": "csv", "destination": folder}),
     )
     .unwrap();
+}
+
+#[test]
+fn read_aloud_says_when_each_language_can_be_heard() {
+    let h = harness();
+    let ask = |language: &str| invoke(&h.main, "read_aloud", json!({ "language": language })).unwrap();
+    // Made in the background from start-up: pending, then ready (real espeak-ng).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let es = loop {
+        let es = ask("es");
+        if es["state"] != "pending" {
+            break es;
+        }
+        assert!(std::time::Instant::now() < deadline, "not ready in 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(es["state"], "ready", "{es}");
+    assert_eq!(es["volume"], 100);
+    let prompt = es["questions"]["trato"]["prompt"].as_str().unwrap();
+    assert!(prompt.starts_with("speech/") && prompt.ends_with(".wav"), "{prompt}");
+    assert!(h.db.parent().unwrap().join("audio").join(prompt).is_file());
+    assert_eq!(es["questions"]["trato"]["options"][4]["code"], "5");
+    // Its bytes, and nothing outside the audio folder.
+    let clip = get_ipc_response(
+        &h.main,
+        InvokeRequest {
+            cmd: "read_aloud_clip".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({ "path": prompt })),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .unwrap();
+    let tauri::ipc::InvokeResponseBody::Raw(bytes) = clip else {
+        panic!("raw bytes expected")
+    };
+    assert_eq!(&bytes[..4], b"RIFF");
+    for outside in ["../kiosk.db", "/etc/passwd", "speech/../../kiosk.db"] {
+        invoke(&h.main, "read_aloud_clip", json!({ "path": outside })).unwrap_err();
+    }
+    // A language the survey does not have: nothing to hear.
+    assert_eq!(ask("fr"), json!({"state": "none", "volume": 100}));
 }

@@ -30,7 +30,7 @@ async fn wait_playing(app: &KioskApp, after: f64) -> Value {
         last = player(app).await;
         last["paused"] == json!(false)
             && last["time"].as_f64().is_some_and(|t| t > after)
-            && last["src"].as_str().is_some_and(|s| s.starts_with("audio://localhost/speech/"))
+            && last["src"].as_str().is_some_and(|s| s.starts_with("blob:"))
     })
     .await;
     last

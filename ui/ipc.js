@@ -36,9 +36,10 @@ export const recordProgress = (responseId, language, answers) =>
 /** Read-aloud audio of the active survey in `language`: {state: 'none'|'pending'|'ready', questions?, volume}. */
 export const readAloud = (language) => call('read_aloud', { language });
 
-/** The URL of a read-aloud file (a path under the kiosk's audio folder), on the `audio:` scheme Rust serves. */
-export function audioUrl(path) {
-  // convertFileSrc gives the scheme's base for this platform (audio://localhost/ on
-  // Linux, http://audio.localhost/ on Windows); the path keeps its slashes.
-  return core().convertFileSrc('', 'audio') + path.split('/').map(encodeURIComponent).join('/');
+/** The bytes of one read-aloud file (a path `readAloud` gave), as a Blob to play. */
+export async function readAloudClip(path) {
+  const bytes = await call('read_aloud_clip', { path });
+  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  const type = ext === 'mp3' ? 'audio/mpeg' : ext === 'wav' ? 'audio/wav' : 'audio/ogg';
+  return new Blob([bytes], { type });
 }

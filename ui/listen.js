@@ -1,6 +1,7 @@
 // "Escuchar": reads the question aloud, then each option, in the patient's
 // language, from files Rust made ahead of time (espeak-ng or the survey's
-// recordings, served on the `audio:` scheme). The button appears only once
+// recordings), fetched over IPC and played from `blob:` URLs (WebKitGTK's
+// media player cannot load a custom scheme). The button appears only once
 // that language's audio is ready, and never for a language with no voice.
 // A tap on an option, on the button again, or any new screen stops it.
 import { h, s } from './dom.js';
@@ -17,6 +18,7 @@ const POLL_MS = 1500; // while the audio is being made (first start, a new surve
 const GAP_MS = 300; // a breath between the question and each option
 
 const ready = new Map(); // language -> {questions, volume}, once Rust says 'ready'
+const blobs = new Map(); // file path -> Promise of a blob: URL (the survey's audio is a few MB)
 let reading = null; // {question, clips, index, button, timer}
 let player = null;
 
@@ -86,6 +88,16 @@ export function listenButton(lang, question) {
   return slot;
 }
 
+/** The playable URL of a read-aloud file, fetched once. */
+function clipUrl(path) {
+  if (!blobs.has(path)) {
+    const url = ipc.readAloudClip(path).then((blob) => URL.createObjectURL(blob));
+    url.catch(() => blobs.delete(path)); // a failure is tried again next time
+    blobs.set(path, url);
+  }
+  return blobs.get(path);
+}
+
 function start(lang, question, button) {
   stopReading();
   const audio = ready.get(lang);
@@ -93,6 +105,7 @@ function start(lang, question, button) {
   if (!qa) return;
   const clips = [{ path: qa.prompt }, ...qa.options.map((o) => ({ path: o.path, code: o.code }))];
   reading = { question, clips, index: 0, button, lang, timer: null };
+  for (const clip of clips) clipUrl(clip.path); // the options load while the question plays
   const el = audioElement();
   el.volume = Math.min(1, Math.max(0, audio.volume / 100));
   setPlaying(button, true, lang);
@@ -105,10 +118,13 @@ function play() {
   const clip = r.clips[r.index];
   highlight(r, clip.code);
   const el = audioElement();
-  el.src = ipc.audioUrl(clip.path);
-  el.play().catch((err) => {
+  clipUrl(clip.path).then((url) => {
+    if (reading !== r) return; // stopped while loading
+    el.src = url;
+    return el.play();
+  }).catch((err) => {
     // A stop during loading rejects the play: nothing to report then.
-    if (reading === r) { console.error('read-aloud: play failed', err && err.name); stopReading(); }
+    if (reading === r) { console.error('read-aloud: play failed', err && (err.name || err.code)); stopReading(); }
   });
 }
 
