@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use trato_domain::Answer;
-use trato_kiosk_core::sync::{spawn_service, ServiceOptions, SyncHandle, SyncOptions, Syncer};
 use trato_kiosk_core::read_aloud::{Espeak, LanguageAudio, ReadAloud};
+use trato_kiosk_core::sync::{spawn_service, ServiceOptions, SyncHandle, SyncOptions, Syncer};
 use trato_kiosk_core::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted};
 use uuid::Uuid;
 

@@ -529,7 +529,8 @@ fn staff_export_accepts_only_a_destination_the_kiosk_listed() {
 #[test]
 fn read_aloud_says_when_each_language_can_be_heard() {
     let h = harness();
-    let ask = |language: &str| invoke(&h.main, "read_aloud", json!({ "language": language })).unwrap();
+    let ask =
+        |language: &str| invoke(&h.main, "read_aloud", json!({ "language": language })).unwrap();
     // Made in the background from start-up: pending, then ready (real espeak-ng).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let es = loop {
@@ -543,7 +544,10 @@ fn read_aloud_says_when_each_language_can_be_heard() {
     assert_eq!(es["state"], "ready", "{es}");
     assert_eq!(es["volume"], 100);
     let prompt = es["questions"]["trato"]["prompt"].as_str().unwrap();
-    assert!(prompt.starts_with("speech/") && prompt.ends_with(".wav"), "{prompt}");
+    assert!(
+        prompt.starts_with("speech/") && prompt.ends_with(".wav"),
+        "{prompt}"
+    );
     assert!(h.db.parent().unwrap().join("audio").join(prompt).is_file());
     assert_eq!(es["questions"]["trato"]["options"][4]["code"], "5");
     // Its bytes, and nothing outside the audio folder.

@@ -55,7 +55,12 @@ async fn escuchar_reads_the_question_then_the_options_and_a_tap_stops_it() {
         .await;
     assert_eq!(app.text_of("listen").await, "Escuchar");
     let speech = app.data_dir.path().join("audio/speech");
-    assert!(std::fs::read_dir(&speech).expect("the speech cache").count() >= 12);
+    assert!(
+        std::fs::read_dir(&speech)
+            .expect("the speech cache")
+            .count()
+            >= 12
+    );
 
     app.tap("listen").await;
     let first = wait_playing(&app, 0.2).await;
@@ -81,7 +86,8 @@ async fn escuchar_reads_the_question_then_the_options_and_a_tap_stops_it() {
     app.wait_question("saludo").await;
     assert_eq!(player(&app).await["paused"], json!(true));
     assert_eq!(
-        app.js("return document.querySelectorAll('.option.is-reading').length").await,
+        app.js("return document.querySelectorAll('.option.is-reading').length")
+            .await,
         json!(0)
     );
 

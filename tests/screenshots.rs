@@ -56,7 +56,20 @@ async fn screenshots_of_every_patient_screen() {
     app.tap("lang-es").await;
     app.tap("start").await;
     app.wait_question("trato").await;
+    // "Escuchar" shows once the kiosk has made the survey's audio.
+    app.wait_until("Escuchar", async || app.visible("listen").await)
+        .await;
     shot("03-faces").await;
+    app.tap("listen").await;
+    app.wait_until("an option read aloud", async || {
+        app.js("return !!document.querySelector('.option.is-reading')")
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    })
+    .await;
+    shot("03b-faces-listening").await;
+    app.tap("listen").await;
     app.tap("answer-trato-2").await;
     app.wait_question("saludo").await;
     shot("04-yes-no").await;

@@ -31,9 +31,7 @@ pub use survey::{
     Condition, Language, LocalizedText, Question, QuestionKind, SurveyChoice, SurveyDefinition,
     SurveyError, ValidationIssue, DEFAULT_TEXT_CHARS, MAX_TEXT_CHARS,
 };
-pub use validate::{
-    is_valid_audio_file, is_valid_identifier, is_valid_language, AUDIO_EXTENSIONS,
-};
+pub use validate::{is_valid_audio_file, is_valid_identifier, is_valid_language, AUDIO_EXTENSIONS};
 
 /// The default survey document shipped with the kiosk (`assets/surveys/trato-digno-v1.json`).
 pub const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");

@@ -455,9 +455,8 @@ static AUDIO_FILE: LazyLock<Regex> = LazyLock::new(|| {
 pub fn is_valid_audio_file(s: &str) -> bool {
     s.chars().count() <= MAX_AUDIO_PATH_CHARS
         && AUDIO_FILE.is_match(s)
-        && s.rsplit_once('.').is_some_and(|(_, ext)| {
-            AUDIO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
-        })
+        && s.rsplit_once('.')
+            .is_some_and(|(_, ext)| AUDIO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Recorded audio: any of the survey's languages may have a file, none must.
@@ -465,7 +464,10 @@ fn check_audio(issues: &mut Issues, path: &str, audio: &LocalizedText, languages
     for (language, file) in audio {
         let at = format!("{path}.{language}");
         if !languages.contains(language.as_str()) {
-            issues.push(at, format!("`{language}` is not one of the survey's languages"));
+            issues.push(
+                at,
+                format!("`{language}` is not one of the survey's languages"),
+            );
         } else if !is_valid_audio_file(file) {
             issues.push(
                 at,

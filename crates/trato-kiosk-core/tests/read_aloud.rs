@@ -65,7 +65,10 @@ fn every_text_of_the_default_survey_is_spoken_at_a_plausible_length() {
                 );
                 let header = speech::wav_seconds(&std::fs::read(&file).expect("read"))
                     .expect("a WAV header");
-                assert!((header - seconds).abs() < 0.01, "header {header} vs sox {seconds}");
+                assert!(
+                    (header - seconds).abs() < 0.01,
+                    "header {header} vs sox {seconds}"
+                );
             }
         }
     }
@@ -85,25 +88,39 @@ fn the_cache_is_reused_and_follows_the_text() {
     let audio_dir = read_aloud::audio_dir(dir.path());
     let mut survey = default_survey().expect("default survey");
     let engine = Espeak::default();
-    let first = ready(read_aloud::prepare_language(&audio_dir, &engine, &survey, "es"));
+    let first = ready(read_aloud::prepare_language(
+        &audio_dir, &engine, &survey, "es",
+    ));
     let prompt = audio_dir.join(&first["saludo"].prompt);
-    let made = std::fs::metadata(&prompt).expect("file").modified().expect("mtime");
+    let made = std::fs::metadata(&prompt)
+        .expect("file")
+        .modified()
+        .expect("mtime");
 
     // Unchanged text: the same file, not made again.
-    let again = ready(read_aloud::prepare_language(&audio_dir, &engine, &survey, "es"));
+    let again = ready(read_aloud::prepare_language(
+        &audio_dir, &engine, &survey, "es",
+    ));
     assert_eq!(first, again);
-    let kept = std::fs::metadata(&prompt).expect("file").modified().expect("mtime");
+    let kept = std::fs::metadata(&prompt)
+        .expect("file")
+        .modified()
+        .expect("mtime");
     assert_eq!(made, kept);
 
     // A changed text is a new file, longer as the text is.
-    let q = survey.questions.iter_mut().find(|q| q.id == "saludo").expect("saludo");
+    let q = survey
+        .questions
+        .iter_mut()
+        .find(|q| q.id == "saludo")
+        .expect("saludo");
     let text = q.prompt.get_mut("es").expect("es");
     text.push_str(" Por favor, piense con calma en toda su visita de hoy.");
-    let changed = ready(read_aloud::prepare_language(&audio_dir, &engine, &survey, "es"));
+    let changed = ready(read_aloud::prepare_language(
+        &audio_dir, &engine, &survey, "es",
+    ));
     assert_ne!(changed["saludo"].prompt, first["saludo"].prompt);
-    assert!(
-        sox_seconds(&audio_dir.join(&changed["saludo"].prompt)) > sox_seconds(&prompt) + 2.0
-    );
+    assert!(sox_seconds(&audio_dir.join(&changed["saludo"].prompt)) > sox_seconds(&prompt) + 2.0);
     assert_eq!(changed["trato"], first["trato"]);
 }
 
@@ -169,22 +186,41 @@ fn recordings_win_and_a_language_without_voice_needs_them_all() {
     std::fs::remove_file(source.join("grabaciones/trato-3.wav")).expect("rm");
     let err = read_aloud::recordings::copy_from(&survey, &source, &audio_dir).unwrap_err();
     assert!(err.to_string().contains("grabaciones/trato-3.wav"), "{err}");
-    assert!(!audio_dir.join("recorded").exists(), "nothing copied before all are there");
+    assert!(
+        !audio_dir.join("recorded").exists(),
+        "nothing copied before all are there"
+    );
     std::fs::copy(&sample, source.join("grabaciones/trato-3.wav")).expect("copy");
     let copied = read_aloud::recordings::copy_from(&survey, &source, &audio_dir).expect("copy");
     // 8 prompts and 25 options.
     assert_eq!(copied, 8 + 5 + 2 + 3 + 3 + 2 + 4 + 6);
 
-    let fr = ready(read_aloud::prepare_language(&audio_dir, &engine, &survey, "fr"));
-    assert_eq!(fr["trato"].prompt, "recorded/trato-digno/1/grabaciones/trato.wav");
-    assert_eq!(fr["trato"].options[2].path, "recorded/trato-digno/1/grabaciones/trato-3.wav");
+    let fr = ready(read_aloud::prepare_language(
+        &audio_dir, &engine, &survey, "fr",
+    ));
+    assert_eq!(
+        fr["trato"].prompt,
+        "recorded/trato-digno/1/grabaciones/trato.wav"
+    );
+    assert_eq!(
+        fr["trato"].options[2].path,
+        "recorded/trato-digno/1/grabaciones/trato-3.wav"
+    );
     assert!(audio_dir.join(&fr["trato"].prompt).is_file());
 
     // Spanish has a voice: a recording wins where there is one, speech elsewhere.
     let q = &mut survey.questions[0];
-    q.audio.as_mut().expect("audio").insert("es".into(), "grabaciones/trato.wav".into());
-    let es = ready(read_aloud::prepare_language(&audio_dir, &engine, &survey, "es"));
-    assert_eq!(es["trato"].prompt, "recorded/trato-digno/1/grabaciones/trato.wav");
+    q.audio
+        .as_mut()
+        .expect("audio")
+        .insert("es".into(), "grabaciones/trato.wav".into());
+    let es = ready(read_aloud::prepare_language(
+        &audio_dir, &engine, &survey, "es",
+    ));
+    assert_eq!(
+        es["trato"].prompt,
+        "recorded/trato-digno/1/grabaciones/trato.wav"
+    );
     assert!(es["trato"].options[0].path.starts_with("speech/"));
 }
 
@@ -205,7 +241,10 @@ fn the_background_thread_reports_ready_once_the_files_exist() {
         match service.language(&survey.id, survey.version, "en") {
             LanguageAudio::Ready { questions } => break questions,
             LanguageAudio::Pending => {
-                assert!(started.elapsed() < Duration::from_secs(60), "not ready in 60 s");
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "not ready in 60 s"
+                );
                 std::thread::sleep(Duration::from_millis(50));
             }
             LanguageAudio::None => panic!("English has a voice"),
@@ -226,7 +265,13 @@ fn the_background_thread_reports_ready_once_the_files_exist() {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(service.language(&survey.id, survey.version, "fr"), LanguageAudio::None);
+    assert_eq!(
+        service.language(&survey.id, survey.version, "fr"),
+        LanguageAudio::None
+    );
     // Another survey version is not this one's audio.
-    assert_eq!(service.language(&survey.id, survey.version + 1, "es"), LanguageAudio::None);
+    assert_eq!(
+        service.language(&survey.id, survey.version + 1, "es"),
+        LanguageAudio::None
+    );
 }

@@ -490,7 +490,11 @@ impl Converter {
     }
 
     fn choices(&mut self, table: &Table) -> Vec<ChoiceList> {
-        self.check_columns(table, &["list_name", "name", "sentiment"], &["label", AUDIO]);
+        self.check_columns(
+            table,
+            &["list_name", "name", "sentiment"],
+            &["label", AUDIO],
+        );
         self.require_family(table, "label");
         let mut lists: Vec<ChoiceList> = Vec::new();
         for row in &table.rows {

@@ -20,15 +20,31 @@ fn with_audio() -> Book {
 fn audio_columns_become_the_documents_audio() {
     let doc =
         trato_xlsform::xlsx_to_document(&with_audio().xlsx()).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert_eq!(doc["questions"][0]["audio"], json!({"es": "audio/trato.mp3"}));
-    assert!(doc["questions"][1].get("audio").is_none(), "blank cell: no audio");
-    assert_eq!(doc["questions"][0]["options"][0]["audio"], json!({"es": "audio/muy_mal.ogg"}));
+    assert_eq!(
+        doc["questions"][0]["audio"],
+        json!({"es": "audio/trato.mp3"})
+    );
+    assert!(
+        doc["questions"][1].get("audio").is_none(),
+        "blank cell: no audio"
+    );
+    assert_eq!(
+        doc["questions"][0]["options"][0]["audio"],
+        json!({"es": "audio/muy_mal.ogg"})
+    );
     assert!(doc["questions"][0]["options"][1].get("audio").is_none());
-    assert_eq!(doc["questions"][1]["options"][0]["audio"], json!({"es": "audio/si.wav"}));
+    assert_eq!(
+        doc["questions"][1]["options"][0]["audio"],
+        json!({"es": "audio/si.wav"})
+    );
     // English has no audio column at all, and needs none.
     let survey = trato_xlsform::survey_from_xlsx(&with_audio().xlsx()).expect("valid");
     assert_eq!(
-        survey.questions[0].audio.as_ref().and_then(|a| a.get("es")).map(String::as_str),
+        survey.questions[0]
+            .audio
+            .as_ref()
+            .and_then(|a| a.get("es"))
+            .map(String::as_str),
         Some("audio/trato.mp3")
     );
 }
@@ -45,6 +61,8 @@ fn a_bad_audio_file_name_is_reported_at_its_cell() {
 
 #[test]
 fn an_audio_column_needs_a_survey_language() {
-    let errors = with_audio().set("survey", "K1", "audio::Maya (yua)").errors();
+    let errors = with_audio()
+        .set("survey", "K1", "audio::Maya (yua)")
+        .errors();
     common::error_at(&errors, "survey!K1", "yua", "yua");
 }

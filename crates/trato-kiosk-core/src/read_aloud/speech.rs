@@ -172,7 +172,9 @@ pub fn wav_seconds(wav: &[u8]) -> Result<f64, String> {
                 byte_rate = Some(rate * channels * bits / 8);
             }
             b"data" => {
-                let rate = byte_rate.filter(|r| *r > 0).ok_or("no fmt chunk before data")?;
+                let rate = byte_rate
+                    .filter(|r| *r > 0)
+                    .ok_or("no fmt chunk before data")?;
                 // A size past the end (a stream never finished) counts what is there.
                 let size = size.min(wav.len() - body);
                 return Ok(size as f64 / f64::from(rate));
