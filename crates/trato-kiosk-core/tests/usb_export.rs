@@ -4,7 +4,7 @@
 //! (`eject::eject`), mount it again: the file is whole.
 //!
 //! Needs root (loop devices, mount), as in CI; elsewhere it says so and
-//! returns. FAT when the kernel has it, else ext4 (the kiosk's side does not
+//! returns, unless `TRATO_REQUIRE_MOUNT` is set (CI sets it): then it fails. FAT when the kernel has it, else ext4 (the kiosk's side does not
 //! differ: it writes files and flushes the filesystem).
 #![cfg(target_os = "linux")]
 
@@ -76,6 +76,10 @@ impl Drop for Drive {
 #[test]
 fn an_export_to_a_usb_drive_survives_eject_and_remount() {
     if !sh("id", &["-u"]).eq("0") {
+        assert!(
+            std::env::var_os("TRATO_REQUIRE_MOUNT").is_none_or(|v| v.is_empty() || v == "0"),
+            "TRATO_REQUIRE_MOUNT is set but the test is not run as root"
+        );
         eprintln!(
             "not root: the USB export test needs loop devices and mount (CI runs it as root)"
         );
