@@ -62,6 +62,7 @@ impl Fresh {
         m.remove(&id).is_some_and(|tx| tx.send(()).is_ok())
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.lock().len()
     }
