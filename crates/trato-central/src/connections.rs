@@ -91,7 +91,8 @@ where
 {
     let dash = state.dash.clone();
     let header_timeout = state.config.header_read_timeout;
-    let max = state.config.max_connections.max(1);
+    // (A limit beyond a million is no limit; the semaphore counts in u32.)
+    let max = state.config.max_connections.clamp(1, 1 << 20);
     let soft = max - reserve(max);
     let slots = Arc::new(Semaphore::new(max));
     let fresh = Arc::new(Fresh::default());
@@ -122,7 +123,10 @@ where
         let (id, evicted) = fresh.register();
         let open = max - slots.available_permits();
         if open > soft && fresh.evict_oldest(id) {
-            tracing::debug!(open, "connection limit: closed the oldest connection without a request");
+            tracing::debug!(
+                open,
+                "connection limit: closed the oldest connection without a request"
+            );
         }
         let run = connection(
             handshake(stream, peer),
@@ -154,7 +158,9 @@ where
     dash.live.close();
     let _ = stopping.send(true);
     // Every connection holds a permit until it closes.
-    let _ = slots.acquire_many(max as u32).await;
+    let _ = slots
+        .acquire_many(u32::try_from(max).unwrap_or(u32::MAX))
+        .await;
     Ok(())
 }
 
@@ -178,8 +184,8 @@ async fn connection<Io>(
         },
         _ = stop.wait_for(|s| *s) => return,
     };
-    let service = hyper::service::service_fn(
-        move |mut req: axum::http::Request<hyper::body::Incoming>| {
+    let service =
+        hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
             // A whole request header arrived: the connection is in use.
             fresh.served(id);
             req.extensions_mut()
@@ -189,8 +195,7 @@ async fn connection<Io>(
                 use tower::Service as _;
                 app.call(req.map(axum::body::Body::new)).await
             }
-        },
-    );
+        });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(header_timeout)

@@ -126,7 +126,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    connections::serve_with(listener, state, shutdown, |stream, _| async { Some(stream) }).await
+    connections::serve_with(listener, state, shutdown, |stream, _| async {
+        Some(stream)
+    })
+    .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals systemd and a terminal send.

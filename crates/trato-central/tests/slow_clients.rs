@@ -109,7 +109,12 @@ const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 async fn connections_that_do_not_finish_their_headers_are_closed_after_the_header_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let mut child = serve(&dir.path().join("central.db"), &addr, "--header-timeout-secs 2").await;
+    let mut child = serve(
+        &dir.path().join("central.db"),
+        &addr,
+        "--header-timeout-secs 2",
+    )
+    .await;
 
     // Far below the connection limit: only the header timeout can close them.
     let mut idle = Vec::new();
@@ -120,7 +125,10 @@ async fn connections_that_do_not_finish_their_headers_are_closed_after_the_heade
     let mut slow = TcpStream::connect(&addr).await.unwrap();
     let dribble = tokio::spawn(async move {
         let t = Instant::now();
-        for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ".iter().cycle() {
+        for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "
+            .iter()
+            .cycle()
+        {
             if slow.write_all(&[*b]).await.is_err() {
                 return Some(t.elapsed());
             }

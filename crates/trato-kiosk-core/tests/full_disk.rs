@@ -84,10 +84,7 @@ impl SmallDisk {
         // kiosk's service user would not get them either.
         run("mkfs.ext4", &["-q", "-F", "-m", "0", path(&image)])?;
         run("mount", &["-o", "loop", path(&image), path(&mount)])?;
-        Ok(Self {
-            mount,
-            _work: work,
-        })
+        Ok(Self { mount, _work: work })
     }
 }
 
@@ -126,7 +123,8 @@ fn fill(path: &Path) -> u64 {
 
 #[test]
 fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recovers() {
-    let required = std::env::var_os("TRATO_REQUIRE_MOUNT").is_some_and(|v| !v.is_empty() && v != "0");
+    let required =
+        std::env::var_os("TRATO_REQUIRE_MOUNT").is_some_and(|v| !v.is_empty() && v != "0");
     if !is_root() {
         assert!(
             !required,
@@ -156,7 +154,10 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
     // Something else on the disk (logs, an export) takes every free block.
     let filler = disk.mount.join("filler.bin");
     let filled = fill(&filler);
-    assert!(filled > 1 << 20, "only {filled} bytes to fill: the disk was not free");
+    assert!(
+        filled > 1 << 20,
+        "only {filled} bytes to fill: the disk was not free"
+    );
 
     // Patients keep answering until SQLite needs a block it cannot get.
     let (refused, error) = (20..5_000)
@@ -183,9 +184,11 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
     );
     // The next one is refused too, with the same code: the kiosk does not
     // pretend to store while the disk stays full.
+    let first_refused = refused.0;
     let id = kiosk.start_survey("es").unwrap();
     let again = kiosk.submit(id, "es", &answers(9_999)).unwrap_err();
     assert_eq!(again.code(), "storage_full", "{again}");
+    let refused = (id, answers(9_999));
 
     // Staff see why, at the PIN pad and on their screen.
     let login = kiosk.staff_login("2468").unwrap_err();
@@ -209,7 +212,9 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
             .expect("a stored response is gone");
         assert_eq!(&response.answers, answers);
     }
-    assert!(kiosk.store().response(refused.0).unwrap().is_none());
+    for id in [first_refused, refused.0] {
+        assert!(kiosk.store().response(id).unwrap().is_none());
+    }
     let check = Connection::open(data_dir::database_path(&root)).unwrap();
     let integrity: String = check
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -221,7 +226,7 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
         stored.len()
     );
 
-    // Space is freed: the patient's "Enviar" stores the same response,
+    // Space is freed: the last patient's "Enviar" stores the same response,
     // staff log in, and new patients are stored.
     std::fs::remove_file(&filler).unwrap();
     kiosk.staff_login("2468").unwrap();
@@ -244,7 +249,12 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
     let kiosk = Kiosk::open(&root).unwrap();
     for (id, answers) in &stored {
         assert_eq!(
-            &kiosk.store().response(*id).unwrap().expect("lost at restart").answers,
+            &kiosk
+                .store()
+                .response(*id)
+                .unwrap()
+                .expect("lost at restart")
+                .answers,
             answers
         );
     }

@@ -98,9 +98,10 @@ pub async fn events(
         allowed,
     };
     let hello = Event::default().event("hello").data("{}");
-    let st = stream::once(async { Ok(hello) }).chain(stream::unfold(listener, |mut l| async move {
-        l.next().await.map(|ev| (Ok(ev), l))
-    }));
+    let st = stream::once(async { Ok(hello) })
+        .chain(stream::unfold(listener, |mut l| async move {
+            l.next().await.map(|ev| (Ok(ev), l))
+        }));
     Ok(Sse::new(st).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
