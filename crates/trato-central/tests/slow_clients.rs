@@ -48,22 +48,34 @@ async fn healthy(addr: &str, within: Duration) -> bool {
     matches!(tokio::time::timeout(within, attempt).await, Ok(Some(true)))
 }
 
+/// The server's process, killed when dropped (a failed test included).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The real binary serving `db` on `addr` with a 1,024-file limit and
 /// these extra arguments; returns once `/healthz` answers.
-async fn serve(db: &std::path::Path, addr: &str, args: &str) -> Child {
+async fn serve(db: &std::path::Path, addr: &str, args: &str) -> Server {
     let bin = env!("CARGO_BIN_EXE_trato-central");
     // The usual default file limit of a service without LimitNOFILE.
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -n 1024 && exec '{bin}' serve --db '{}' --listen {addr} {args}",
-            db.display()
-        ))
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = Server(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -n 1024 && exec '{bin}' serve --db '{}' --listen {addr} {args}",
+                db.display()
+            ))
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while !healthy(addr, Duration::from_secs(2)).await {
         assert!(Instant::now() < deadline, "the server did not come up");
@@ -109,7 +121,7 @@ const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 async fn connections_that_do_not_finish_their_headers_are_closed_after_the_header_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let mut child = serve(
+    let _server = serve(
         &dir.path().join("central.db"),
         &addr,
         "--header-timeout-secs 2",
@@ -163,8 +175,6 @@ async fn connections_that_do_not_finish_their_headers_are_closed_after_the_heade
         assert_eq!(request_on(&mut kiosk, HEALTHZ).await, "HTTP/1.1 200 OK");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    child.kill().unwrap();
-    let _ = child.wait();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,7 +194,7 @@ async fn a_half_open_flood_spares_the_health_check_event_streams_and_kept_alive_
     // A header timeout far longer than the test's waits: whatever is
     // answered during the flood is answered because of how the limit works,
     // not because the timeout cleared the flood.
-    let mut child = serve(
+    let _server = serve(
         &db,
         &addr,
         "--header-timeout-secs 120 --max-connections 900 --rate-per-sec 0",
@@ -295,6 +305,4 @@ async fn a_half_open_flood_spares_the_health_check_event_streams_and_kept_alive_
     }
     assert_eq!(closed, 50, "the oldest half-open connections were evicted");
     drop(flood);
-    child.kill().unwrap();
-    let _ = child.wait();
 }
