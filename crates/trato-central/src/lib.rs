@@ -9,6 +9,7 @@ pub mod admin;
 pub mod api;
 pub mod backup;
 pub mod client_addr;
+pub mod connections;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;
@@ -35,8 +36,10 @@ pub struct Config {
     /// A connection must send a request's headers within this, also between
     /// requests on a kept-alive connection; else it is closed.
     pub header_read_timeout: Duration,
-    /// Connections open at once; more wait in the listen queue. Keep it
-    /// below the process's file limit (`LimitNOFILE`).
+    /// Connections open at once. Near it, a newcomer evicts the oldest
+    /// connection that has not sent a request yet; when all are in use,
+    /// newcomers wait in the listen queue. Keep it below the process's file
+    /// limit (`LimitNOFILE`).
     pub max_connections: usize,
     /// Requests a kiosk may make in a burst before it is throttled.
     pub rate_burst: u32,
@@ -57,6 +60,11 @@ pub struct Config {
     /// Fewest answers to the headline indicator for a unit to be ranked on
     /// the tablero; units with fewer are listed apart.
     pub ranking_min_responses: i64,
+    /// How often an open dashboard event stream asks the database whether
+    /// its account is still enabled with the same password (`user disable`
+    /// and `user passwd` run in another process): the longest a disabled
+    /// account keeps receiving events.
+    pub live_session_check: Duration,
 }
 
 impl Default for Config {
@@ -72,6 +80,7 @@ impl Default for Config {
             secure_cookies: None,
             trusted_proxies: Vec::new(),
             ranking_min_responses: 30,
+            live_session_check: Duration::from_secs(2),
         }
     }
 }
@@ -109,71 +118,18 @@ impl AppState {
 /// Slow or idle clients cannot hold the server: a connection must send a
 /// request's headers within `header_read_timeout` (kept-alive connections
 /// too, between requests; a dashboard's event stream is a response in
-/// progress and is not cut), and at most `max_connections` are open at once
-/// (more wait in the listen queue, never spending a file descriptor).
+/// progress and is not cut), and near `max_connections` a newcomer evicts
+/// the oldest connection that has not sent a request yet (see
+/// [`connections`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let dash = state.dash.clone();
-    let header_timeout = state.config.header_read_timeout;
-    let slots = Arc::new(tokio::sync::Semaphore::new(
-        state.config.max_connections.max(1),
-    ));
-    let app = router(state);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
-        let (stream, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(c) => c,
-                Err(e) => {
-                    // Out of file descriptors, most likely: wait for some
-                    // to be freed instead of spinning.
-                    tracing::warn!("cannot accept a connection: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let app = app.clone();
-        let service = hyper::service::service_fn(
-            move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                req.extensions_mut()
-                    .insert(axum::extract::ConnectInfo(peer));
-                let mut app = app.clone();
-                async move {
-                    use tower::Service as _;
-                    app.call(req.map(axum::body::Body::new)).await
-                }
-            },
-        );
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, "connection ended: {e}");
-            }
-            drop(permit);
-        });
-    }
-    drop(listener);
-    // Open dashboards hold event streams forever: end them.
-    dash.live.close();
-    graceful.shutdown().await;
-    Ok(())
+    connections::serve_with(listener, state, shutdown, |stream, _| async {
+        Some(stream)
+    })
+    .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the signals systemd and a terminal send.

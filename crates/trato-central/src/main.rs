@@ -64,6 +64,8 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         header_timeout_secs: u64,
         /// Connections open at once (keep below the service's LimitNOFILE).
+        /// Near it, each new connection closes the oldest one that has not
+        /// sent a request yet.
         #[arg(long, default_value_t = 4096)]
         max_connections: usize,
         /// Requests a kiosk may make at once before being throttled.

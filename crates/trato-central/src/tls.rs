@@ -1,25 +1,21 @@
-//! Native HTTPS (rustls): a listener for `axum::serve` that completes TLS
-//! handshakes on tasks of their own (a slow client never holds up the
-//! others), with the certificate and key read again on SIGHUP. A reload
-//! that fails keeps the certificate in service and says why in the log.
+//! Native HTTPS (rustls): TLS handshakes on each connection's own task (a
+//! slow client never holds up the others), with the certificate and key
+//! read again on SIGHUP. A reload that fails keeps the certificate in
+//! service and says why in the log.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 /// A client that has not finished its handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Handshaken connections waiting for the server to take them.
-const READY_QUEUE: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -88,76 +84,6 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     Ok(certs)
 }
 
-/// Connections that finished their TLS handshake, for `axum::serve`.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-}
-
-impl TlsListener {
-    /// Starts accepting on `tcp` with the configuration `config` holds at
-    /// each new connection (so a reload applies to the next handshake).
-    pub fn new(
-        tcp: TcpListener,
-        config: watch::Receiver<Arc<ServerConfig>>,
-    ) -> std::io::Result<Self> {
-        let local = tcp.local_addr()?;
-        let (tx, ready) = mpsc::channel(READY_QUEUE);
-        tokio::spawn(accept_loop(tcp, config, tx));
-        Ok(Self { ready, local })
-    }
-}
-
-async fn accept_loop(
-    tcp: TcpListener,
-    config: watch::Receiver<Arc<ServerConfig>>,
-    ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-) {
-    loop {
-        let accepted = tokio::select! {
-            () = ready.closed() => return,
-            accepted = tcp.accept() => accepted,
-        };
-        let (stream, addr) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                // Out of file descriptors and the like: wait, do not spin.
-                tracing::warn!("cannot accept a connection: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let acceptor = TlsAcceptor::from(config.borrow().clone());
-        let ready = ready.clone();
-        tokio::spawn(async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => {
-                    let _ = ready.send((tls, addr)).await;
-                }
-                Ok(Err(e)) => tracing::debug!("TLS handshake with {addr} failed: {e}"),
-                Err(_) => tracing::debug!("TLS handshake with {addr} timed out"),
-            }
-        });
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accept loop ends only when this listener is dropped.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        Ok(self.local)
-    }
-}
-
 /// The configuration to serve with, read from `files` now and again on
 /// every SIGHUP (Unix) for as long as the server runs.
 pub fn reloading(files: TlsFiles) -> Result<watch::Receiver<Arc<ServerConfig>>, TlsError> {
@@ -195,19 +121,30 @@ async fn reload_on_sighup(files: TlsFiles, tx: watch::Sender<Arc<ServerConfig>>)
 }
 
 /// Serves the API over TLS on `listener` until `shutdown` resolves; as
-/// [`crate::serve`] otherwise.
+/// [`crate::serve`] otherwise (the same accept loop, timeouts and limit: a
+/// connection still in its handshake counts as one without a request).
 pub async fn serve_tls(
     listener: TcpListener,
     config: watch::Receiver<Arc<ServerConfig>>,
     state: crate::AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let dash = state.dash.clone();
-    let app = crate::router(state);
-    axum::serve(TlsListener::new(listener, config)?, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            dash.live.close();
-        })
-        .await
+    crate::connections::serve_with(listener, state, shutdown, move |stream, addr| {
+        // The configuration in force now: a reload applies to the next handshake.
+        let acceptor = TlsAcceptor::from(config.borrow().clone());
+        async move {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => Some(tls),
+                Ok(Err(e)) => {
+                    tracing::debug!("TLS handshake with {addr} failed: {e}");
+                    None
+                }
+                Err(_) => {
+                    tracing::debug!("TLS handshake with {addr} timed out");
+                    None
+                }
+            }
+        }
+    })
+    .await
 }

@@ -44,8 +44,12 @@ fn main() -> Result<(), Error> {
         );
     }
 
-    let out = dir.join("out");
-    std::fs::create_dir_all(&out)?;
+    // The exports go beside the database's folder, never inside it: the
+    // export refuses a destination in the data folder (`InsideDataFolder`).
+    let out_dir = tempfile::Builder::new()
+        .prefix("export-bench-out")
+        .tempdir_in(dir.parent().unwrap_or(&dir))?;
+    let out = out_dir.path().to_owned();
     let (from, to) = period();
     let sql = rows_statement(&Period::new(from, to, None)?);
     let floor = measure(

@@ -198,15 +198,24 @@ async fn current_viewer(parts: &Parts, state: &AppState) -> Result<Option<Viewer
     let Some(v) = session_cookie(&parts.headers).and_then(|t| state.dash.sessions.get(&t)) else {
         return Ok(None);
     };
+    if !still_valid(state, &v).await? {
+        return Ok(None);
+    }
+    Ok(Some(v))
+}
+
+/// Whether the viewer's account is still enabled with the password it
+/// signed in with; if not, its session is ended here. Also asked by open
+/// event streams now and then, since they make no further requests.
+pub async fn still_valid(state: &AppState, v: &Viewer) -> Result<bool, ApiError> {
     let account = state.store.dash().account_by_name(&v.name).await?;
     let valid =
         account.is_some_and(|a| !a.disabled && same(&hash_token(&a.password_hash), &v.credential));
     if !valid {
         state.dash.sessions.remove(&v.session_hash);
         tracing::info!(account = %v.name, "session ended: account disabled or password changed");
-        return Ok(None);
     }
-    Ok(Some(v))
+    Ok(valid)
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -443,7 +452,8 @@ async fn change_account(
     }
 }
 
-/// Disables (or enables again) an account; its sessions end at their next request.
+/// Disables (or enables again) an account; its sessions end at their next
+/// request, and its open event streams within [`crate::Config::live_session_check`].
 pub async fn set_disabled(
     store: &dyn Store,
     name: &str,
@@ -453,7 +463,8 @@ pub async fn set_disabled(
     change_account(store, name, AccountChange::Disabled(at)).await
 }
 
-/// Sets a new password; the account's sessions end at their next request.
+/// Sets a new password; the account's sessions end at their next request,
+/// and its open event streams within [`crate::Config::live_session_check`].
 pub async fn set_password(
     store: &dyn Store,
     name: &str,

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::{Role, Viewer};
+use super::{auth, Role, Viewer};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -65,7 +65,9 @@ impl Live {
 /// `GET /api/v1/dashboard/events`: `batch` events for the viewer's units, a
 /// `lagged` event when some were missed (the page simply refetches), and a
 /// comment every 15 s to keep proxies from closing the stream. The stream
-/// ends when the session does.
+/// ends when the session does: at logout or expiry, and within
+/// [`crate::Config::live_session_check`] of its account being disabled or
+/// its password changed.
 pub async fn events(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -85,50 +87,77 @@ pub async fn events(
                 .collect(),
         ),
     };
-    let rx = state.dash.live.subscribe();
-    let closing = state.dash.live.closing.subscribe();
+    let mut check = tokio::time::interval(state.config.live_session_check);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let listener = Listener {
+        rx: state.dash.live.subscribe(),
+        closing: state.dash.live.closing.subscribe(),
+        check,
+        state,
+        viewer,
+        allowed,
+    };
     let hello = Event::default().event("hello").data("{}");
-    let st = stream::unfold(
-        (
-            rx,
-            closing,
-            state,
-            viewer.session_hash,
-            allowed,
-            Some(hello),
-        ),
-        |(mut rx, mut closing, state, session, allowed, first)| async move {
-            if let Some(ev) = first {
-                return Some((Ok(ev), (rx, closing, state, session, allowed, None)));
-            }
-            loop {
-                if *closing.borrow_and_update() {
-                    return None;
-                }
-                let msg = tokio::select! {
-                    m = rx.recv() => m,
-                    _ = closing.changed() => return None,
-                };
-                if !state.dash.sessions.is_alive(&session) {
-                    return None;
-                }
-                let ev = match msg {
-                    Ok(e) => {
-                        if allowed.as_ref().is_some_and(|a| !a.contains(&e.unit_clues)) {
-                            continue;
-                        }
-                        Event::default()
-                            .event("batch")
-                            .data(serde_json::to_string(&e).unwrap_or_default())
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        Event::default().event("lagged").data("{}")
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                };
-                return Some((Ok(ev), (rx, closing, state, session, allowed, None)));
-            }
-        },
-    );
+    let st = stream::once(async { Ok(hello) })
+        .chain(stream::unfold(listener, |mut l| async move {
+            l.next().await.map(|ev| (Ok(ev), l))
+        }));
     Ok(Sse::new(st).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One open page's side of the channel.
+struct Listener {
+    rx: broadcast::Receiver<LiveEvent>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    /// Ticks when the account is to be checked again.
+    check: tokio::time::Interval,
+    state: AppState,
+    viewer: Viewer,
+    allowed: Option<HashSet<String>>,
+}
+
+impl Listener {
+    /// The next event to send; `None` ends the stream.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if *self.closing.borrow_and_update() {
+                return None;
+            }
+            let msg = tokio::select! {
+                m = self.rx.recv() => m,
+                _ = self.closing.changed() => return None,
+                _ = self.check.tick() => {
+                    // A failed read ends the stream too: the page
+                    // reconnects, and its next request is checked again.
+                    if !self.state.dash.sessions.is_alive(&self.viewer.session_hash)
+                        || !auth::still_valid(&self.state, &self.viewer).await.unwrap_or(false)
+                    {
+                        return None;
+                    }
+                    continue;
+                }
+            };
+            if !self.state.dash.sessions.is_alive(&self.viewer.session_hash) {
+                return None;
+            }
+            return Some(match msg {
+                Ok(e) => {
+                    if self
+                        .allowed
+                        .as_ref()
+                        .is_some_and(|a| !a.contains(&e.unit_clues))
+                    {
+                        continue;
+                    }
+                    Event::default()
+                        .event("batch")
+                        .data(serde_json::to_string(&e).unwrap_or_default())
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    Event::default().event("lagged").data("{}")
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            });
+        }
+    }
 }
