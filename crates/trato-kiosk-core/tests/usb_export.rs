@@ -4,7 +4,8 @@
 //! (`eject::eject`), mount it again: the file is whole.
 //!
 //! Needs root (loop devices, mount), as in CI; elsewhere it says so and
-//! returns, unless `TRATO_REQUIRE_MOUNT` is set (CI sets it): then it fails. FAT when the kernel has it, else ext4 (the kiosk's side does not
+//! returns, unless `TRATO_REQUIRE_MOUNT` is set (CI sets it): then it
+//! fails. FAT when the kernel has it, else ext4 (the kiosk's side does not
 //! differ: it writes files and flushes the filesystem).
 #![cfg(target_os = "linux")]
 
