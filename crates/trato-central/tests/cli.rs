@@ -89,7 +89,7 @@ async fn administer_and_serve(db: &str) {
 
     let survey = dir.path().join("v2.json");
     let mut def: serde_json::Value =
-        serde_json::from_str(trato_central::surveys::DEFAULT_SURVEY_JSON).unwrap();
+        serde_json::from_str(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap();
     def["version"] = 2.into();
     std::fs::write(&survey, def.to_string()).unwrap();
     let survey = survey.to_str().unwrap();

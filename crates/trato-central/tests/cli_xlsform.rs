@@ -28,7 +28,7 @@ fn run(args: &[&str]) -> (bool, String, String) {
 }
 
 fn default_document() -> Value {
-    serde_json::from_str(trato_domain::DEFAULT_SURVEY_JSON).unwrap()
+    serde_json::from_str(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap()
 }
 
 fn write_xlsx(dir: &Path, name: &str, document: &Value) -> String {

@@ -20,12 +20,12 @@ use trato_central::admin;
 use trato_central::dashboard::rollup::rebuild;
 use trato_central::dashboard::today;
 use trato_central::store::Scope;
-use trato_domain::{Answer, Response, ResponseStatus, SurveyDefinition, DEFAULT_SURVEY_JSON};
+use trato_domain::{Answer, Response, ResponseStatus, SurveyDefinition, DEFAULT_SURVEY_V1_JSON};
 
 /// v2: `saludo` asked as `bienvenida` (same indicator, with "no sé"),
 /// `respuesta` removed, a new indicator `limpieza`, a new alert rule on it.
 fn v2_json() -> String {
-    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_JSON).unwrap();
+    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_V1_JSON).unwrap();
     v["version"] = json!(2);
     let qs = v["questions"].as_array_mut().unwrap();
     qs.retain(|q| q["id"] != "respuesta");
@@ -442,7 +442,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         assert!(!alerts_before.is_empty());
 
         // Back to schema 5 as an older centre left it (undoing 0006 to 0008).
-        let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON)
+        let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON)
             .unwrap()
             .without_meaning();
         let plain_json = serde_json::to_string(&plain).unwrap().replace('\'', "''");
@@ -473,7 +473,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         let stored = store.survey("trato-digno", 1).await.unwrap().unwrap();
         assert_eq!(
             SurveyDefinition::from_json(&stored).unwrap(),
-            SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).unwrap(),
+            SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON).unwrap(),
             "the stored v1 gains its declarations"
         );
         // Migrated, not yet rebuilt: responses and alerts are all there.

@@ -15,7 +15,7 @@ use trato_domain::SurveyDefinition;
 
 /// The default survey as version `v`, with its title changed so versions differ.
 pub fn survey_json(v: u32, title: &str) -> String {
-    let mut def = SurveyDefinition::from_json(trato_central::surveys::DEFAULT_SURVEY_JSON).unwrap();
+    let mut def = SurveyDefinition::from_json(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap();
     def.version = v;
     def.title.insert("es".into(), title.into());
     serde_json::to_string_pretty(&def).unwrap()

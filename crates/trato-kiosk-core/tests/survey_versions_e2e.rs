@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use sync_support::*;
 use trato_central::admin;
 use trato_central::store::Scope;
-use trato_domain::{Answer, SurveyDefinition, DEFAULT_SURVEY_JSON};
+use trato_domain::{Answer, SurveyDefinition, DEFAULT_SURVEY_V1_JSON};
 use trato_kiosk_core::sync::{SyncOptions, Syncer};
 
 const PASSWORD: &str = "una clave larga de prueba";
@@ -25,7 +25,7 @@ const PASSWORD: &str = "una clave larga de prueba";
 /// v2: `saludo` asked as `bienvenida` (same indicator, with "no sé"),
 /// `respuesta` removed, a new indicator `limpieza` with its alert rule.
 fn v2() -> SurveyDefinition {
-    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_JSON).unwrap();
+    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_V1_JSON).unwrap();
     v["version"] = json!(2);
     let qs = v["questions"].as_array_mut().unwrap();
     qs.retain(|q| q["id"] != "respuesta");
