@@ -201,6 +201,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Survey(SurveyCommand::Install { file }) => {
             let survey = load_survey(&file)?;
+            warn_language_gaps(&survey);
             let new = kiosk.admin_cli().install_survey(&survey)?;
             println!(
                 "{} {} v{}: activa{}",
@@ -363,8 +364,17 @@ fn load_survey(file: &Path) -> anyhow::Result<SurveyDefinition> {
     Ok(trato_xlsform::load_survey_file(file)?)
 }
 
+/// Warns (stderr, not an error) about each survey language the patient
+/// screens have no words for: those patients would see Spanish buttons.
+fn warn_language_gaps(survey: &SurveyDefinition) {
+    for gap in trato_kiosk_core::ui_languages::gaps(survey) {
+        eprintln!("{}", gap.in_words());
+    }
+}
+
 fn validate_survey(file: &Path) -> anyhow::Result<ExitCode> {
     let survey = load_survey(file)?;
+    warn_language_gaps(&survey);
     println!(
         "ok: {} v{} ({} preguntas, idiomas: {})",
         survey.id,

@@ -22,6 +22,7 @@ async fn screenshots_of_every_patient_screen() {
             .update_settings(&[
                 ("survey.idle_seconds", "15"),
                 ("survey.idle_prompt_seconds", "10"),
+                ("survey.min_interval_seconds", "0"),
             ])
             .unwrap();
     })
@@ -89,8 +90,12 @@ async fn screenshots_of_every_patient_screen() {
     shot("09-idle-prompt").await;
     app.tap("idle-continue").await;
     app.tap("submit").await;
+    // "Mal" on the headline meets an alert rule: where to complain first.
+    app.wait_screen("complaints").await;
+    shot("10a-complaints").await;
+    app.tap("complaints-ok").await;
     app.wait_screen("thanks").await;
-    shot("10-thanks").await;
+    shot("10b-thanks").await;
     app.wait_screen("attract").await;
 
     // A storage failure, made real with a trigger that refuses the insert.
@@ -138,6 +143,24 @@ async fn screenshots_of_every_patient_screen() {
     shot("18-exit-confirm").await;
     app.tap("exit-confirm").await;
     app.wait_screen("attract").await;
+    // The complaints screen in large type, with the unit's own (longest) text.
+    app.tap("access").await;
+    app.tap("start").await;
+    app.answer_all(&[
+        ("trato", "4"),
+        ("saludo", "si"),
+        ("escucha", "si"),
+        ("respuesta", "si"),
+        ("respeto", "no"),
+        ("espera", "menos_30"),
+    ])
+    .await;
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+    app.wait_screen("complaints").await;
+    shot("19-complaints-large").await;
+    app.tap("complaints-ok").await;
+    app.wait_screen("thanks").await;
     app.quit().await;
     eprintln!("screenshots in {}", out.display());
 }

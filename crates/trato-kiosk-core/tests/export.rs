@@ -874,7 +874,7 @@ fn positive_and_negative_follow_the_declared_sentiments() {
     let (mut store, settings) = fx.open();
     let mut v2: serde_json::Value =
         serde_json::to_value(store.survey("trato-digno", 1).unwrap()).unwrap();
-    v2["version"] = 2.into();
+    v2["version"] = 3.into(); // 2 is the shipped default v2
     let qs = v2["questions"].as_array_mut().unwrap();
     // "Regular" counts as positive in v2; only "Muy mal" as negative.
     let trato = qs.iter_mut().find(|q| q["id"] == "trato").unwrap();
@@ -903,7 +903,7 @@ fn positive_and_negative_follow_the_declared_sentiments() {
         .insert_response(&Response {
             id: Uuid::now_v7(),
             survey_id: "trato-digno".into(),
-            survey_version: 2,
+            survey_version: 3,
             unit_clues: "DFIMS000020".into(),
             unit_name: UNIT_NAME.into(),
             service_area: "Consulta externa".into(),
@@ -1034,7 +1034,7 @@ fn several_survey_versions_export_the_union_of_their_questions() {
     let fx = fixture();
     let (mut store, settings) = fx.open();
     let mut v2: SurveyDefinition = store.survey("trato-digno", 1).unwrap();
-    v2.version = 2;
+    v2.version = 3; // 2 is the shipped default v2
     v2.questions.retain(|q| q.id != "respeto");
     let recommend: trato_domain::Question = serde_json::from_value(serde_json::json!({
         "id": "recomienda", "kind": "recommend", "required": false,
@@ -1046,7 +1046,7 @@ fn several_survey_versions_export_the_union_of_their_questions() {
     let response = Response {
         id: Uuid::now_v7(),
         survey_id: "trato-digno".into(),
-        survey_version: 2,
+        survey_version: 3,
         unit_clues: "DFIMS000020".into(),
         unit_name: UNIT_NAME.into(),
         service_area: "Consulta externa".into(),
@@ -1087,7 +1087,7 @@ fn several_survey_versions_export_the_union_of_their_questions() {
         ]
     );
     let row = by_id(&header, &records, response.id);
-    assert_eq!(row["version_encuesta"], "2");
+    assert_eq!(row["version_encuesta"], "3");
     assert_eq!(row["recomienda"], "9");
     assert_eq!(row["respeto"], "");
     let old = by_id(&header, &records, fx.ids["first"]);
@@ -1110,5 +1110,5 @@ fn several_survey_versions_export_the_union_of_their_questions() {
         .find(|r| r[id_col].to_string() == response.id.to_string())
         .unwrap();
     assert_eq!(row[rec], Data::Float(9.0), "0-10 answers are numbers");
-    assert_eq!(row[column(&range, "version_encuesta")], Data::Float(2.0));
+    assert_eq!(row[column(&range, "version_encuesta")], Data::Float(3.0));
 }
