@@ -322,7 +322,6 @@ fn csv_has_a_bom_a_header_and_every_stored_value() {
 
     // Every row against the store's own reading of the response.
     let (store, _settings) = fx.open();
-    let survey = store.survey("trato-digno", 1).unwrap();
     for record in &records {
         let row: HashMap<&str, &str> = header
             .iter()
@@ -331,6 +330,8 @@ fn csv_has_a_bom_a_header_and_every_stored_value() {
             .collect();
         let id: Uuid = row["id_respuesta"].parse().unwrap();
         let stored = store.response(id).unwrap().unwrap();
+        // The fixture's kiosk answers the default v2; one raw row is v1.
+        let survey = store.survey("trato-digno", stored.survey_version).unwrap();
         let local =
             stored.finished_at.naive_utc() + Duration::minutes(stored.utc_offset_minutes.into());
         assert_eq!(row["fecha_local"], local.format("%Y-%m-%d").to_string());
@@ -340,7 +341,7 @@ fn csv_has_a_bom_a_header_and_every_stored_value() {
         assert_eq!(row["kiosco"], stored.kiosk_id);
         assert_eq!(row["idioma"], stored.language);
         assert_eq!(row["encuesta"], "trato-digno");
-        assert_eq!(row["version_encuesta"], "1");
+        assert_eq!(row["version_encuesta"], stored.survey_version.to_string());
         for q in &survey.questions {
             let answer = stored.answers.iter().find(|a| a.question == q.id);
             let codes = answer.map(|a| a.codes.join("; ")).unwrap_or_default();
@@ -708,7 +709,7 @@ fn xlsx_has_typed_cells() {
         Data::DateTime(t) => assert!((t.as_f64() - 60.0 / 86_400.0).abs() < 1e-9, "00:01:00"),
         other => panic!("time cell is {other:?}"),
     }
-    assert_eq!(first[version], Data::Float(1.0));
+    assert_eq!(first[version], Data::Float(2.0));
     assert_eq!(first[trato], Data::String("Bien".into()));
     assert_eq!(first[trato_code], Data::Float(4.0));
     let at = range

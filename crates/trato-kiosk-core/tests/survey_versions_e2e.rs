@@ -321,12 +321,15 @@ async fn v2_published_mid_period_is_adopted_and_every_figure_follows_its_version
 
     // The dashboard API's indicators equal SQL over the raw responses.
     let (client, cookie) = dashboard(&db, &centre.url()).await;
+    // The responses are filed under the kiosk's local day (this machine's
+    // zone), which may be a day after the centre's Mexico City "today".
     let today = trato_central::dashboard::today();
     let summary = client
         .get(format!(
-            "{}/api/v1/dashboard/summary?scope=institute&from={}&to={today}",
+            "{}/api/v1/dashboard/summary?scope=institute&from={}&to={}",
             centre.url(),
-            today - Duration::days(7)
+            today - Duration::days(7),
+            today + Duration::days(1)
         ))
         .header("cookie", &cookie)
         .send()
