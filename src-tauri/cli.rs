@@ -227,6 +227,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 beside,
                 &trato_kiosk_core::read_aloud::audio_dir(&dir),
             )?;
+            warn_language_gaps(&survey);
             let new = kiosk.admin_cli().install_survey(&survey)?;
             if recordings > 0 {
                 println!("{recordings} grabaciones de audio copiadas");
@@ -401,8 +402,17 @@ fn load_survey(file: &Path) -> anyhow::Result<SurveyDefinition> {
     Ok(trato_xlsform::load_survey_file(file)?)
 }
 
+/// Warns (stderr, not an error) about each survey language the patient
+/// screens have no words for: those patients would see Spanish buttons.
+fn warn_language_gaps(survey: &SurveyDefinition) {
+    for gap in trato_kiosk_core::ui_languages::gaps(survey) {
+        eprintln!("{}", gap.in_words());
+    }
+}
+
 fn validate_survey(file: &Path) -> anyhow::Result<ExitCode> {
     let survey = load_survey(file)?;
+    warn_language_gaps(&survey);
     println!(
         "ok: {} v{} ({} preguntas, idiomas: {})",
         survey.id,

@@ -353,15 +353,16 @@ fn status_reports_counts_and_the_database_check() {
     assert_eq!(status["configured"], false);
     assert!(status["last_sync"].is_null());
     let text = ok(&kiosk(dir.path(), &["status"]));
-    assert!(text.contains("trato-digno v1"), "{text}");
+    assert!(text.contains("trato-digno v2"), "{text}");
 }
 
-fn survey_v2(dir: &Path) -> std::path::PathBuf {
+/// A version after the shipped defaults (1 and 2).
+fn survey_v3(dir: &Path) -> std::path::PathBuf {
     let mut survey: Value =
-        serde_json::from_str(include_str!("../assets/surveys/trato-digno-v1.json")).unwrap();
-    survey["version"] = 2.into();
+        serde_json::from_str(include_str!("../assets/surveys/trato-digno-v2.json")).unwrap();
+    survey["version"] = 3.into();
     survey["questions"][0]["prompt"]["es"] = "¿Cómo le atendieron hoy?".into();
-    let path = dir.join("trato-digno-v2.json");
+    let path = dir.join("trato-digno-v3.json");
     std::fs::write(&path, serde_json::to_string_pretty(&survey).unwrap()).unwrap();
     path
 }
@@ -369,12 +370,12 @@ fn survey_v2(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn survey_validate_lists_problems_with_their_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let good = survey_v2(dir.path());
+    let good = survey_v3(dir.path());
     let out = ok(&kiosk(
         dir.path(),
         &["survey", "validate", good.to_str().unwrap()],
     ));
-    assert!(out.contains("trato-digno v2"), "{out}");
+    assert!(out.contains("trato-digno v3"), "{out}");
 
     let mut bad: Value = serde_json::from_str(&std::fs::read_to_string(&good).unwrap()).unwrap();
     bad["questions"][1]["prompt"]
@@ -401,21 +402,63 @@ fn survey_validate_lists_problems_with_their_paths() {
     ));
 }
 
+/// A survey language the patient screens have no words for (no
+/// `ui/lang/<code>.js`, or one with only the language's name) is a warning
+/// on stderr, in Spanish; the survey is still valid and installs.
+#[test]
+fn survey_validate_and_install_warn_about_languages_without_ui_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut survey: Value =
+        serde_json::from_str(include_str!("../assets/surveys/trato-digno-v2.json")).unwrap();
+    survey["version"] = 4.into();
+    survey["languages"] = serde_json::json!(["es", "en", "nah", "zap"]);
+    let mut text = survey.to_string();
+    for l in ["nah", "zap"] {
+        text = text.replace("\"es\":", &format!("\"{l}\":\"[{l}]\",\"es\":"));
+    }
+    let path = dir.path().join("cuatro.json");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    for command in ["validate", "install"] {
+        let out = kiosk(dir.path(), &["survey", command, path]);
+        ok(&out);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("aviso: la pantalla no tiene palabras en «zap» (no hay ui/lang/zap.js)"),
+            "{command}: {err}"
+        );
+        assert!(
+            err.contains("palabras en «nah»; las demás (botones, avisos) se verán en español"),
+            "{command}: {err}"
+        );
+        assert!(!err.contains("«en»") && !err.contains("«es»"), "{err}");
+    }
+    // The default survey's languages have every word: no warning.
+    let good = survey_v3(dir.path());
+    let out = kiosk(dir.path(), &["survey", "validate", good.to_str().unwrap()]);
+    ok(&out);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("aviso"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn survey_install_activates_the_new_version() {
     let dir = tempfile::tempdir().unwrap();
-    let v2 = survey_v2(dir.path());
+    let v3 = survey_v3(dir.path());
     ok(&kiosk(
         dir.path(),
-        &["survey", "install", v2.to_str().unwrap()],
+        &["survey", "install", v3.to_str().unwrap()],
     ));
     let status: Value =
         serde_json::from_str(&ok(&kiosk(dir.path(), &["status", "--json"]))).unwrap();
-    assert_eq!(status["survey"]["version"], 2);
+    assert_eq!(status["survey"]["version"], 3);
     // Installing it again changes nothing and still succeeds.
     ok(&kiosk(
         dir.path(),
-        &["survey", "install", v2.to_str().unwrap()],
+        &["survey", "install", v3.to_str().unwrap()],
     ));
 }
 

@@ -69,14 +69,14 @@ fn the_shipped_template_validates() {
 fn install_an_xlsx_makes_its_survey_active() {
     let dir = tempfile::tempdir().unwrap();
     let mut document = default_document();
-    document["version"] = 2.into();
-    let file = xlsx_of(dir.path(), "trato-digno-v2.xlsx", &document);
+    document["version"] = 20.into(); // 1 and 2 are the shipped defaults
+    let file = xlsx_of(dir.path(), "trato-digno-v20.xlsx", &document);
     let out = stdout_of(&kiosk(dir.path(), &["survey", "install", &file]));
-    assert!(out.contains("trato-digno v2"), "{out}");
+    assert!(out.contains("trato-digno v20"), "{out}");
     let survey = active_version(dir.path());
     assert_eq!(
         (survey["id"].as_str(), survey["version"].as_u64()),
-        (Some("trato-digno"), Some(2))
+        (Some("trato-digno"), Some(20))
     );
 }
 
@@ -85,7 +85,7 @@ fn a_bad_xlsx_lists_every_error_and_installs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let before = active_version(dir.path());
     let mut document = default_document();
-    document["version"] = 2.into();
+    document["version"] = 20.into();
     document["questions"][0]["options"][4]["label"]
         .as_object_mut()
         .unwrap()

@@ -104,6 +104,8 @@ fn bootstrap_gives_the_ui_the_survey_and_timings() {
     assert_eq!(boot["survey"]["languages"], json!(["es", "en"]));
     assert!(boot["idleSeconds"].as_u64().unwrap() >= 15);
     assert!(boot["thanksSeconds"].as_u64().unwrap() >= 2);
+    // Empty: the UI's own words naming the unit's Trato Digno module.
+    assert_eq!(boot["complaintsText"], "");
 }
 
 #[test]
@@ -113,13 +115,15 @@ fn a_survey_started_and_submitted_through_commands_is_stored() {
     let id = started["responseId"].as_str().unwrap().to_owned();
     let args = json!({"responseId": id, "language": "es", "answers": answers()});
     let submitted = invoke(&h.main, "submit_response", args.clone()).unwrap();
+    // "Muy mal" meets the survey's alert rule: the UI shows where to complain.
     assert_eq!(
         submitted,
-        json!({"status": "complete", "alreadyStored": false})
+        json!({"status": "complete", "alreadyStored": false, "alert": true})
     );
     // A repeated tap on "Enviar" stores nothing new.
     let again = invoke(&h.main, "submit_response", args).unwrap();
     assert_eq!(again["alreadyStored"], true);
+    assert_eq!(again["alert"], true);
     assert_eq!(count(&h.db, "SELECT COUNT(*) FROM responses"), 1);
     assert_eq!(
         count(

@@ -189,6 +189,11 @@ async fn the_survey_can_be_answered_in_english() {
     app.tap("next").await;
     app.wait_question("comentario").await;
     app.tap("submit").await;
+    // "Very poor" and disrespect meet the survey's alert rules: where to
+    // complain, in English, then the thanks.
+    app.wait_screen("complaints").await;
+    assert_eq!(app.text_of("complaints-ok").await, "Understood");
+    app.tap("complaints-ok").await;
     app.wait_screen("thanks").await;
 
     app.wait_rows(

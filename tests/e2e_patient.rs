@@ -1,7 +1,8 @@
 //! End to end, the patient side everyone can use: a way out ("Salir"), a
 //! one-tap start from the attract screen's faces, a progress line that never
-//! jumps, the large-text / high-contrast switch, the privacy notice. The
-//! release app under Xvfb, driven through WebDriver; its SQLite file read back.
+//! jumps, the large-text / high-contrast switch, the privacy notice, and
+//! where to complain after a bad experience. The release app under Xvfb,
+//! driven through WebDriver; its SQLite file read back.
 
 mod support;
 
@@ -112,6 +113,125 @@ async fn a_face_tapped_on_the_attract_screen_is_stored_as_the_first_answer() {
         app.js("return document.querySelectorAll(\"[aria-pressed='true'][data-testid^='answer-trato']\").length")
             .await,
         json!(0)
+    );
+    app.quit().await;
+}
+
+/// Answers the default survey with `respeto` and `trato` as given, leaves
+/// the comment blank and taps Enviar.
+async fn submit_with(app: &KioskApp, trato: &str, respeto: &str) {
+    app.tap("start").await;
+    app.answer_all(&[
+        ("trato", trato),
+        ("saludo", "si"),
+        ("escucha", "si"),
+        ("respuesta", "si"),
+        ("respeto", respeto),
+        ("espera", "menos_30"),
+    ])
+    .await;
+    if matches!(trato, "1" | "2") {
+        app.wait_question("mejorar").await;
+        app.tap("next").await;
+    }
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+}
+
+/// The complaints screen shows exactly when the answers meet an alert rule
+/// of the survey (Rust says so in the submit result); "Entendido" leads to
+/// the thanks. Without a configured text it names the unit's Trato Digno
+/// module, in large type.
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn the_complaints_screen_appears_exactly_when_an_alert_rule_is_met() {
+    let app = KioskApp::launch(SIZE, |kiosk| {
+        kiosk
+            .update_settings(&[("survey.min_interval_seconds", "0")])
+            .unwrap();
+    })
+    .await;
+    // No rule met (a regular rating, respect): straight to the thanks.
+    app.record_screens().await;
+    submit_with(&app, "3", "si").await;
+    app.wait_screen("thanks").await;
+    assert!(
+        !app.screens_seen().await.contains(&"complaints".to_owned()),
+        "{:?}",
+        app.screens_seen().await
+    );
+    app.wait_screen("attract").await;
+
+    // Disrespect or discrimination: where to complain first.
+    for (trato, respeto) in [("4", "no"), ("1", "si")] {
+        submit_with(&app, trato, respeto).await;
+        app.wait_screen("complaints").await;
+        let text = app.text_of("complaints").await;
+        assert!(
+            text.contains("Módulo de Trato Digno de HGZ 1 (prueba)"),
+            "{text}"
+        );
+        assert!(app.visible("complaints-ok").await);
+        assert_eq!(app.text_of("complaints-ok").await, "Entendido");
+        let size = app
+            .js("return parseFloat(getComputedStyle(document.querySelector('.complaints-text')).fontSize)")
+            .await
+            .as_f64()
+            .unwrap();
+        assert!(size >= 32.0, "large type: {size}px");
+        app.tap("complaints-ok").await;
+        app.wait_screen("thanks").await;
+        app.wait_screen("attract").await;
+    }
+    app.wait_rows(
+        "SELECT status, COUNT(*) FROM responses GROUP BY status",
+        vec![vec![json!("complete"), json!(3)]],
+    )
+    .await;
+    app.quit().await;
+}
+
+/// The unit's own words (`unit.complaints_text`), in the patient's language's
+/// screen; left alone, the complaints screen goes back to the start by itself.
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
+async fn the_complaints_screen_shows_the_units_text_and_times_out_to_the_start() {
+    let words =
+        "Acuda a la oficina de Trato Digno, planta baja, junto a Admisión (extensión 1234).";
+    let app = KioskApp::launch(SIZE, |kiosk| {
+        kiosk
+            .update_settings(&[
+                ("unit.complaints_text", words),
+                ("survey.idle_seconds", "15"),
+                ("survey.idle_prompt_seconds", "5"),
+            ])
+            .unwrap();
+    })
+    .await;
+    app.tap("lang-en").await;
+    submit_with(&app, "5", "no").await;
+    app.wait_screen("complaints").await;
+    let text = app.text_of("complaints").await;
+    assert!(text.contains(words), "{text}");
+    assert!(
+        text.contains("file a complaint"),
+        "the title in English: {text}"
+    );
+    assert_eq!(app.text_of("complaints-ok").await, "Understood");
+    // Nobody taps "Understood": after its own timeout (idle + prompt, 20 s)
+    // the start screen returns, in Spanish.
+    app.record_screens().await;
+    support::wait_for(
+        "the complaints screen's own timeout",
+        std::time::Duration::from_secs(40),
+        async || app.screen().await,
+        |screen| screen == "attract",
+    )
+    .await;
+    assert_eq!(app.screens_seen().await, ["attract"]);
+    assert_eq!(
+        app.js("return document.documentElement.lang").await,
+        json!("es-MX")
     );
     app.quit().await;
 }
@@ -340,6 +460,19 @@ async fn the_access_switch_changes_the_palette_and_resets_after_the_patient() {
         json!("on")
     );
     app.tap("submit").await;
+    // "Muy mal" and disrespect: the complaints screen, in the mode too.
+    app.wait_screen("complaints").await;
+    let text = check(&app, "text").await;
+    assert!(
+        text[0].as_f64().unwrap() >= 7.0,
+        "complaints: text contrast {text}"
+    );
+    let cut = check(&app, "cut").await;
+    assert!(
+        cut.as_array().is_some_and(|c| c.is_empty()),
+        "complaints: cut {cut}"
+    );
+    app.tap("complaints-ok").await;
     app.wait_screen("thanks").await;
     // The next patient starts in the usual mode.
     app.wait_screen("attract").await;
@@ -365,7 +498,12 @@ async fn the_access_switch_changes_the_palette_and_resets_after_the_patient() {
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
 async fn axe_finds_no_serious_violation_on_any_patient_screen_in_either_mode() {
-    let app = KioskApp::launch(SIZE, |_| {}).await;
+    let app = KioskApp::launch(SIZE, |kiosk| {
+        kiosk
+            .update_settings(&[("survey.min_interval_seconds", "0")])
+            .unwrap();
+    })
+    .await;
     let mut found = Vec::new();
     for access in [false, true] {
         let mode = if access { "large" } else { "usual" };
@@ -408,6 +546,10 @@ async fn axe_finds_no_serious_violation_on_any_patient_screen_in_either_mode() {
         found.extend(audit(&app, &format!("{mode} exit")).await);
         app.tap("exit-cancel").await;
         app.tap("submit").await;
+        // "Mal" meets an alert rule: where to complain, then the thanks.
+        app.wait_screen("complaints").await;
+        found.extend(audit(&app, &format!("{mode} complaints")).await);
+        app.tap("complaints-ok").await;
         app.wait_screen("thanks").await;
         found.extend(audit(&app, &format!("{mode} thanks")).await);
     }

@@ -263,6 +263,9 @@ async fn staff_export_today_to_the_kiosk_folder() {
     app.tap("next").await;
     app.wait_question("comentario").await;
     app.tap("submit").await;
+    // "Mal" meets an alert rule: the complaints screen comes first.
+    app.wait_screen("complaints").await;
+    app.tap("complaints-ok").await;
     app.wait_screen("thanks").await;
 
     open_staff(&app).await;

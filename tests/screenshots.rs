@@ -10,45 +10,86 @@ use std::path::PathBuf;
 
 use support::KioskApp;
 
+/// Where a size's pictures go.
+fn out_dir(size: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(size)
+}
+
+/// Saves the screen as `name` and fails if anything in `within` (a CSS
+/// selector) is cut or the screen scrolls.
+async fn save(app: &KioskApp, size: &str, name: &str, within: &str) {
+    // Let the screen finish painting and its transition settle.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    app.screenshot(&out_dir(size).join(format!("{name}.png")))
+        .await;
+    // Nothing cut and nothing to scroll, at every size a hospital uses.
+    let outside = app
+        .js(
+            &format!("const out = [...document.querySelectorAll({within:?})].filter((e) => {{
+               const r = e.getBoundingClientRect();
+               return r.width > 0 && r.height > 0 && e.checkVisibility()
+                 && (r.top < -1 || r.left < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1);
+             }}).map((e) => e.dataset.testid || e.className || e.tagName);
+             const s = document.querySelector('.screen');
+             if (s && (s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1)) out.push('scrolls');
+             return out.slice(0, 8);"),
+        )
+        .await;
+    assert_eq!(
+        outside,
+        serde_json::json!([]),
+        "{size} {name}: outside the screen"
+    );
+}
+
+/// A survey in four languages: the language button and its list, and a
+/// question in a language whose UI words fall back to Spanish.
+#[tokio::test]
+#[ignore = "produces screenshots for people to look at: run by .ci/screenshots"]
+async fn screenshots_of_the_language_list() {
+    let size = std::env::var("TRATO_SCREENSHOT_SIZE").unwrap_or_else(|_| "1280x800".into());
+    let app = KioskApp::launch(&size, |kiosk| {
+        kiosk
+            .admin_cli()
+            .install_survey(&support::survey_in_languages(&[
+                "es", "en", "nah", "yua", "tzh",
+            ]))
+            .unwrap();
+    })
+    .await;
+    // The list is an overlay: it is checked too.
+    let shot = async |name: &str| save(&app, &size, name, "#app *, #overlay *").await;
+    shot("20-attract-languages").await;
+    app.tap("lang-menu").await;
+    shot("21-language-list").await;
+    app.tap("lang-nah").await;
+    app.tap("start").await;
+    app.wait_question("trato").await;
+    shot("22-faces-nah").await;
+    app.tap("access").await;
+    app.tap("lang-menu").await;
+    shot("23-language-list-large").await;
+    app.quit().await;
+}
+
 #[tokio::test]
 #[ignore = "produces screenshots for people to look at: run by .ci/screenshots"]
 async fn screenshots_of_every_patient_screen() {
     let size = std::env::var("TRATO_SCREENSHOT_SIZE").unwrap_or_else(|_| "1280x800".into());
-    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(&size);
+    let out = out_dir(&size);
     let app = KioskApp::launch(&size, |kiosk| {
         kiosk
             .update_settings(&[
                 ("survey.idle_seconds", "15"),
                 ("survey.idle_prompt_seconds", "10"),
+                ("survey.min_interval_seconds", "0"),
             ])
             .unwrap();
     })
     .await;
-    let shot = async |name: &str| {
-        // Let the screen finish painting and its transition settle.
-        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        app.screenshot(&out.join(format!("{name}.png"))).await;
-        // Nothing cut and nothing to scroll, at every size a hospital uses.
-        let outside = app
-            .js(
-                "const out = [...document.querySelectorAll('#app *')].filter((e) => {
-                   const r = e.getBoundingClientRect();
-                   return r.width > 0 && r.height > 0 && e.checkVisibility()
-                     && (r.top < -1 || r.left < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1);
-                 }).map((e) => e.dataset.testid || e.className || e.tagName);
-                 const s = document.querySelector('.screen');
-                 if (s && (s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1)) out.push('scrolls');
-                 return out.slice(0, 8);",
-            )
-            .await;
-        assert_eq!(
-            outside,
-            serde_json::json!([]),
-            "{size} {name}: outside the screen"
-        );
-    };
+    let shot = async |name: &str| save(&app, &size, name, "#app *").await;
 
     shot("01-attract").await;
     app.tap("lang-en").await;
@@ -102,8 +143,12 @@ async fn screenshots_of_every_patient_screen() {
     shot("09-idle-prompt").await;
     app.tap("idle-continue").await;
     app.tap("submit").await;
+    // "Mal" on the headline meets an alert rule: where to complain first.
+    app.wait_screen("complaints").await;
+    shot("10a-complaints").await;
+    app.tap("complaints-ok").await;
     app.wait_screen("thanks").await;
-    shot("10-thanks").await;
+    shot("10b-thanks").await;
     app.wait_screen("attract").await;
 
     // A storage failure, made real with a trigger that refuses the insert.
@@ -151,6 +196,24 @@ async fn screenshots_of_every_patient_screen() {
     shot("18-exit-confirm").await;
     app.tap("exit-confirm").await;
     app.wait_screen("attract").await;
+    // The complaints screen in large type, with the unit's own (longest) text.
+    app.tap("access").await;
+    app.tap("start").await;
+    app.answer_all(&[
+        ("trato", "4"),
+        ("saludo", "si"),
+        ("escucha", "si"),
+        ("respuesta", "si"),
+        ("respeto", "no"),
+        ("espera", "menos_30"),
+    ])
+    .await;
+    app.wait_question("comentario").await;
+    app.tap("submit").await;
+    app.wait_screen("complaints").await;
+    shot("19-complaints-large").await;
+    app.tap("complaints-ok").await;
+    app.wait_screen("thanks").await;
     app.quit().await;
     eprintln!("screenshots in {}", out.display());
 }

@@ -1,6 +1,6 @@
-// Entry point: kiosk state machine (attract -> question* -> thanks | error) and screens.
+// Entry point: kiosk state machine (attract -> question* -> [complaints] -> thanks | error) and screens.
 import { h, mount } from './dom.js';
-import { t, pick, LANGUAGES } from './i18n.js';
+import { t, pick, htmlLang, loadLanguages } from './i18n.js';
 import * as ipc from './ipc.js';
 import { visibleQuestions, pruneAnswers, canContinue, isSingle, answersPayload } from './survey.js';
 import { renderAnswers } from './questions.js';
@@ -10,6 +10,8 @@ import { exitButton, showExitConfirm } from './exit.js';
 import { accessToggle, applyAccess } from './access.js';
 import { privacyLine, showPrivacy } from './privacy.js';
 import { listenButton, stopReading } from './listen.js';
+import { langSwitch as drawLangSwitch } from './lang-switch.js';
+import { complaintsScreen as drawComplaints } from './complaints.js';
 import { createIdle } from './idle.js';
 import { installGuards, installStaffCorner } from './guards.js';
 import { errorText } from './errors.js';
@@ -43,6 +45,8 @@ const idle = createIdle({
 // ---------- helpers ----------
 
 const survey = () => state.config.survey;
+/** The survey's default language (its first), which every patient starts in. */
+const firstLanguage = () => (state.config && state.config.survey.languages[0]) || 'es';
 const visible = () => visibleQuestions(survey(), state.answers);
 const currentQuestion = () => visible().find((q) => q.id === state.qid);
 
@@ -59,15 +63,10 @@ async function guarded(fn) {
 }
 
 function langSwitch() {
-  return h('div', { class: 'lang-switch', role: 'group', 'aria-label': t(state.lang, 'langGroup') },
-    LANGUAGES.map((l) => h('button', {
-      type: 'button',
-      class: `lang${l === state.lang ? ' is-current' : ''}`,
-      dataset: { testid: `lang-${l}` },
-      lang: l === 'es' ? 'es-MX' : 'en',
-      'aria-pressed': String(l === state.lang),
-      onclick: () => { if (!state.busy && state.lang !== l) { state.lang = l; render(); } },
-    }, t(l, l === 'es' ? 'langEs' : 'langEn'))));
+  return drawLangSwitch({
+    languages: survey().languages, current: state.lang, overlay,
+    onPick: (l) => { if (!state.busy && state.lang !== l) { state.lang = l; render(); } },
+  });
 }
 
 function accessSwitch() {
@@ -78,12 +77,12 @@ function accessSwitch() {
 
 function render() {
   stopReading(); // a new screen (or an answer) ends any reading aloud
-  document.documentElement.lang = t(state.lang, 'htmlLang');
+  document.documentElement.lang = htmlLang(state.lang);
   document.body.dataset.screen = state.screen;
   applyAccess(state.access);
   if (state.screen === 'question') document.body.dataset.question = state.qid;
   else delete document.body.dataset.question;
-  const screens = { loading: loadingScreen, attract: attractScreen, question: questionScreen, thanks: thanksScreen, error: errorScreen };
+  const screens = { loading: loadingScreen, attract: attractScreen, question: questionScreen, complaints: complaintsScreen, thanks: thanksScreen, error: errorScreen };
   mount(app, screens[state.screen]());
   if (idle.prompting) showIdlePrompt(null); // re-translate an open prompt
 }
@@ -158,6 +157,10 @@ function questionScreen() {
         hint ? h('p', { class: 'hint' }, hint) : null),
       h('div', { class: 'answer-area' }, answers)),
     h('footer', { class: 'nav' }, back, listenButton(lang, q), forward));
+}
+
+function complaintsScreen() {
+  return drawComplaints({ lang: state.lang, config: state.config, onOk: showThanks });
 }
 
 function thanksScreen() {
@@ -324,16 +327,31 @@ function submit() {
     const btn = app.querySelector('[data-testid="submit"]');
     if (btn) { btn.disabled = true; btn.setAttribute('aria-busy', 'true'); } // visibly "working"; extra taps do nothing
     try {
-      await ipc.submitResponse(id, state.lang, answersPayload(survey(), state.answers));
+      const { alert } = await ipc.submitResponse(id, state.lang, answersPayload(survey(), state.answers));
       clearSurvey();
-      state.screen = 'thanks';
-      render();
-      setTimer(resetToAttract, state.config.thanksSeconds * 1000);
+      // Rust says whether the answers met an alert rule of the survey: then
+      // the patient first learns where to complain.
+      if (alert) showComplaints(); else showThanks();
     } catch (err) {
       console.error('submit_response failed', err.code, err.message);
       showError('submit', err);
     }
   });
+}
+
+/** Where to complain, until "Entendido" (then the thanks) or its own timeout (then the start). */
+function showComplaints() {
+  state.screen = 'complaints';
+  render();
+  app.querySelector('[data-testid="complaints-ok"]')?.focus({ preventScroll: true });
+  setTimer(resetToAttract, (state.config.idleSeconds + state.config.idlePromptSeconds) * 1000);
+}
+
+function showThanks() {
+  if (state.screen !== 'question' && state.screen !== 'complaints') return;
+  state.screen = 'thanks';
+  render();
+  setTimer(resetToAttract, state.config.thanksSeconds * 1000);
 }
 
 async function abandonAndReset() {
@@ -344,7 +362,7 @@ async function abandonAndReset() {
   const answers = state.config ? answersPayload(survey(), state.answers) : [];
   clearSurvey(); // wipe the screen first: the next person must not see these answers
   state.screen = 'attract';
-  state.lang = 'es';
+  state.lang = firstLanguage();
   state.access = false;
   state.busy = true;
   render();
@@ -386,7 +404,7 @@ function resetToAttract() {
   idle.disarm();
   hideIdlePrompt();
   clearSurvey();
-  state.lang = 'es'; // the next patient starts in Spanish, in the usual mode
+  state.lang = firstLanguage(); // the next patient starts in the survey's first language (Spanish), in the usual mode
   state.access = false;
   state.screen = 'attract';
   render();
@@ -396,6 +414,8 @@ function boot() {
   return guarded(async () => {
     try {
       state.config = await ipc.bootstrap();
+      await loadLanguages(state.config.survey.languages);
+      state.lang = firstLanguage();
       idle.configure(state.config.idleSeconds, state.config.idlePromptSeconds);
       state.screen = 'attract';
       render();

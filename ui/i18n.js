@@ -1,113 +1,54 @@
-// UI chrome strings (the survey brings its own question texts). Spanish first.
-const STRINGS = {
-  es: {
-    htmlLang: 'es-MX',
-    welcome: 'Su opinión nos importa',
-    subtitle: '¿Cómo le tratamos hoy?',
-    tapToStart: 'Toque la pantalla para comenzar',
-    privacy: 'Encuesta anónima. El IMSS es responsable de sus respuestas y las usa solo para mejorar el trato.',
-    privacyOpen: 'Aviso de privacidad',
-    privacyTitle: 'Aviso de privacidad simplificado',
-    privacyNotice: 'El Instituto Mexicano del Seguro Social (IMSS) es responsable de las respuestas que usted da en esta encuesta. No le pedimos su nombre, su número de seguridad social ni ningún dato que le identifique. Usamos sus respuestas solo para conocer y mejorar el trato que se da en esta unidad, y las presentamos como cifras de conjunto. No las compartimos con nadie fuera del IMSS.',
-    privacyQr: 'Aviso de privacidad integral: escanee el código con su teléfono.',
-    privacyClose: 'Cerrar',
-    demo: 'Modo de demostración',
-    progress: 'Pregunta {n}',
-    exit: 'Salir',
-    access: 'Letra grande / Alto contraste',
-    exitTitle: '¿Salir de la encuesta?',
-    exitBody: 'La pantalla vuelve al inicio para la siguiente persona.',
-    exitConfirm: 'Sí, salir',
-    exitCancel: 'No, seguir',
-    back: 'Atrás',
-    next: 'Siguiente',
-    submit: 'Enviar',
-    optional: 'Opcional: puede dejarlo en blanco',
-    chooseMany: 'Puede elegir varias',
-    recommendLow: 'Nada probable',
-    recommendHigh: 'Muy probable',
-    textPlaceholder: 'Escriba aquí con el teclado de abajo…',
-    chars: '{n} de {max} letras',
-    thanksTitle: '¡Gracias!',
-    thanksBody: 'Su opinión nos ayuda a darle un mejor trato.',
-    errorTitle: 'Lo sentimos',
-    errorBody: 'No pudimos guardar su respuesta. Por favor avise al personal del módulo.',
-    errorStart: 'No pudimos iniciar la encuesta. Por favor avise al personal del módulo.',
-    errorHome: 'Volver al inicio',
-    idleTitle: '¿Sigue ahí?',
-    idleBody: 'La encuesta se cerrará en {n} segundos.',
-    idleContinue: 'Sí, continuar',
-    loading: 'Cargando…',
-    kbGroup: 'Teclado',
-    kbShift: 'Mayúsculas',
-    kbSymbols: 'Números y signos',
-    kbLetters: 'Letras',
-    kbSpace: 'espacio',
-    kbBackspace: 'Borrar',
-    langEs: 'Español',
-    langEn: 'English',
-    langGroup: 'Idioma',
-  },
-  en: {
-    htmlLang: 'en',
-    welcome: 'Your opinion matters',
-    subtitle: 'How were you treated today?',
-    tapToStart: 'Touch the screen to begin',
-    privacy: 'Anonymous survey. IMSS is responsible for your answers and uses them only to improve how patients are treated.',
-    privacyOpen: 'Privacy notice',
-    privacyTitle: 'Simplified privacy notice',
-    privacyNotice: 'The Mexican Social Security Institute (IMSS) is responsible for the answers you give in this survey. We do not ask for your name, your social security number or anything that identifies you. We use your answers only to learn about and improve how patients are treated at this unit, and we report them as overall figures. We do not share them with anyone outside IMSS.',
-    privacyQr: 'Full privacy notice (in Spanish): scan the code with your phone.',
-    privacyClose: 'Close',
-    demo: 'Demo mode',
-    progress: 'Question {n}',
-    exit: 'Exit',
-    access: 'Large text / High contrast',
-    exitTitle: 'Leave the survey?',
-    exitBody: 'The screen goes back to the start for the next person.',
-    exitConfirm: 'Yes, leave',
-    exitCancel: 'No, continue',
-    back: 'Back',
-    next: 'Next',
-    submit: 'Send',
-    optional: 'Optional: you may leave it blank',
-    chooseMany: 'You may choose several',
-    recommendLow: 'Not at all likely',
-    recommendHigh: 'Very likely',
-    textPlaceholder: 'Type here with the keyboard below…',
-    chars: '{n} of {max} characters',
-    thanksTitle: 'Thank you!',
-    thanksBody: 'Your opinion helps us treat you better.',
-    errorTitle: 'We are sorry',
-    errorBody: 'We could not save your answers. Please tell the staff at the help desk.',
-    errorStart: 'We could not start the survey. Please tell the staff at the help desk.',
-    errorHome: 'Back to start',
-    idleTitle: 'Are you still there?',
-    idleBody: 'The survey will close in {n} seconds.',
-    idleContinue: 'Yes, continue',
-    loading: 'Loading…',
-    kbGroup: 'Keyboard',
-    kbShift: 'Capital letters',
-    kbSymbols: 'Numbers and symbols',
-    kbLetters: 'Letters',
-    kbSpace: 'space',
-    kbBackspace: 'Delete',
-    langEs: 'Español',
-    langEn: 'English',
-    langGroup: 'Language',
-  },
-};
+// UI words (the survey brings its own question texts). One file per language
+// in lang/<code>.js: the language's own name and its words. Spanish is
+// complete and loaded first; every other language falls back to it word by
+// word, and a survey language without a file shows its code and Spanish words
+// (`trato-kiosk survey validate` warns about both, from the same files).
+import es from './lang/es.js';
 
-export const LANGUAGES = ['es', 'en'];
+const TABLES = { es };
 
-/** Chrome string in `lang`, with {placeholders} filled; falls back to Spanish. */
+/** The file for `code` (`es-MX` falls back to `es`), or null when there is none. */
+function table(code) {
+  if (TABLES[code]) return TABLES[code];
+  const base = String(code).split('-')[0];
+  return TABLES[base] || null;
+}
+
+/** Loads the word files of the survey's languages; resolves even when some have none. */
+export async function loadLanguages(codes) {
+  const wanted = new Set();
+  for (const code of codes) {
+    wanted.add(code);
+    wanted.add(code.split('-')[0]);
+  }
+  await Promise.all([...wanted].filter((c) => !(c in TABLES)).map(async (c) => {
+    // Codes were validated in Rust (`[a-z]{2,3}(-[A-Z]{2})?`): never a path.
+    if (!/^[a-z]{2,3}(-[A-Z]{2})?$/.test(c)) return;
+    try {
+      TABLES[c] = (await import(`./lang/${c}.js`)).default;
+    } catch {
+      TABLES[c] = null; // no file for this language: Spanish words
+    }
+  }));
+}
+
+/** UI word `key` in `lang`, with {placeholders} filled; falls back to Spanish. */
 export function t(lang, key, vars = {}) {
-  const table = STRINGS[lang] || STRINGS.es;
-  const raw = table[key] ?? STRINGS.es[key] ?? key;
+  const raw = table(lang)?.[key] ?? TABLES.es[key] ?? key;
   return raw.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
 }
 
-/** Pick a survey-provided localized text {es, en}; falls back to Spanish. */
+/** The language's own name (endonym) for the switch; its code when the UI has no file for it. */
+export function languageName(code) {
+  return table(code)?.name ?? code;
+}
+
+/** The `lang` attribute for text in `code`: the file's `htmlLang`, else the code itself. */
+export function htmlLang(code) {
+  return table(code)?.htmlLang ?? code;
+}
+
+/** Pick a survey-provided localized text {es, en, …}; falls back to Spanish. */
 export function pick(localized, lang) {
   if (!localized) return '';
   if (typeof localized === 'string') return localized;

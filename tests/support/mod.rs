@@ -52,6 +52,39 @@ pub async fn wait_for<T: std::fmt::Debug>(
     }
 }
 
+/// The default survey given in `languages` (`es` first): texts in a
+/// language other than Spanish and English are test texts, the Spanish one
+/// marked with the code (`[nah] ¿Cómo le trataron hoy?`); version 30, so it
+/// is installed beside the defaults.
+pub fn survey_in_languages(languages: &[&str]) -> trato_domain::SurveyDefinition {
+    fn add(v: &mut Value, languages: &[&str]) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(es)) = o.get("es").cloned() {
+                    let en = o.get("en").cloned();
+                    o.retain(|k, _| k != "en");
+                    for l in languages.iter().filter(|l| **l != "es") {
+                        let text = match (*l, &en) {
+                            ("en", Some(en)) => en.clone(),
+                            _ => json!(format!("[{l}] {es}")),
+                        };
+                        o.insert((*l).to_owned(), text);
+                    }
+                } else {
+                    o.values_mut().for_each(|c| add(c, languages));
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|c| add(c, languages)),
+            _ => {}
+        }
+    }
+    let mut v: Value = serde_json::from_str(trato_domain::DEFAULT_SURVEY_JSON).unwrap();
+    v["version"] = json!(30);
+    v["languages"] = json!(languages);
+    add(&mut v, languages);
+    trato_domain::SurveyDefinition::from_json(&v.to_string()).unwrap()
+}
+
 /// Waits until `sql` reads `expected` from the app's database.
 pub async fn wait_rows(db: &Path, sql: &str, expected: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
     wait_for(

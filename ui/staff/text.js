@@ -11,6 +11,8 @@ export const SETTINGS = {
   'unit.ooad': { label: 'OOAD o UMAE', kind: 'text', max: 120, rule: 'Hasta 120 caracteres.' },
   'service.areas': { label: 'Servicios de este módulo', kind: 'multi', rule: 'Elija de 1 a 12 servicios.' },
   'service.default': { label: 'Servicio principal', kind: 'one', rule: 'Elija uno de los servicios de este módulo.' },
+  'unit.complaints_text': { label: 'Dónde presentar una queja (vacío: el Módulo de Trato Digno de la unidad)', kind: 'text', max: 400,
+    rule: 'Hasta 400 caracteres, en un solo párrafo.' },
   'kiosk.label': { label: 'Nombre del quiosco', kind: 'text', max: 60, rule: 'Hasta 60 caracteres.' },
   'sync.endpoint': { label: 'Dirección del servidor central', kind: 'text', max: 300,
     rule: 'Debe empezar con https:// (http:// solo para localhost). Vacío: sin sincronizar.' },
@@ -32,7 +34,7 @@ export const SETTINGS = {
 };
 
 export const SETTING_GROUPS = [
-  ['Unidad', ['unit.clues', 'unit.name', 'unit.ooad', 'kiosk.label']],
+  ['Unidad', ['unit.clues', 'unit.name', 'unit.ooad', 'kiosk.label', 'unit.complaints_text']],
   ['Servicios', ['service.areas', 'service.default']],
   ['Encuesta', ['survey.idle_seconds', 'survey.idle_prompt_seconds', 'survey.thanks_seconds', 'survey.min_interval_seconds', 'survey.abandoned']],
   ['Sincronización', ['sync.endpoint', 'sync.token', 'sync.retention_days', 'staff.session_minutes']],

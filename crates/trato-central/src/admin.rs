@@ -6,7 +6,7 @@ use trato_domain::SurveyDefinition;
 
 use crate::error::{AdminError, StoreError};
 use crate::store::{KioskRecord, NewKiosk, Publish, PutSurvey, Scope, Store};
-use crate::surveys::{default_survey, survey_hash};
+use crate::surveys::{default_surveys, survey_hash};
 use crate::token::{generate_token, hash_token};
 use trato_domain::clues::validate_clues;
 
@@ -167,27 +167,32 @@ pub async fn withdraw_publication(store: &dyn Store, id: i64) -> Result<(), Admi
     }
 }
 
-/// Makes the embedded default survey known to the store (not published: it is
-/// the fallback when nothing is). Called whenever a store is opened.
+/// Makes every embedded default survey version known to the store (not
+/// published: they are the fallback when nothing is). Called whenever a
+/// store is opened.
 pub async fn ensure_default_survey(store: &dyn Store) -> Result<(), StoreError> {
-    let Some(def) = default_survey() else {
-        return Ok(());
-    };
-    let json = serde_json::to_string(&def).unwrap_or_default();
+    for def in default_surveys() {
+        ensure_one_default(store, &def).await?;
+    }
+    Ok(())
+}
+
+async fn ensure_one_default(store: &dyn Store, def: &SurveyDefinition) -> Result<(), StoreError> {
+    let json = serde_json::to_string(def).unwrap_or_default();
     let outcome = store
         .put_survey(
             &def.id,
             def.version,
             &json,
-            &survey_hash(&def),
+            &survey_hash(def),
             None,
             Utc::now(),
         )
         .await?;
-    if outcome == PutSurvey::Different && stored_lacks_meaning(store, &def).await? {
+    if outcome == PutSurvey::Different && stored_lacks_meaning(store, def).await? {
         // An older copy that asks the same questions: declare its meaning.
         store
-            .replace_survey(&def.id, def.version, &json, &survey_hash(&def))
+            .replace_survey(&def.id, def.version, &json, &survey_hash(def))
             .await?;
         tracing::info!("{} v{}: meaning declarations added", def.id, def.version);
     } else if outcome == PutSurvey::Different {

@@ -268,7 +268,8 @@ async fn active_survey(
     // A kiosk that does not say which format it reads predates formats: 1.
     let reads = q.format.unwrap_or(1);
     record_kiosk_survey(&state, &auth.kiosk_id, &q, reads).await?;
-    let offer = state.surveys.offer(&unit, reads).await?;
+    let running = q.survey.as_deref().zip(q.version);
+    let offer = state.surveys.offer(&unit, reads, running).await?;
     Ok(Json(ActiveSurveyReply {
         server_time: Utc::now(),
         survey: offer.survey,

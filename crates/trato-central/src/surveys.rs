@@ -12,20 +12,31 @@ use crate::error::StoreError;
 use crate::store::{PublicationRecord, Scope, Store};
 use crate::token::hex;
 
-/// The survey every kiosk starts with; known to the centre from its first run
-/// (stored on open) and served as the active survey until one is published.
+/// The survey a new kiosk starts with; known to the centre from its first
+/// run (stored on open, with every earlier default version).
 pub use trato_domain::DEFAULT_SURVEY_JSON;
 
-/// The default survey, parsed. `None` only if the embedded file were invalid,
-/// which the unit tests rule out.
+/// The default survey a new kiosk starts with, parsed. `None` only if the
+/// embedded file were invalid, which the unit tests rule out.
 pub fn default_survey() -> Option<SurveyDefinition> {
-    match SurveyDefinition::from_json(DEFAULT_SURVEY_JSON) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            tracing::error!("the embedded default survey is invalid: {e}");
-            None
-        }
-    }
+    default_surveys().pop()
+}
+
+/// Every default survey version the kiosks ship (oldest first), parsed: all
+/// are stored on open, so a kiosk's responses to any are accepted from the
+/// first day. An invalid one (a build defect the unit tests rule out) is
+/// logged and left out.
+pub fn default_surveys() -> Vec<SurveyDefinition> {
+    trato_domain::DEFAULT_SURVEYS_JSON
+        .iter()
+        .filter_map(|json| match SurveyDefinition::from_json(json) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!("an embedded default survey is invalid: {e}");
+                None
+            }
+        })
+        .collect()
 }
 
 /// Hex SHA-256 of a survey's compact JSON, to tell a republish of the same
@@ -41,7 +52,8 @@ pub fn survey_hash(def: &SurveyDefinition) -> String {
 pub struct SurveyCache {
     store: Arc<dyn Store>,
     known: RwLock<HashMap<(String, u32), Arc<SurveyDefinition>>>,
-    default: Option<Arc<SurveyDefinition>>,
+    /// Every default version, oldest first (the last is a new kiosk's).
+    defaults: Vec<Arc<SurveyDefinition>>,
 }
 
 impl SurveyCache {
@@ -49,12 +61,13 @@ impl SurveyCache {
         Self {
             store,
             known: RwLock::new(HashMap::new()),
-            default: default_survey().map(Arc::new),
+            defaults: default_surveys().into_iter().map(Arc::new).collect(),
         }
     }
 
+    /// The default survey a new kiosk starts with.
     pub fn default_survey(&self) -> Option<Arc<SurveyDefinition>> {
-        self.default.clone()
+        self.defaults.last().cloned()
     }
 
     pub async fn get(
@@ -91,11 +104,18 @@ impl SurveyCache {
     }
 
     /// What the centre offers a kiosk of `unit` that reads survey formats up
-    /// to `reads_format`: the survey in force for the unit (narrowest scope
-    /// wins, see [`in_force`]), else the default survey; never a document of
-    /// a newer format (then nothing is offered and the reply says what was
-    /// withheld).
-    pub async fn offer(&self, unit: &str, reads_format: u32) -> Result<Offer, StoreError> {
+    /// to `reads_format` and runs `running` (id, version, when it says): the
+    /// survey in force for the unit (narrowest scope wins, see [`in_force`]),
+    /// else a default survey: the default version the kiosk runs (a unit on
+    /// v1 keeps v1 until a survey is published for it), or the newest one.
+    /// Never a document of a newer format (then nothing is offered and the
+    /// reply says what was withheld).
+    pub async fn offer(
+        &self,
+        unit: &str,
+        reads_format: u32,
+        running: Option<(&str, u32)>,
+    ) -> Result<Offer, StoreError> {
         let publications = self.store.publications().await?;
         let needs_parent = publications
             .iter()
@@ -117,7 +137,7 @@ impl SurveyCache {
         };
         let def = match chosen {
             Some(d) => d,
-            None => match self.stored_default().await? {
+            None => match self.stored_default(running).await? {
                 Some(d) => d,
                 None => return Ok(Offer::default()),
             },
@@ -141,10 +161,18 @@ impl SurveyCache {
         })
     }
 
-    /// The default survey as stored (what responses were checked against),
-    /// else the embedded one.
-    async fn stored_default(&self) -> Result<Option<Arc<SurveyDefinition>>, StoreError> {
-        let Some(default) = &self.default else {
+    /// The default version a kiosk running `running` is offered when
+    /// nothing is published for it (see [`Self::offer`]), as stored (what
+    /// responses were checked against), else the embedded one.
+    async fn stored_default(
+        &self,
+        running: Option<(&str, u32)>,
+    ) -> Result<Option<Arc<SurveyDefinition>>, StoreError> {
+        let own = self
+            .defaults
+            .iter()
+            .find(|d| running == Some((d.id.as_str(), d.version)));
+        let Some(default) = own.or(self.defaults.last()) else {
             return Ok(None);
         };
         Ok(Some(
@@ -264,8 +292,10 @@ mod tests {
     fn default_survey_loads() {
         let d = default_survey().expect("embedded default survey must be valid");
         assert_eq!(d.id, "trato-digno");
-        assert_eq!(d.version, 1);
+        assert_eq!(d.version, 2);
         assert_eq!(survey_hash(&d).len(), 64);
+        let all: Vec<u32> = default_surveys().iter().map(|s| s.version).collect();
+        assert_eq!(all, [1, 2]);
     }
 
     fn publication(id: i64, version: u32, scope: Scope, from_day: u32) -> PublicationRecord {

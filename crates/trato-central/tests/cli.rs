@@ -87,10 +87,11 @@ async fn administer_and_serve(db: &str) {
         "the token is never shown again"
     );
 
-    let survey = dir.path().join("v2.json");
+    // (1 and 2 are the shipped default versions.)
+    let survey = dir.path().join("v20.json");
     let mut def: serde_json::Value =
-        serde_json::from_str(trato_central::surveys::DEFAULT_SURVEY_JSON).unwrap();
-    def["version"] = 2.into();
+        serde_json::from_str(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap();
+    def["version"] = 20.into();
     std::fs::write(&survey, def.to_string()).unwrap();
     let survey = survey.to_str().unwrap();
     let (ok, _, err) = run(&["survey", "publish", "--db", db, survey]);
@@ -98,7 +99,7 @@ async fn administer_and_serve(db: &str) {
     assert!(err.contains("--scope"), "{err}");
     let (ok, out, err) = run(&["survey", "publish", "--db", db, survey, "--unit", UNIT]);
     assert!(ok, "{err}");
-    assert!(out.contains("trato-digno version 2"), "{out}");
+    assert!(out.contains("trato-digno version 20"), "{out}");
     let (ok, _, err) = run(&[
         "survey",
         "publish",
@@ -134,7 +135,7 @@ async fn administer_and_serve(db: &str) {
         "{out}"
     );
     assert!(
-        out.contains(&format!("in force for {UNIT}: trato-digno version 2")),
+        out.contains(&format!("in force for {UNIT}: trato-digno version 20")),
         "{out}"
     );
     let (ok, out, err) = run(&["survey", "withdraw", "--db", db, "2"]);
@@ -185,7 +186,7 @@ async fn administer_and_serve(db: &str) {
         .json()
         .await
         .unwrap();
-    assert_eq!(reply.survey.unwrap()["version"], 2);
+    assert_eq!(reply.survey.unwrap()["version"], 20);
 
     let body = encode_batch(&batch(&kiosk, vec![response(&kiosk, Utc::now())])).unwrap();
     let post = || {

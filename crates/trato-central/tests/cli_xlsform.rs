@@ -28,7 +28,7 @@ fn run(args: &[&str]) -> (bool, String, String) {
 }
 
 fn default_document() -> Value {
-    serde_json::from_str(trato_domain::DEFAULT_SURVEY_JSON).unwrap()
+    serde_json::from_str(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap()
 }
 
 fn write_xlsx(dir: &Path, name: &str, document: &Value) -> String {
@@ -54,17 +54,17 @@ async fn publish_stores_the_survey_the_spreadsheet_describes() {
     let db = dir.path().join("central.db");
     let db = db.to_str().unwrap();
     let mut document = default_document();
-    document["version"] = 2.into();
+    document["version"] = 20.into(); // 1 and 2 are the shipped defaults
     document["questions"][0]["prompt"]["es"] = "¿Cómo le atendieron hoy?".into();
-    let file = write_xlsx(dir.path(), "trato-digno-v2.xlsx", &document);
+    let file = write_xlsx(dir.path(), "trato-digno-v20.xlsx", &document);
 
     let (ok, out, err) = run(&["survey", "publish", "--db", db, &file, "--all"]);
     assert!(ok, "{err}");
-    assert!(out.contains("published trato-digno version 2"), "{out}");
+    assert!(out.contains("published trato-digno version 20"), "{out}");
 
     let store = trato_central::store::open_store(db).await.unwrap();
     let stored = store
-        .survey("trato-digno", 2)
+        .survey("trato-digno", 20)
         .await
         .unwrap()
         .expect("stored");

@@ -1,5 +1,5 @@
 //! The centre follows the survey's declared meaning: over a period answered
-//! in v1 and in a v2 (a renamed question keeping its indicator, a new
+//! in v1 and in a v3 (a renamed question keeping its indicator, a new
 //! indicator, a removed one, a new alert rule), the dashboard's indicators
 //! equal counts made in SQL over the raw responses, per version and combined;
 //! alerts follow each version's rules; the v1 indicators equal the figures
@@ -20,13 +20,13 @@ use trato_central::admin;
 use trato_central::dashboard::rollup::rebuild;
 use trato_central::dashboard::today;
 use trato_central::store::Scope;
-use trato_domain::{Answer, Response, ResponseStatus, SurveyDefinition, DEFAULT_SURVEY_JSON};
+use trato_domain::{Answer, Response, ResponseStatus, SurveyDefinition, DEFAULT_SURVEY_V1_JSON};
 
-/// v2: `saludo` asked as `bienvenida` (same indicator, with "no sé"),
-/// `respuesta` removed, a new indicator `limpieza`, a new alert rule on it.
-fn v2_json() -> String {
-    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_JSON).unwrap();
-    v["version"] = json!(2);
+/// v3 (2 is the shipped default v2): `saludo` asked as `bienvenida` (same
+/// indicator, with "no sé"), `respuesta` removed, a new indicator `limpieza`, a new alert rule on it.
+fn v3_json() -> String {
+    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_V1_JSON).unwrap();
+    v["version"] = json!(3);
     let qs = v["questions"].as_array_mut().unwrap();
     qs.retain(|q| q["id"] != "respuesta");
     let saludo = qs.iter_mut().find(|q| q["id"] == "saludo").unwrap();
@@ -65,13 +65,13 @@ fn code(q: &str, c: &str) -> Answer {
     }
 }
 
-/// v1 responses as the dashboard tests make them, and v2 responses.
+/// v1 responses as the dashboard tests make them, and v3 responses.
 fn data(d: &Dash, rng: &mut Rng, k: &admin::IssuedKiosk) -> Vec<Response> {
     let _ = d;
     let mut all = generate(rng, k, 300, 10);
     for r in generate(rng, k, 300, 10) {
         let mut r = r;
-        r.survey_version = 2;
+        r.survey_version = 3;
         r.answers.retain(|a| a.question != "respuesta");
         for a in &mut r.answers {
             if a.question == "saludo" {
@@ -143,25 +143,25 @@ fn expected(raw: &BTreeMap<(String, String, String), i64>) -> BTreeMap<(String, 
         ),
         ("1", "respeto", "respeto", &[("si", 1), ("no", 3)]),
         (
-            "2",
+            "3",
             "trato",
             "trato",
             &[("1", 3), ("2", 3), ("3", 2), ("4", 1), ("5", 1)],
         ),
         (
-            "2",
+            "3",
             "bienvenida",
             "saludo",
             &[("si", 1), ("no", 3), ("no_sabe", 0)],
         ),
         (
-            "2",
+            "3",
             "escucha",
             "escucha",
             &[("si", 1), ("no", 3), ("en_parte", 2)],
         ),
         (
-            "2",
+            "3",
             "limpieza",
             "limpieza",
             &[("limpio", 1), ("regular", 2), ("sucio", 3), ("no_vi", 0)],
@@ -182,17 +182,17 @@ fn expected(raw: &BTreeMap<(String, String, String), i64>) -> BTreeMap<(String, 
         }
         out.insert((key.to_owned(), version.to_owned()), t);
     }
-    // v2 has `respeto` too.
+    // v3 has `respeto` too.
     let mut respeto = [0i64; 4];
     for (c, slot) in [("si", 1), ("no", 3)] {
         let n = raw
-            .get(&("2".into(), "respeto".into(), c.into()))
+            .get(&("3".into(), "respeto".into(), c.into()))
             .copied()
             .unwrap_or(0);
         respeto[0] += n;
         respeto[slot] += n;
     }
-    out.insert(("respeto".into(), "2".into()), respeto);
+    out.insert(("respeto".into(), "3".into()), respeto);
     out
 }
 
@@ -264,7 +264,7 @@ async fn check_alerts(d: &Dash, what: &str) {
         let reason = match (r[1].as_str(), r[2].as_str(), r[3].as_str()) {
             (_, "trato", "1" | "2") => Some((0, "trato")),
             (_, "respeto", "no") => Some((1, "respeto")),
-            ("2", "limpieza", "sucio") => Some((2, "limpieza")),
+            ("3", "limpieza", "sucio") => Some((2, "limpieza")),
             _ => None,
         };
         if let Some((rank, reason)) = reason {
@@ -283,7 +283,7 @@ async fn check_alerts(d: &Dash, what: &str) {
         .collect();
     assert!(
         want.values().any(|r| r.contains("limpieza")),
-        "{what}: data has a v2 alert"
+        "{what}: data has a v3 alert"
     );
     assert!(
         want.values().any(|r| r == "trato,respeto"),
@@ -306,7 +306,7 @@ async fn indicators_follow_each_version_and_equal_sql() {
     for backend in backends() {
         let d = start(backend).await;
         let store = d.store();
-        admin::publish_survey(&*store, &v2_json(), Scope::National)
+        admin::publish_survey(&*store, &v3_json(), Scope::National)
             .await
             .unwrap();
         let k = d.kiosk("DFIMS000020").await;
@@ -414,6 +414,97 @@ fn schema_5_daily_figures(pg: bool) -> String {
     )
 }
 
+/// The default survey v2, known to the centre from its first day: its "No
+/// sé / No aplica" (on `respuesta`) counts in `answered` but in none of
+/// positive, neutral and negative (the base of its percentages); its "No
+/// recuerdo" (on `espera`) is stored as asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_v2s_no_opinion_answers_count_as_answered_only() {
+    for backend in backends() {
+        let d = start(backend).await;
+        let k = d.kiosk("DFIMS000020").await;
+        let mut rng = Rng(0x0b5e_55ed);
+        let mut responses = generate(&mut rng, &k, 300, 10);
+        for r in &mut responses {
+            r.survey_version = 2;
+            for a in &mut r.answers {
+                if a.question == "respuesta" && rng.next().is_multiple_of(3) {
+                    a.codes = vec!["no_sabe".into()];
+                }
+                if a.question == "espera" && rng.next().is_multiple_of(4) {
+                    a.codes = vec!["no_recuerda".into()];
+                }
+            }
+        }
+        d.post_batch(&k, responses).await;
+        let raw = raw_counts(&d).await;
+        let n = |q: &str, c: &str| {
+            raw.get(&("2".into(), q.into(), c.into()))
+                .copied()
+                .unwrap_or(0)
+        };
+        let (si, en_parte, no, no_sabe) = (
+            n("respuesta", "si"),
+            n("respuesta", "en_parte"),
+            n("respuesta", "no"),
+            n("respuesta", "no_sabe"),
+        );
+        assert!(
+            no_sabe > 0 && si > 0 && n("espera", "no_recuerda") > 0,
+            "{raw:?}"
+        );
+
+        let s = d.login("nacional").await;
+        let sm = d
+            .get_json(
+                &s,
+                &format!(
+                    "/api/v1/dashboard/summary?scope=institute&from={}&to={}",
+                    today() - Duration::days(30),
+                    today()
+                ),
+            )
+            .await;
+        let respuesta = sm["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == "respuesta")
+            .expect("respuesta")
+            .clone();
+        assert_eq!(
+            tally(&respuesta["counts"]),
+            [si + en_parte + no + no_sabe, si, en_parte, no],
+            "{backend:?}"
+        );
+        let versions: Vec<u64> = respuesta["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_u64().unwrap())
+            .collect();
+        assert_eq!(versions, [2]);
+        let expected = 100.0 * si as f64 / (si + en_parte + no) as f64;
+        let got = respuesta["pct_positive"].as_f64().unwrap();
+        assert!((got - expected).abs() < 0.051, "{got} vs {expected}");
+
+        // `rollup rebuild` counts them the same way.
+        rebuild(&*d.store(), None, None, |_, _| {}).await.unwrap();
+        let again = d
+            .get_json(
+                &s,
+                &format!(
+                    "/api/v1/dashboard/summary?scope=institute&from={}&to={}",
+                    today() - Duration::days(30),
+                    today()
+                ),
+            )
+            .await;
+        assert_eq!(again["indicators"], sm["indicators"], "{backend:?}");
+        d.stop().await;
+    }
+}
+
 /// A centre from before this change: schema 5 (before migration 6), the
 /// default survey stored without declarations, no indicator tables, the
 /// rollups' per-question counters, alerts made by the old rule. Opening it
@@ -442,7 +533,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         assert!(!alerts_before.is_empty());
 
         // Back to schema 5 as an older centre left it (undoing 0006 to 0008).
-        let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON)
+        let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON)
             .unwrap()
             .without_meaning();
         let plain_json = serde_json::to_string(&plain).unwrap().replace('\'', "''");
@@ -473,7 +564,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         let stored = store.survey("trato-digno", 1).await.unwrap().unwrap();
         assert_eq!(
             SurveyDefinition::from_json(&stored).unwrap(),
-            SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).unwrap(),
+            SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON).unwrap(),
             "the stored v1 gains its declarations"
         );
         // Migrated, not yet rebuilt: responses and alerts are all there.

@@ -15,7 +15,7 @@ use trato_domain::SurveyDefinition;
 
 /// The default survey as version `v`, with its title changed so versions differ.
 pub fn survey_json(v: u32, title: &str) -> String {
-    let mut def = SurveyDefinition::from_json(trato_central::surveys::DEFAULT_SURVEY_JSON).unwrap();
+    let mut def = SurveyDefinition::from_json(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap();
     def.version = v;
     def.title.insert("es".into(), title.into());
     serde_json::to_string_pretty(&def).unwrap()
@@ -49,14 +49,16 @@ async fn default_then_published_versions() {
         let k = s.kiosk(UNIT).await;
         let other = s.kiosk(OTHER_UNIT).await;
 
+        // Nothing published: the newest default survey (v2).
         let d = active_ok(&s, &k.token, UNIT).await;
-        assert_eq!((d.id.as_str(), d.version), ("trato-digno", 1), "{b:?}");
+        assert_eq!((d.id.as_str(), d.version), ("trato-digno", 2), "{b:?}");
 
-        admin::publish_survey(s.store(), &survey_json(2, "Versión 2"), Scope::National)
+        // (1 and 2 are the shipped defaults.)
+        admin::publish_survey(s.store(), &survey_json(20, "Versión 20"), Scope::National)
             .await
             .unwrap();
-        assert_eq!(active_ok(&s, &k.token, UNIT).await.version, 2);
-        assert_eq!(active_ok(&s, &other.token, OTHER_UNIT).await.version, 2);
+        assert_eq!(active_ok(&s, &k.token, UNIT).await.version, 20);
+        assert_eq!(active_ok(&s, &other.token, OTHER_UNIT).await.version, 20);
 
         admin::publish_survey(
             s.store(),
@@ -68,7 +70,7 @@ async fn default_then_published_versions() {
         let v3 = active_ok(&s, &k.token, UNIT).await;
         assert_eq!(v3.version, 3);
         assert_eq!(v3.title["es"], "Versión 3");
-        assert_eq!(active_ok(&s, &other.token, OTHER_UNIT).await.version, 2);
+        assert_eq!(active_ok(&s, &other.token, OTHER_UNIT).await.version, 20);
         // No unit parameter: the token's unit.
         let resp = active(&s, &k.token, None).await;
         let reply: ActiveSurveyReply = resp.json().await.unwrap();
@@ -106,13 +108,63 @@ async fn default_then_published_versions() {
         assert_eq!(reply.results[0].outcome, Outcome::Stored);
 
         // A published version is never edited.
-        let err = admin::publish_survey(s.store(), &survey_json(2, "Otra"), Scope::National)
+        let err = admin::publish_survey(s.store(), &survey_json(20, "Otra"), Scope::National)
             .await
             .unwrap_err();
         assert!(
             matches!(err, AdminError::SurveyVersionChanged { .. }),
             "{err}"
         );
+        s.stop().await;
+    }
+}
+
+/// Nothing published for a unit: a kiosk running a default version keeps
+/// it (a unit on v1 is not switched to v2 by the centre's upgrade); a kiosk
+/// on anything else, or that does not say, gets the newest default. Both
+/// defaults' responses are accepted from the first day. A publication then
+/// reaches every kiosk.
+#[tokio::test]
+async fn a_kiosk_on_a_default_survey_keeps_it_until_one_is_published() {
+    for b in backends() {
+        let s = start(b).await;
+        let k = s.kiosk(UNIT).await;
+        let offered = async |running: &str| {
+            let url = format!(
+                "{}?format={}{running}",
+                s.url(ACTIVE_SURVEY_PATH),
+                trato_domain::FORMAT_VERSION
+            );
+            let reply: ActiveSurveyReply = s
+                .client
+                .get(url)
+                .bearer_auth(&k.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            reply.survey.expect("a survey")["version"].as_u64().unwrap()
+        };
+        assert_eq!(offered("&survey=trato-digno&version=1").await, 1, "{b:?}");
+        assert_eq!(offered("&survey=trato-digno&version=2").await, 2);
+        assert_eq!(offered("&survey=trato-digno&version=9").await, 2);
+        assert_eq!(offered("&survey=otra&version=1").await, 2);
+        assert_eq!(offered("").await, 2);
+
+        // The centre knows both defaults: their responses are stored.
+        for version in [1, 2] {
+            let mut r = response(&k, Utc::now());
+            r.survey_version = version;
+            let reply = s.post_ok(&k.token, &batch(&k, vec![r])).await;
+            assert_eq!(reply.results[0].outcome, Outcome::Stored, "v{version}");
+        }
+
+        admin::publish_survey(s.store(), &survey_json(30, "Nueva"), Scope::National)
+            .await
+            .unwrap();
+        assert_eq!(offered("&survey=trato-digno&version=1").await, 30);
         s.stop().await;
     }
 }
@@ -222,8 +274,8 @@ async fn a_scope_reaches_its_units_only_and_from_its_day() {
             .await
             .unwrap();
         assert_eq!(active_ok(&s, &k.token, UNIT).await.version, 5, "{b:?}");
-        assert_eq!(active_ok(&s, &other.token, OTHER_UNIT).await.version, 1);
-        assert_eq!(active_ok(&s, &umae.token, "DFIMS000031").await.version, 1);
+        assert_eq!(active_ok(&s, &other.token, OTHER_UNIT).await.version, 2);
+        assert_eq!(active_ok(&s, &umae.token, "DFIMS000031").await.version, 2);
 
         let siglo = admin::parse_scope("umae:UMAE Siglo XXI").unwrap();
         admin::publish_survey(s.store(), &survey_json(6, "Siglo"), siglo)

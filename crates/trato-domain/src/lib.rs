@@ -33,5 +33,23 @@ pub use survey::{
 };
 pub use validate::{is_valid_audio_file, is_valid_identifier, is_valid_language, AUDIO_EXTENSIONS};
 
-/// The default survey document shipped with the kiosk (`assets/surveys/trato-digno-v1.json`).
-pub const DEFAULT_SURVEY_JSON: &str = include_str!("../../../assets/surveys/trato-digno-v1.json");
+/// `trato-digno` v1 (`assets/surveys/trato-digno-v1.json`), the default
+/// survey until v2: kiosks set up with it keep it until the centre publishes
+/// another.
+pub const DEFAULT_SURVEY_V1_JSON: &str =
+    include_str!("../../../assets/surveys/trato-digno-v1.json");
+
+/// `trato-digno` v2 (`assets/surveys/trato-digno-v2.json`): v1 with "No sé /
+/// No aplica" on `respuesta` and "No recuerdo" on `espera`, neither with an
+/// opinion; the same indicator keys, so figures continue across versions.
+pub const DEFAULT_SURVEY_V2_JSON: &str =
+    include_str!("../../../assets/surveys/trato-digno-v2.json");
+
+/// The survey a new kiosk starts with (and the centre offers a kiosk that
+/// runs no default version when nothing is published for its unit).
+pub const DEFAULT_SURVEY_JSON: &str = DEFAULT_SURVEY_V2_JSON;
+
+/// Every default survey version shipped, oldest first. The kiosk and the
+/// centre both install them all, so a response to any of them is accepted
+/// from the centre's first day.
+pub const DEFAULT_SURVEYS_JSON: [&str; 2] = [DEFAULT_SURVEY_V1_JSON, DEFAULT_SURVEY_V2_JSON];

@@ -329,8 +329,46 @@ mod tests {
                 "comentario"
             ]
         );
-        assert_eq!(crate::DEFAULT_SURVEY_JSON, DEFAULT);
+        assert_eq!(crate::DEFAULT_SURVEY_V1_JSON, DEFAULT);
         assert_eq!(survey.format, Some(crate::FORMAT_VERSION));
+    }
+
+    /// v2 asks what v1 asks, with one option more on `respuesta` ("No sé /
+    /// No aplica") and on `espera` ("No recuerdo"), neither with an opinion,
+    /// and keeps v1's indicator keys and alert rules.
+    #[test]
+    fn default_survey_v2_is_v1_with_no_opinion_options() {
+        let v1 = SurveyDefinition::from_json(crate::DEFAULT_SURVEY_V1_JSON).expect("v1");
+        let v2 = SurveyDefinition::from_json(crate::DEFAULT_SURVEY_V2_JSON).expect("v2");
+        assert_eq!(crate::DEFAULT_SURVEY_JSON, crate::DEFAULT_SURVEY_V2_JSON);
+        assert_eq!((v2.id.as_str(), v2.version), ("trato-digno", 2));
+        let keys = |s: &SurveyDefinition| s.indicators().map(|i| i.key).collect::<Vec<_>>();
+        assert_eq!(keys(&v2), keys(&v1));
+        assert_eq!(v2.alerts, v1.alerts);
+        let mut without = v2.clone();
+        for q in &mut without.questions {
+            q.options
+                .retain(|o| !["no_sabe", "no_recuerda"].contains(&o.code.as_str()));
+        }
+        without.version = 1;
+        assert_eq!(without.without_meaning(), v1.without_meaning());
+        let respuesta = v2.question("respuesta").expect("respuesta");
+        assert_eq!(
+            respuesta.option("no_sabe").expect("no_sabe").label["es"],
+            "No sé / No aplica"
+        );
+        assert_eq!(v2.sentiment("respuesta", "no_sabe"), None);
+        assert!(v2.sentiment("respuesta", "si").is_some());
+        let espera = v2.question("espera").expect("espera");
+        assert_eq!(
+            espera.option("no_recuerda").expect("no_recuerda").label["es"],
+            "No recuerdo"
+        );
+        assert_eq!(v2.sentiment("espera", "no_recuerda"), None);
+        assert_eq!(
+            crate::DEFAULT_SURVEYS_JSON,
+            [crate::DEFAULT_SURVEY_V1_JSON, crate::DEFAULT_SURVEY_V2_JSON]
+        );
     }
 
     #[test]

@@ -16,8 +16,10 @@ use crate::survey::{
 static IDENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]{0,63}$").expect("valid identifier regex"));
 
+// ISO 639-1 (`es`) or ISO 639-3 (`nah`, `yua`, `tzh`: Mexico's indigenous
+// languages have no two-letter code), optionally with a region (`es-MX`).
 static LANGUAGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z]{2}(-[A-Z]{2})?$").expect("valid language regex"));
+    LazyLock::new(|| Regex::new(r"^[a-z]{2,3}(-[A-Z]{2})?$").expect("valid language regex"));
 
 /// Whether `s` is a valid survey id, question id or option code: 1 to 64
 /// characters of `a-z`, `0-9`, `_`, `-`, starting with a letter or digit.
@@ -25,7 +27,9 @@ pub fn is_valid_identifier(s: &str) -> bool {
     IDENT.is_match(s)
 }
 
-/// Whether `s` is a valid language code: `es`, `en`, `es-MX`...
+/// Whether `s` is a valid language code: two letters (ISO 639-1: `es`,
+/// `en`) or three (ISO 639-3: `nah`, `yua`, `tzh`), optionally with a
+/// region (`es-MX`).
 pub fn is_valid_language(s: &str) -> bool {
     LANGUAGE.is_match(s)
 }
@@ -223,7 +227,9 @@ impl SurveyDefinition {
             if !is_valid_language(language) {
                 issues.push(
                     format!("languages[{i}]"),
-                    format!("`{language}` is not a language code like `es` or `es-MX`"),
+                    format!(
+                        "`{language}` is not a language code like `es`, `nah` (ISO 639-3) or `es-MX`"
+                    ),
                 );
             }
             if !distinct.insert(language.as_str()) {

@@ -6,7 +6,7 @@ mod common;
 use common::{base, issues, paths};
 use serde_json::{json, Value};
 use trato_domain::{
-    Answer, QuestionKind, Sentiment, SurveyDefinition, DEFAULT_SURVEY_JSON, FORMAT_VERSION,
+    Answer, QuestionKind, Sentiment, SurveyDefinition, DEFAULT_SURVEY_V1_JSON, FORMAT_VERSION,
 };
 
 fn lt(es: &str, en: &str) -> Value {
@@ -347,7 +347,7 @@ fn at_most_twenty_alert_rules() {
 
 #[test]
 fn default_survey_declares_todays_meaning() {
-    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).expect("valid");
+    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON).expect("valid");
     assert_eq!(s.format, Some(FORMAT_VERSION));
     let keys: Vec<(String, String)> = s.indicators().map(|i| (i.key, i.question_id)).collect();
     let want: Vec<(String, String)> = ["trato", "saludo", "escucha", "respuesta", "respeto"]
@@ -373,7 +373,7 @@ fn default_survey_declares_todays_meaning() {
 
 #[test]
 fn default_survey_alerts_are_todays() {
-    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).expect("valid");
+    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON).expect("valid");
     type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
     let cases: [Case; 7] = [
         (&[("trato", "1"), ("respeto", "si")], Some("trato")),
@@ -397,7 +397,7 @@ fn default_survey_alerts_are_todays() {
 
 #[test]
 fn default_survey_scores() {
-    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).expect("valid");
+    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON).expect("valid");
     let answers = [
         answer("trato", "2"),
         answer("saludo", "si"),
@@ -421,7 +421,7 @@ fn default_survey_scores() {
 
 #[test]
 fn without_meaning_recognises_an_older_copy() {
-    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_JSON).expect("valid");
+    let s = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON).expect("valid");
     let plain = s.without_meaning();
     assert!(!plain.declares_meaning());
     assert_eq!(plain.indicators().count(), 0);

@@ -144,6 +144,33 @@ fn language_codes_must_match_pattern() {
     );
 }
 
+/// Mexico's indigenous languages have ISO 639-3 codes only (`nah` Náhuatl,
+/// `yua` Maya, `tzh` Tzeltal): they are accepted like two-letter ones.
+#[test]
+fn iso_639_3_language_codes_are_accepted() {
+    for code in ["nah", "yua", "tzh", "nah-MX"] {
+        expect(
+            |v| {
+                v["languages"] = json!(["es", code]);
+                rename_language(v, "en", code);
+            },
+            &[],
+        );
+    }
+    for bad in ["nahu", "Nah", "n", "na-mx", "nah-"] {
+        let mut v = base();
+        v["languages"] = json!(["es", bad]);
+        rename_language(&mut v, "en", bad);
+        assert!(
+            paths(&v).contains(&"languages[1]".to_owned()),
+            "{bad}: {:?}",
+            paths(&v)
+        );
+    }
+    assert!(trato_domain::is_valid_language("tzh"));
+    assert!(!trato_domain::is_valid_language("tzhx"));
+}
+
 fn rename_language(v: &mut Value, from: &str, to: &str) {
     for_each_text(v, &mut |t| {
         if let Some(s) = t.as_object_mut().and_then(|o| o.remove(from)) {

@@ -48,6 +48,9 @@ pub struct Bootstrap {
     pub privacy_url: String,
     /// `privacy_url` as a QR code, drawn here so the screen needs no network.
     pub privacy_qr: Option<crate::privacy_qr::QrSvg>,
+    /// Where to complain, shown after a response that meets an alert rule
+    /// (`unit.complaints_text`); empty: the UI's own words naming `unit_name`.
+    pub complaints_text: String,
 }
 
 /// A survey started by tapping a face on the attract screen.
@@ -67,6 +70,9 @@ pub struct Submitted {
     pub status: ResponseStatus,
     /// The same response was submitted before (a repeated tap): nothing new stored.
     pub already_stored: bool,
+    /// The answers meet an alert rule of their survey version (mistreatment,
+    /// disrespect...): the patient is told where to complain before the thanks.
+    pub alert: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -217,6 +223,7 @@ impl Kiosk {
             privacy_notice: self.settings.privacy_notice.clone(),
             privacy_url: self.settings.privacy_url.clone(),
             privacy_qr: crate::privacy_qr::qr_svg(&self.settings.privacy_url),
+            complaints_text: self.settings.complaints_text.clone(),
         }
     }
 
@@ -276,9 +283,11 @@ impl Kiosk {
         answers: &[Answer],
     ) -> Result<Submitted, KioskError> {
         if let Some(stored) = self.store.response(id)? {
+            let alert = self.meets_alert_rule(&stored)?;
             return Ok(Submitted {
                 status: stored.status,
                 already_stored: true,
+                alert,
             });
         }
         let session = self.current_session(id)?;
@@ -301,7 +310,21 @@ impl Kiosk {
         Ok(Submitted {
             status,
             already_stored: false,
+            alert: self.survey.alert_reasons(&response.answers).is_some(),
         })
+    }
+
+    /// Whether a stored response meets an alert rule of its own survey version.
+    fn meets_alert_rule(&self, response: &Response) -> Result<bool, KioskError> {
+        let survey = if (response.survey_id.as_str(), response.survey_version)
+            == (self.survey.id.as_str(), self.survey.version)
+        {
+            self.survey.clone()
+        } else {
+            self.store
+                .survey(&response.survey_id, response.survey_version)?
+        };
+        Ok(survey.alert_reasons(&response.answers).is_some())
     }
 
     /// The idle reset, or the patient's "Salir", ended the survey with what was answered so far.

@@ -18,6 +18,7 @@ pub mod staff;
 pub mod store;
 pub mod survey_catalog;
 pub mod sync;
+pub mod ui_languages;
 
 pub use error_code::ErrorCode;
 pub use kiosk::{Abandoned, Bootstrap, FaceStart, Kiosk, Submitted, WriteFailure};

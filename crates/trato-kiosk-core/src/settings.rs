@@ -51,6 +51,7 @@ pub const KEYS: &[&str] = &[
     "unit.clues",
     "unit.name",
     "unit.ooad",
+    "unit.complaints_text",
     "service.areas",
     "service.default",
     "kiosk.id",
@@ -73,6 +74,10 @@ pub const KEYS: &[&str] = &[
     "audio.volume",
 ];
 
+/// The most characters of `unit.complaints_text`: it is read in large type
+/// on one screen, at every supported size.
+pub const MAX_COMPLAINTS_CHARS: usize = 400;
+
 /// Where the full privacy notice is published (the QR code on the notice).
 pub const DEFAULT_PRIVACY_URL: &str = "https://www.imss.gob.mx/privacidad";
 
@@ -90,6 +95,10 @@ pub struct KioskSettings {
     pub unit_name: String,
     /// The OOAD or UMAE the unit belongs to.
     pub unit_ooad: String,
+    /// Where a patient who reports mistreatment can complain in this unit,
+    /// shown after such a response; empty: the UI's default naming the
+    /// unit's Trato Digno module.
+    pub complaints_text: String,
     /// Service areas offered at this module, canonical spelling, unique.
     pub service_areas: Vec<String>,
     /// One of `service_areas`: what responses are recorded under.
@@ -165,6 +174,7 @@ impl KioskSettings {
             unit_clues: String::new(),
             unit_name: String::new(),
             unit_ooad: String::new(),
+            complaints_text: String::new(),
             service_areas: vec!["Consulta externa".to_owned()],
             service_default: "Consulta externa".to_owned(),
             kiosk_id: uuid::Uuid::now_v7().to_string(),
@@ -403,6 +413,14 @@ impl KioskSettings {
                     _ => return Err(invalid("`true` or `false`")),
                 }
             }
+            "unit.complaints_text" => {
+                self.complaints_text =
+                    bounded_text(value, MAX_COMPLAINTS_CHARS).ok_or_else(|| {
+                        invalid(&format!(
+                            "at most {MAX_COMPLAINTS_CHARS} characters on one paragraph"
+                        ))
+                    })?
+            }
             "privacy.notice" => {
                 self.privacy_notice = bounded_text(value, 1500)
                     .ok_or_else(|| invalid("at most 1500 characters on one paragraph"))?
@@ -453,6 +471,7 @@ impl KioskSettings {
             "unit.clues" => self.unit_clues.clone(),
             "unit.name" => self.unit_name.clone(),
             "unit.ooad" => self.unit_ooad.clone(),
+            "unit.complaints_text" => self.complaints_text.clone(),
             "service.areas" => self.service_areas.join(","),
             "service.default" => self.service_default.clone(),
             "kiosk.id" => self.kiosk_id.clone(),

@@ -322,7 +322,6 @@ fn csv_has_a_bom_a_header_and_every_stored_value() {
 
     // Every row against the store's own reading of the response.
     let (store, _settings) = fx.open();
-    let survey = store.survey("trato-digno", 1).unwrap();
     for record in &records {
         let row: HashMap<&str, &str> = header
             .iter()
@@ -331,6 +330,8 @@ fn csv_has_a_bom_a_header_and_every_stored_value() {
             .collect();
         let id: Uuid = row["id_respuesta"].parse().unwrap();
         let stored = store.response(id).unwrap().unwrap();
+        // The fixture's kiosk answers the default v2; one raw row is v1.
+        let survey = store.survey("trato-digno", stored.survey_version).unwrap();
         let local =
             stored.finished_at.naive_utc() + Duration::minutes(stored.utc_offset_minutes.into());
         assert_eq!(row["fecha_local"], local.format("%Y-%m-%d").to_string());
@@ -340,7 +341,7 @@ fn csv_has_a_bom_a_header_and_every_stored_value() {
         assert_eq!(row["kiosco"], stored.kiosk_id);
         assert_eq!(row["idioma"], stored.language);
         assert_eq!(row["encuesta"], "trato-digno");
-        assert_eq!(row["version_encuesta"], "1");
+        assert_eq!(row["version_encuesta"], stored.survey_version.to_string());
         for q in &survey.questions {
             let answer = stored.answers.iter().find(|a| a.question == q.id);
             let codes = answer.map(|a| a.codes.join("; ")).unwrap_or_default();
@@ -708,7 +709,7 @@ fn xlsx_has_typed_cells() {
         Data::DateTime(t) => assert!((t.as_f64() - 60.0 / 86_400.0).abs() < 1e-9, "00:01:00"),
         other => panic!("time cell is {other:?}"),
     }
-    assert_eq!(first[version], Data::Float(1.0));
+    assert_eq!(first[version], Data::Float(2.0));
     assert_eq!(first[trato], Data::String("Bien".into()));
     assert_eq!(first[trato_code], Data::Float(4.0));
     let at = range
@@ -874,7 +875,7 @@ fn positive_and_negative_follow_the_declared_sentiments() {
     let (mut store, settings) = fx.open();
     let mut v2: serde_json::Value =
         serde_json::to_value(store.survey("trato-digno", 1).unwrap()).unwrap();
-    v2["version"] = 2.into();
+    v2["version"] = 3.into(); // 2 is the shipped default v2
     let qs = v2["questions"].as_array_mut().unwrap();
     // "Regular" counts as positive in v2; only "Muy mal" as negative.
     let trato = qs.iter_mut().find(|q| q["id"] == "trato").unwrap();
@@ -903,7 +904,7 @@ fn positive_and_negative_follow_the_declared_sentiments() {
         .insert_response(&Response {
             id: Uuid::now_v7(),
             survey_id: "trato-digno".into(),
-            survey_version: 2,
+            survey_version: 3,
             unit_clues: "DFIMS000020".into(),
             unit_name: UNIT_NAME.into(),
             service_area: "Consulta externa".into(),
@@ -1034,7 +1035,7 @@ fn several_survey_versions_export_the_union_of_their_questions() {
     let fx = fixture();
     let (mut store, settings) = fx.open();
     let mut v2: SurveyDefinition = store.survey("trato-digno", 1).unwrap();
-    v2.version = 2;
+    v2.version = 3; // 2 is the shipped default v2
     v2.questions.retain(|q| q.id != "respeto");
     let recommend: trato_domain::Question = serde_json::from_value(serde_json::json!({
         "id": "recomienda", "kind": "recommend", "required": false,
@@ -1046,7 +1047,7 @@ fn several_survey_versions_export_the_union_of_their_questions() {
     let response = Response {
         id: Uuid::now_v7(),
         survey_id: "trato-digno".into(),
-        survey_version: 2,
+        survey_version: 3,
         unit_clues: "DFIMS000020".into(),
         unit_name: UNIT_NAME.into(),
         service_area: "Consulta externa".into(),
@@ -1087,7 +1088,7 @@ fn several_survey_versions_export_the_union_of_their_questions() {
         ]
     );
     let row = by_id(&header, &records, response.id);
-    assert_eq!(row["version_encuesta"], "2");
+    assert_eq!(row["version_encuesta"], "3");
     assert_eq!(row["recomienda"], "9");
     assert_eq!(row["respeto"], "");
     let old = by_id(&header, &records, fx.ids["first"]);
@@ -1110,5 +1111,5 @@ fn several_survey_versions_export_the_union_of_their_questions() {
         .find(|r| r[id_col].to_string() == response.id.to_string())
         .unwrap();
     assert_eq!(row[rec], Data::Float(9.0), "0-10 answers are numbers");
-    assert_eq!(row[column(&range, "version_encuesta")], Data::Float(2.0));
+    assert_eq!(row[column(&range, "version_encuesta")], Data::Float(3.0));
 }

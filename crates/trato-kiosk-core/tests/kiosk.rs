@@ -62,7 +62,7 @@ fn a_submitted_survey_is_stored_with_its_answers_and_identity() {
     assert_eq!(stored.unit_clues, "DFIMS000020");
     assert_eq!(stored.unit_name, "HGZ 1");
     assert_eq!(stored.survey_id, "trato-digno");
-    assert_eq!(stored.survey_version, 1);
+    assert_eq!(stored.survey_version, 2);
     assert_eq!(stored.language, "es");
     assert_eq!(stored.utc_offset_minutes, -360);
     assert_eq!(
@@ -70,6 +70,124 @@ fn a_submitted_survey_is_stored_with_its_answers_and_identity() {
         Duration::seconds(40)
     );
     assert_eq!(stored.answers, answers);
+}
+
+/// The closing screen tells a patient where to complain exactly when the
+/// answers meet an alert rule declared in the survey; Rust decides.
+#[test]
+fn the_submit_result_says_whether_an_alert_rule_was_met() {
+    let (_dir, mut kiosk, clock) = kiosk();
+    let with = |question: &str, code: &str| {
+        let mut answers = complete_answers();
+        answers.retain(|a| a.question != question);
+        answers.push(choice(question, code));
+        answers
+    };
+    for (answers, alert) in [
+        (complete_answers(), false),
+        (with("trato", "3"), false),
+        (with("respeto", "no"), true),
+        (with("trato", "2"), true),
+        (with("trato", "1"), true),
+        (with("saludo", "no"), false),
+        (with("respuesta", "no_sabe"), false),
+    ] {
+        clock.advance(Duration::minutes(5));
+        let id = kiosk.start_survey("es").unwrap();
+        let submitted = kiosk.submit(id, "es", &answers).unwrap();
+        assert_eq!(submitted.alert, alert, "{answers:?}");
+        assert_eq!(submitted.status, ResponseStatus::Complete);
+        // A repeated tap gets the same answer from the stored response.
+        let again = kiosk.submit(id, "es", &answers).unwrap();
+        assert!(again.already_stored);
+        assert_eq!(again.alert, alert);
+    }
+    // A flagged response (too soon after the previous one) is still a
+    // patient who may need to complain.
+    let id = kiosk.start_survey("es").unwrap();
+    let submitted = kiosk.submit(id, "es", &with("respeto", "no")).unwrap();
+    assert_eq!(submitted.status, ResponseStatus::Flagged);
+    assert!(submitted.alert);
+}
+
+/// A survey without alert rules never shows the complaints screen.
+#[test]
+fn a_survey_without_alert_rules_raises_none() {
+    let (_dir, mut kiosk, _clock) = kiosk();
+    let mut survey = kiosk.bootstrap().survey;
+    survey.alerts.clear();
+    survey.version = 40;
+    {
+        let mut store =
+            trato_kiosk_core::store::Store::open_existing(kiosk.store().path()).unwrap();
+        store.install_survey(&survey).unwrap();
+    }
+    kiosk
+        .update_settings(&[("survey.active_version", "40")])
+        .unwrap();
+    let id = kiosk.start_survey("es").unwrap();
+    let answers = vec![
+        choice("trato", "1"),
+        choice("saludo", "no"),
+        choice("escucha", "no"),
+        choice("respuesta", "no"),
+        choice("respeto", "no"),
+        choice("espera", "mas_2_horas"),
+    ];
+    assert!(!kiosk.submit(id, "es", &answers).unwrap().alert);
+}
+
+#[test]
+fn the_complaints_text_is_a_unit_setting_sent_in_the_bootstrap() {
+    let (_dir, mut kiosk, _clock) = kiosk();
+    assert_eq!(kiosk.bootstrap().complaints_text, "");
+    let text = "Acuda al Módulo de Trato Digno, planta baja, junto a Admisión.";
+    kiosk
+        .update_settings(&[("unit.complaints_text", text)])
+        .unwrap();
+    assert_eq!(kiosk.bootstrap().complaints_text, text);
+    let error = kiosk
+        .update_settings(&[("unit.complaints_text", &"x".repeat(401))])
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid_setting");
+}
+
+/// A new kiosk starts with the default survey v2; a kiosk set up with v1
+/// (before v2 shipped) keeps v1 after the upgrade, with v2 installed beside
+/// it for when the centre publishes it.
+#[test]
+fn a_new_kiosk_runs_v2_and_an_upgraded_one_keeps_v1() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let kiosk = Kiosk::open(dir.path()).unwrap();
+        assert_eq!(kiosk.bootstrap().survey.version, 2);
+        assert_eq!(kiosk.settings().survey_version, 2);
+    }
+    // What a kiosk of the previous release has: v1 only, and v1 active.
+    let db = dir.path().join("kiosk.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(
+            "UPDATE settings SET value = '1' WHERE key = 'survey.active_version'",
+            [],
+        )
+        .unwrap();
+        conn.execute("DELETE FROM surveys WHERE version = 2", [])
+            .unwrap();
+    }
+    let mut kiosk = Kiosk::open(dir.path()).unwrap();
+    assert_eq!(kiosk.settings().survey_version, 1);
+    assert_eq!(kiosk.bootstrap().survey.version, 1);
+    assert_eq!(kiosk.store().survey("trato-digno", 2).unwrap().version, 2);
+    let id = kiosk.start_survey("es").unwrap();
+    kiosk.submit(id, "es", &complete_answers()).unwrap();
+    let stored = kiosk.store().response(id).unwrap().unwrap();
+    assert_eq!(stored.survey_version, 1);
+    // v1 has no "No sé" on `respuesta`.
+    let id = kiosk.start_survey("es").unwrap();
+    let mut answers = complete_answers();
+    answers[3] = choice("respuesta", "no_sabe");
+    assert!(kiosk.submit(id, "es", &answers).is_err());
 }
 
 #[test]

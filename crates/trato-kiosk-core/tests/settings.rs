@@ -153,6 +153,15 @@ fn every_setting_accepts_good_values_and_refuses_bad_ones() {
             vec!["0".into(), "v2".into()],
         ),
         (
+            "unit.complaints_text",
+            vec![
+                "".into(),
+                "Acuda al Módulo de Trato Digno, planta baja, junto a Admisión.".into(),
+                "x".repeat(400),
+            ],
+            vec!["x".repeat(401), "dos\nlíneas".into()],
+        ),
+        (
             "privacy.notice",
             vec!["".into(), "El IMSS es responsable de sus datos.".into()],
             vec!["x".repeat(1501), "dos\nlíneas".into()],

@@ -1,8 +1,9 @@
 //! Surveys that change, end to end with the REAL `trato-central` on loopback:
-//! a kiosk answers v1; mid-period the centre publishes v2 (a renamed
+//! a kiosk answers v1 (set up before the default v2 shipped, it keeps v1);
+//! mid-period the centre publishes v3 (a renamed
 //! question keeping its indicator, a new indicator, a removed one, a new
 //! alert rule); the kiosk adopts it through sync between patients and
-//! answers v2. The dashboard API's indicators for the period equal counts
+//! answers v3. The dashboard API's indicators for the period equal counts
 //! made in SQL over the raw responses, per version and combined, and alerts
 //! follow each version's own rules. Also: a unit-scoped publication reaches
 //! that unit's kiosks only, and a kiosk that reads an older survey format is
@@ -17,16 +18,25 @@ use serde_json::{json, Value};
 use sync_support::*;
 use trato_central::admin;
 use trato_central::store::Scope;
-use trato_domain::{Answer, SurveyDefinition, DEFAULT_SURVEY_JSON};
+use trato_domain::{Answer, SurveyDefinition, DEFAULT_SURVEY_V1_JSON};
 use trato_kiosk_core::sync::{SyncOptions, Syncer};
+
+/// A kiosk set up before the default v2 shipped: it runs v1.
+fn kiosk_on_v1() -> TestKiosk {
+    let mut k = kiosk();
+    k.kiosk
+        .update_settings(&[("survey.active_version", "1")])
+        .unwrap();
+    k
+}
 
 const PASSWORD: &str = "una clave larga de prueba";
 
-/// v2: `saludo` asked as `bienvenida` (same indicator, with "no sé"),
+/// v3: `saludo` asked as `bienvenida` (same indicator, with "no sé"),
 /// `respuesta` removed, a new indicator `limpieza` with its alert rule.
-fn v2() -> SurveyDefinition {
-    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_JSON).unwrap();
-    v["version"] = json!(2);
+fn v3() -> SurveyDefinition {
+    let mut v: Value = serde_json::from_str(DEFAULT_SURVEY_V1_JSON).unwrap();
+    v["version"] = json!(3);
     let qs = v["questions"].as_array_mut().unwrap();
     qs.retain(|q| q["id"] != "respuesta");
     let saludo = qs.iter_mut().find(|q| q["id"] == "saludo").unwrap();
@@ -54,7 +64,7 @@ fn v2() -> SurveyDefinition {
         "reason": "limpieza", "label": { "es": "Unidad sucia", "en": "Dirty unit" },
         "question": "limpieza", "any_of": ["sucio"]
     }));
-    SurveyDefinition::from_json(&v.to_string()).expect("v2 is valid")
+    SurveyDefinition::from_json(&v.to_string()).expect("v3 is valid")
 }
 
 fn code(q: &str, c: &str) -> Answer {
@@ -87,9 +97,9 @@ fn v1_answers(i: usize) -> Vec<Answer> {
     a
 }
 
-/// Patient `i`'s answers to v2: `bienvenida` with "no sé", `limpieza`
+/// Patient `i`'s answers to v3: `bienvenida` with "no sé", `limpieza`
 /// (sometimes skipped, sometimes "sucio" for the new alert).
-fn v2_answers(i: usize) -> Vec<Answer> {
+fn v3_answers(i: usize) -> Vec<Answer> {
     let trato = ["5", "1", "3", "4", "2", "5"][i % 6];
     let mut a = vec![
         code("trato", trato),
@@ -167,11 +177,11 @@ fn expected_from_sql(db: &CentreDb) -> BTreeMap<(String, String), [i64; 4]> {
         ("1", "escucha", "escucha", yes_no),
         ("1", "respuesta", "respuesta", yes_no),
         ("1", "respeto", "respeto", yes_no),
-        ("2", "trato", "trato", faces),
-        ("2", "bienvenida", "saludo", yes_no),
-        ("2", "escucha", "escucha", yes_no),
-        ("2", "respeto", "respeto", yes_no),
-        ("2", "limpieza", "limpieza", limpieza),
+        ("3", "trato", "trato", faces),
+        ("3", "bienvenida", "saludo", yes_no),
+        ("3", "escucha", "escucha", yes_no),
+        ("3", "respeto", "respeto", yes_no),
+        ("3", "limpieza", "limpieza", limpieza),
     ];
     let mut out = BTreeMap::new();
     for (version, question, key, codes) in meaning {
@@ -204,7 +214,7 @@ fn alerts_from_sql(db: &CentreDb) -> BTreeMap<String, String> {
         let hit = match (r[1].as_str(), r[2].as_str(), r[3].as_str()) {
             (_, "trato", "1" | "2") => Some((0, "trato")),
             (_, "respeto", "no") => Some((1, "respeto")),
-            ("2", "limpieza", "sucio") => Some((2, "limpieza")),
+            ("3", "limpieza", "sucio") => Some((2, "limpieza")),
             _ => None,
         };
         if let Some(h) = hit {
@@ -249,7 +259,7 @@ async fn dashboard(db: &CentreDb, base: &str) -> (reqwest::Client, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v2_published_mid_period_is_adopted_and_every_figure_follows_its_version() {
-    let mut k = kiosk();
+    let mut k = kiosk_on_v1();
     k.kiosk
         .update_settings(&[("survey.min_interval_seconds", "0")])
         .unwrap();
@@ -266,37 +276,37 @@ async fn v2_published_mid_period_is_adopted_and_every_figure_follows_its_version
     assert_eq!(report.sent(), 16);
     assert!(report.new_survey.is_none(), "v1 is what the centre has");
 
-    // Mid-period: the centre publishes v2 for this unit.
+    // Mid-period: the centre publishes v3 for this unit.
     admin::publish_survey(
         &*db.store,
-        &serde_json::to_string(&v2()).unwrap(),
+        &serde_json::to_string(&v3()).unwrap(),
         Scope::Unit(UNIT.into()),
     )
     .await
     .unwrap();
     answer(&mut k, &v1_answers(16));
     let report = syncer.run_once().await.unwrap();
-    let offered = report.new_survey.expect("the sync brings v2");
-    assert_eq!(offered.version, 2);
+    let offered = report.new_survey.expect("the sync brings v3");
+    assert_eq!(offered.version, 3);
     // Never mid-survey: a patient is answering v1.
     let id = k.kiosk.start_survey("es").unwrap();
     assert!(!k.kiosk.adopt_centre_survey(&offered).unwrap());
     k.kiosk.submit(id, "es", &v1_answers(17)).unwrap();
     assert!(k.kiosk.adopt_centre_survey(&offered).unwrap());
-    assert_eq!(k.kiosk.bootstrap().survey.version, 2);
+    assert_eq!(k.kiosk.bootstrap().survey.version, 3);
     let overview = k
         .kiosk
         .overview(chrono::Local::now().date_naive(), "es")
         .unwrap();
-    assert_eq!(overview.survey.version, 2, "staff see the active version");
+    assert_eq!(overview.survey.version, 3, "staff see the active version");
     assert!(overview.survey.unusable.is_none());
 
     for i in 0..18 {
-        answer(&mut k, &v2_answers(i));
+        answer(&mut k, &v3_answers(i));
     }
     let report = syncer.run_once().await.unwrap();
     assert_eq!(report.sent(), 19);
-    assert!(report.new_survey.is_none(), "v2 is current");
+    assert!(report.new_survey.is_none(), "v3 is current");
     let stored = rows(
         &db,
         "SELECT CAST(survey_version AS TEXT), CAST(COUNT(*) AS TEXT) FROM responses GROUP BY 1",
@@ -305,18 +315,21 @@ async fn v2_published_mid_period_is_adopted_and_every_figure_follows_its_version
         stored,
         vec![
             vec!["1".to_owned(), "18".into()],
-            vec!["2".into(), "18".into()]
+            vec!["3".into(), "18".into()]
         ]
     );
 
     // The dashboard API's indicators equal SQL over the raw responses.
     let (client, cookie) = dashboard(&db, &centre.url()).await;
+    // The responses are filed under the kiosk's local day (this machine's
+    // zone), which may be a day after the centre's Mexico City "today".
     let today = trato_central::dashboard::today();
     let summary = client
         .get(format!(
-            "{}/api/v1/dashboard/summary?scope=institute&from={}&to={today}",
+            "{}/api/v1/dashboard/summary?scope=institute&from={}&to={}",
             centre.url(),
-            today - Duration::days(7)
+            today - Duration::days(7),
+            today + Duration::days(1)
         ))
         .header("cookie", &cookie)
         .send()
@@ -362,7 +375,7 @@ async fn v2_published_mid_period_is_adopted_and_every_figure_follows_its_version
     let want = alerts_from_sql(&db);
     assert!(
         want.values().any(|r| r.contains("limpieza")),
-        "a v2-only alert"
+        "a v3-only alert"
     );
     assert!(
         want.values().any(|r| r == "trato,respeto"),
@@ -373,11 +386,12 @@ async fn v2_published_mid_period_is_adopted_and_every_figure_follows_its_version
 }
 
 /// A unit-scoped publication reaches that unit's kiosks only; withdrawn,
-/// its kiosk goes back to the national survey (lower than its own).
+/// its kiosk goes back to the newest default survey (lower than its own),
+/// while a kiosk still on the default v1 keeps it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_unit_scoped_publication_reaches_that_units_kiosks_only() {
-    let mut here = kiosk();
-    let mut there = kiosk();
+    let mut here = kiosk_on_v1();
+    let mut there = kiosk_on_v1();
     there
         .kiosk
         .update_settings(&[("unit.clues", "NLIMS000315")])
@@ -394,7 +408,7 @@ async fn a_unit_scoped_publication_reaches_that_units_kiosks_only() {
     there.point_at(&centre.url(), &token_there);
     admin::publish_survey(
         &*db.store,
-        &serde_json::to_string(&v2()).unwrap(),
+        &serde_json::to_string(&v3()).unwrap(),
         Scope::Unit(UNIT.into()),
     )
     .await
@@ -403,7 +417,7 @@ async fn a_unit_scoped_publication_reaches_that_units_kiosks_only() {
     let mut sync_here = Syncer::open(&here.db(), SyncOptions::default()).unwrap();
     let mut sync_there = Syncer::open(&there.db(), SyncOptions::default()).unwrap();
     let offered = sync_here.run_once().await.unwrap().new_survey;
-    assert_eq!(offered.as_ref().map(|s| s.version), Some(2));
+    assert_eq!(offered.as_ref().map(|s| s.version), Some(3));
     assert!(here.kiosk.adopt_centre_survey(&offered.unwrap()).unwrap());
     assert!(sync_there.run_once().await.unwrap().new_survey.is_none());
     assert_eq!(there.kiosk.bootstrap().survey.version, 1);
@@ -421,11 +435,13 @@ async fn a_unit_scoped_publication_reaches_that_units_kiosks_only() {
     let back = sync_here.run_once().await.unwrap().new_survey;
     assert_eq!(
         back.as_ref().map(|s| s.version),
-        Some(1),
+        Some(2),
         "lower versions too"
     );
     assert!(here.kiosk.adopt_centre_survey(&back.unwrap()).unwrap());
-    assert_eq!(here.kiosk.bootstrap().survey.version, 1);
+    assert_eq!(here.kiosk.bootstrap().survey.version, 2);
+    assert!(sync_there.run_once().await.unwrap().new_survey.is_none());
+    assert_eq!(there.kiosk.bootstrap().survey.version, 1);
     centre.stop().await;
 }
 
@@ -433,14 +449,14 @@ async fn a_unit_scoped_publication_reaches_that_units_kiosks_only() {
 /// keeps its own, staff and the centre learn why, and responses still go.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_format_kiosk_is_never_offered_a_newer_format() {
-    let mut k = kiosk();
+    let mut k = kiosk_on_v1();
     let db = centre_db().await;
     let token = db.register(&k.id()).await;
     let centre = serve_on_free_port(&db).await;
     k.point_at(&centre.url(), &token);
     admin::publish_survey(
         &*db.store,
-        &serde_json::to_string(&v2()).unwrap(),
+        &serde_json::to_string(&v3()).unwrap(),
         Scope::National,
     )
     .await
@@ -465,17 +481,17 @@ async fn an_older_format_kiosk_is_never_offered_a_newer_format() {
     let unusable = overview.survey.unusable.expect("staff see the problem");
     assert_eq!(
         (unusable.offered_version, unusable.problem.as_str()),
-        (2, problem.as_str())
+        (3, problem.as_str())
     );
     let reports = db.store.kiosk_surveys().await.unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!((reports[0].reads_format, reports[0].survey_version), (1, 1));
     assert_eq!(reports[0].problem, problem, "the centre was told");
 
-    // Updated (reads format 2): it adopts v2 and the problem clears.
+    // Updated (reads format 2): it adopts v3 and the problem clears.
     let mut syncer = Syncer::open(&k.db(), SyncOptions::default()).unwrap();
-    let v2 = syncer.run_once().await.unwrap().new_survey.expect("v2 now");
-    assert!(k.kiosk.adopt_centre_survey(&v2).unwrap());
+    let v3 = syncer.run_once().await.unwrap().new_survey.expect("v3 now");
+    assert!(k.kiosk.adopt_centre_survey(&v3).unwrap());
     let overview = k
         .kiosk
         .overview(chrono::Local::now().date_naive(), "es")

@@ -657,11 +657,11 @@ async fn a_newer_survey_published_centrally_becomes_active_between_patients() {
     let before = k.add_responses(3);
     let db = centre_db().await;
     let token = db.register(&k.id()).await;
-    let mut v2 = trato_kiosk_core::survey_catalog::default_survey().unwrap();
-    v2.version = 2;
+    let mut v3 = trato_kiosk_core::survey_catalog::default_survey().unwrap();
+    v3.version = 3;
     trato_central::admin::publish_survey(
         &*db.store,
-        &serde_json::to_string(&v2).unwrap(),
+        &serde_json::to_string(&v3).unwrap(),
         trato_central::store::Scope::National,
     )
     .await
@@ -672,16 +672,16 @@ async fn a_newer_survey_published_centrally_becomes_active_between_patients() {
     let report = syncer.run_once().await.unwrap();
     assert_eq!(report.sent(), 3);
     let survey = report.new_survey.expect("the centre's newer survey");
-    assert_eq!(survey.version, 2);
+    assert_eq!(survey.version, 3);
 
     // Not while a patient is answering.
     let id = k.kiosk.start_survey("es").unwrap();
     assert!(!k.kiosk.adopt_centre_survey(&survey).unwrap());
-    assert_eq!(k.kiosk.settings().survey_version, 1);
+    assert_eq!(k.kiosk.settings().survey_version, 2);
     k.kiosk.abandon(id, "es", &[]).unwrap();
     assert!(k.kiosk.adopt_centre_survey(&survey).unwrap());
-    assert_eq!(k.kiosk.settings().survey_version, 2);
-    assert_eq!(k.kiosk.bootstrap().survey.version, 2);
+    assert_eq!(k.kiosk.settings().survey_version, 3);
+    assert_eq!(k.kiosk.bootstrap().survey.version, 3);
     for id in before {
         let r = k.kiosk.store().response(id).unwrap().unwrap();
         assert_eq!(r.survey_version, 1);

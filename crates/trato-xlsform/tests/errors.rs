@@ -171,6 +171,24 @@ fn a_language_column_missing_or_foreign() {
     );
 }
 
+/// A language with only an ISO 639-3 code (Náhuatl, `nah`) is written like
+/// any other: `label::Nāhuatlahtōlli (nah)`.
+#[test]
+fn a_three_letter_language_code_converts() {
+    let mut book = Book::valid();
+    for (_, sheet) in &mut book.0 {
+        for cell in &mut sheet[0] {
+            if let Some(base) = cell.strip_suffix("::English (en)") {
+                *cell = format!("{base}::Nāhuatlahtōlli (nah)");
+            }
+        }
+    }
+    let survey = trato_xlsform::survey_from_xlsx(&book.xlsx()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(survey.languages, ["es", "nah"]);
+    assert_eq!(survey.title["nah"], "Short survey");
+    assert_eq!(survey.questions[1].options[0].label["nah"], "Yes");
+}
+
 #[test]
 fn unknown_list() {
     let errors = Book::valid()

@@ -1,27 +1,44 @@
-//! The shipped template `assets/surveys/trato-digno-v1.xlsx` is the default
-//! survey, and what the writer makes reads back as the survey it was made from.
+//! The shipped templates `assets/surveys/trato-digno-v1.xlsx` and `-v2.xlsx`
+//! are the default surveys, and what the writer makes reads back as the
+//! survey it was made from.
 
 use serde_json::Value;
 use trato_domain::SurveyDefinition;
 
 const TEMPLATE: &[u8] = include_bytes!("../../../assets/surveys/trato-digno-v1.xlsx");
+const TEMPLATE_V2: &[u8] = include_bytes!("../../../assets/surveys/trato-digno-v2.xlsx");
 
-#[test]
-fn the_shipped_template_converts_to_exactly_the_default_survey() {
+/// `xlsx` converts to exactly the document `json` (file name `name`).
+fn converts_to_exactly(xlsx: &[u8], json: &str, name: &str) {
     let document =
-        trato_xlsform::xlsx_to_document(TEMPLATE).unwrap_or_else(|errors| panic!("{errors:#?}"));
-    let expected: Value = serde_json::from_str(trato_domain::DEFAULT_SURVEY_JSON).unwrap();
+        trato_xlsform::xlsx_to_document(xlsx).unwrap_or_else(|errors| panic!("{errors:#?}"));
+    let expected: Value = serde_json::from_str(json).unwrap();
     assert_eq!(
         document,
         expected,
         "regenerate the template: cargo run -p trato-xlsform --example write_xlsform -- \
-         assets/surveys/trato-digno-v1.json assets/surveys/trato-digno-v1.xlsx\n{}",
+         assets/surveys/{name}.json assets/surveys/{name}.xlsx\n{}",
         serde_json::to_string_pretty(&document).unwrap()
     );
-    let survey = trato_xlsform::survey_from_xlsx(TEMPLATE).unwrap();
-    assert_eq!(
-        survey,
-        SurveyDefinition::from_json(trato_domain::DEFAULT_SURVEY_JSON).unwrap()
+    let survey = trato_xlsform::survey_from_xlsx(xlsx).unwrap();
+    assert_eq!(survey, SurveyDefinition::from_json(json).unwrap());
+}
+
+#[test]
+fn the_shipped_template_converts_to_exactly_the_default_survey() {
+    converts_to_exactly(
+        TEMPLATE,
+        trato_domain::DEFAULT_SURVEY_V1_JSON,
+        "trato-digno-v1",
+    );
+}
+
+#[test]
+fn the_v2_template_converts_to_exactly_the_default_survey_v2() {
+    converts_to_exactly(
+        TEMPLATE_V2,
+        trato_domain::DEFAULT_SURVEY_V2_JSON,
+        "trato-digno-v2",
     );
 }
 

@@ -76,7 +76,7 @@ mod tests {
 
     fn default_doc(version: u32) -> serde_json::Value {
         let mut doc: serde_json::Value =
-            serde_json::from_str(trato_domain::DEFAULT_SURVEY_JSON).unwrap();
+            serde_json::from_str(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap();
         doc["version"] = version.into();
         doc
     }
