@@ -9,9 +9,13 @@ pub mod admin;
 pub mod api;
 pub mod backup;
 pub mod client_addr;
+pub mod clock;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;
+pub mod kiosks;
+pub mod mail;
+pub mod opening_hours;
 pub mod ratelimit;
 pub mod service_config;
 pub mod store;
@@ -57,6 +61,9 @@ pub struct Config {
     /// Fewest answers to the headline indicator for a unit to be ranked on
     /// the tablero; units with fewer are listed apart.
     pub ranking_min_responses: i64,
+    /// A kiosk silent for this much of its unit's opening time is counted
+    /// silent on the tablero and in the digest.
+    pub silent_after: chrono::Duration,
 }
 
 impl Default for Config {
@@ -72,6 +79,7 @@ impl Default for Config {
             secure_cookies: None,
             trusted_proxies: Vec::new(),
             ranking_min_responses: 30,
+            silent_after: chrono::Duration::hours(24),
         }
     }
 }
@@ -85,6 +93,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Dashboard sessions, login limits and live-update channel.
     pub dash: Arc<dashboard::DashState>,
+    /// What time it is (tests set it).
+    pub clock: Arc<dyn clock::Clock>,
+    /// Wakes the mail task when a batch stored alerts.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -98,7 +110,15 @@ impl AppState {
             store,
             config: Arc::new(config),
             dash: Arc::new(dashboard::DashState::default()),
+            clock: Arc::new(clock::SystemClock),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
