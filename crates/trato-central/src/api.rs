@@ -132,7 +132,7 @@ async fn post_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<BatchReply>, ApiError> {
-    let received_at = Utc::now();
+    let received_at = state.clock.now();
     let auth = authenticate(&state, &headers).await?;
 
     let gzip = headers
@@ -296,7 +296,7 @@ async fn record_kiosk_survey(
             survey_id: bounded(survey_id, 64),
             survey_version,
             problem: bounded(q.problem.as_deref().unwrap_or(""), MAX_PROBLEM_CHARS),
-            reported_at: Utc::now(),
+            reported_at: state.clock.now(),
         })
         .await?;
     Ok(())

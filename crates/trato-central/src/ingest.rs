@@ -9,12 +9,12 @@ use sha2::{Digest, Sha256};
 pub use trato_domain::codec::{decode_batch, encode_batch, DecodeError};
 use trato_domain::wire::{
     overlong_field, plausible_clock, BatchReply, BatchRequest, ItemResult, Outcome, RejectReason,
-    WireResponse, MAX_UTC_OFFSET_MINUTES,
+    WireResponse, MAX_ID_CHARS, MAX_UTC_OFFSET_MINUTES,
 };
 use trato_domain::{Response, SurveyDefinition};
 
 use crate::error::StoreError;
-use crate::store::{BatchMeta, InsertOutcome, KioskAuth, PreparedResponse};
+use crate::store::{BatchMeta, InsertOutcome, KioskAuth, KioskBatchReport, PreparedResponse};
 use crate::surveys::check_response;
 use crate::token::hex;
 use crate::AppState;
@@ -150,6 +150,29 @@ fn prepare(
     (slots, prepared)
 }
 
+/// What a batch says about its kiosk: the optional `backlog` and survey
+/// fields (bounded), and the UTC offset of its last response with a
+/// plausible clock.
+pub fn kiosk_report(batch: &BatchRequest) -> KioskBatchReport {
+    let survey = batch
+        .survey_id
+        .as_ref()
+        .zip(batch.survey_version)
+        .filter(|(id, _)| !id.is_empty() && id.chars().nth(MAX_ID_CHARS).is_none())
+        .map(|(id, v)| (id.clone(), v));
+    KioskBatchReport {
+        backlog: batch.backlog.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+        survey,
+        utc_offset_minutes: batch
+            .responses
+            .iter()
+            .rev()
+            .map(|w| &w.response)
+            .find(|r| plausible_clock(r))
+            .map(|r| r.utc_offset_minutes),
+    }
+}
+
 /// Checks every response, then stores the acceptable ones in one transaction.
 pub async fn apply(
     state: &AppState,
@@ -176,6 +199,7 @@ pub async fn apply(
         received_at,
         clock_offset_ms,
         clock_skewed,
+        report: kiosk_report(&batch),
     };
 
     // Surveys first (async, usually one per batch), then the CPU work of
@@ -198,6 +222,10 @@ pub async fn apply(
     } else {
         state.store.apply_batch(meta, prepared).await?
     };
+    if outcomes.contains(&InsertOutcome::Stored) {
+        // New responses may have raised alerts: the mail task looks.
+        state.mail_wake.notify_one();
+    }
     if outcomes.len() != expected {
         return Err(StoreError::Corrupt(format!(
             "the store answered {} outcomes for {expected} responses",
@@ -296,6 +324,7 @@ mod tests {
                 seq: 1,
                 response: r.clone(),
             }],
+            ..Default::default()
         };
         let mut pretty = serde_json::to_value(&a).unwrap();
         pretty["responses"][0]["seq"] = 99.into();
@@ -319,6 +348,7 @@ mod tests {
                     response: fixed(),
                 })
                 .collect(),
+            ..Default::default()
         };
         let wire = encode_batch(&big).unwrap();
         assert!(matches!(

@@ -10,9 +10,13 @@ pub mod api;
 pub mod backup;
 pub mod client_addr;
 pub mod connections;
+pub mod clock;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;
+pub mod kiosks;
+pub mod mail;
+pub mod opening_hours;
 pub mod ratelimit;
 pub mod service_config;
 pub mod store;
@@ -65,6 +69,9 @@ pub struct Config {
     /// and `user passwd` run in another process): the longest a disabled
     /// account keeps receiving events.
     pub live_session_check: Duration,
+    /// A kiosk silent for this much of its unit's opening time is counted
+    /// silent on the tablero and in the digest.
+    pub silent_after: chrono::Duration,
 }
 
 impl Default for Config {
@@ -81,6 +88,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             ranking_min_responses: 30,
             live_session_check: Duration::from_secs(2),
+            silent_after: chrono::Duration::hours(24),
         }
     }
 }
@@ -94,6 +102,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Dashboard sessions, login limits and live-update channel.
     pub dash: Arc<dashboard::DashState>,
+    /// What time it is (tests set it).
+    pub clock: Arc<dyn clock::Clock>,
+    /// Wakes the mail task when a batch stored alerts.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -107,7 +119,15 @@ impl AppState {
             store,
             config: Arc::new(config),
             dash: Arc::new(dashboard::DashState::default()),
+            clock: Arc::new(clock::SystemClock),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }
 

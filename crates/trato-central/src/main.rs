@@ -90,6 +90,18 @@ enum Command {
         /// on the tablero (fewer: listed apart as "Pocas respuestas").
         #[arg(long, default_value_t = 30)]
         ranking_min_responses: i64,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
+    /// E-mail notifications: what is owed to whom and why.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+    /// Units: opening hours (a kiosk's silence counts only within them).
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
     },
     /// Load and list the unit catalogue (CLUES, name, OOAD or UMAE, state).
     Catalogue {
@@ -133,6 +145,61 @@ enum Command {
     Rollup {
         #[command(subcommand)]
         command: RollupCommand,
+    },
+}
+
+/// E-mail settings of `serve`. The SMTP password comes only from the
+/// configuration file (`smtp_password`) or `TRATO_SMTP_PASSWORD`.
+#[derive(Args)]
+struct MailArgs {
+    /// SMTP server for e-mail notifications: smtp://HOST:PORT,
+    /// smtp://HOST:587?tls=required (STARTTLS) or smtps://HOST:465. No
+    /// password in it. Without it, no e-mail is sent (alerts still queue).
+    #[arg(long, env = "TRATO_SMTP_URL", value_name = "URL")]
+    smtp_url: Option<String>,
+    /// Sender address, e.g. "Trato Digno <tratodigno@imss.gob.mx>".
+    #[arg(long, env = "TRATO_MAIL_FROM", value_name = "ADDR")]
+    mail_from: Option<String>,
+    /// SMTP user (when not in the URL).
+    #[arg(long, env = "TRATO_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// Hour of the daily digest, HH:MM in each account's local time.
+    #[arg(long, default_value = "07:00", value_name = "HH:MM")]
+    digest_at: String,
+    /// Opening hours without contact after which a kiosk counts as silent.
+    #[arg(long, default_value_t = 24)]
+    silent_after_hours: u32,
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Messages not yet accepted by the mail server (urgent alerts and
+    /// digests), with attempts and the last error; exit 2 when any is owed.
+    Status {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Show or set a unit's opening hours (default: every day 07:00-20:00,
+    /// the unit's local time).
+    Hours {
+        #[command(flatten)]
+        db: Db,
+        /// The unit's CLUES; without it, every unit with hours of its own.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Days open: todos, or lun,mar,mie,jue,vie,sab,dom and ranges (lun-vie).
+        #[arg(long, requires_all = ["unit", "open", "close"])]
+        days: Option<String>,
+        /// Opening time, HH:MM.
+        #[arg(long, requires_all = ["unit", "days", "close"])]
+        open: Option<String>,
+        /// Closing time, HH:MM (24:00 for open until midnight).
+        #[arg(long, requires_all = ["unit", "days", "open"])]
+        close: Option<String>,
     },
 }
 
@@ -216,6 +283,9 @@ enum UserCommand {
         scope: String,
         #[arg(long)]
         name: String,
+        /// E-mail address for alert notifications and the daily digest.
+        #[arg(long, value_name = "ADDR")]
+        email: Option<String>,
     },
     /// List accounts (never their passwords).
     List {
@@ -253,6 +323,38 @@ enum UserCommand {
         #[arg(long)]
         email: String,
     },
+}
+
+/// The e-mail settings from the file (first) and the command line, or
+/// `None` when no SMTP server is set.
+fn mail_config(
+    file: &ServiceConfig,
+    smtp_url: Option<String>,
+    args: &MailArgs,
+) -> anyhow::Result<Option<trato_central::mail::MailConfig>> {
+    let Some(smtp_url) = file.smtp_url.clone().or(smtp_url) else {
+        return Ok(None);
+    };
+    let from = file
+        .mail_from
+        .clone()
+        .or_else(|| args.mail_from.clone())
+        .context("--smtp-url needs --mail-from (or mail_from in the configuration file)")?;
+    let digest_at = file.digest_at.as_deref().unwrap_or(&args.digest_at);
+    let digest_at = chrono::NaiveTime::parse_from_str(digest_at, "%H:%M")
+        .with_context(|| format!("digest_at `{digest_at}` is not a time HH:MM"))?;
+    let password = file.smtp_password.clone().or_else(|| {
+        std::env::var(trato_central::mail::smtp::PASSWORD_ENV)
+            .ok()
+            .filter(|p| !p.is_empty())
+    });
+    Ok(Some(trato_central::mail::MailConfig {
+        smtp_url,
+        from,
+        username: file.smtp_user.clone().or_else(|| args.smtp_user.clone()),
+        password,
+        digest_at,
+    }))
 }
 
 /// The first line of standard input, without its line end.
@@ -359,6 +461,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
             trusted_proxies,
             ranking_min_responses,
+            mail,
         } => {
             let file = match &config_file {
                 Some(path) => ServiceConfig::load(path)?,
@@ -369,12 +472,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let behind_proxy = file.behind_proxy.unwrap_or(behind_proxy || behind_tls);
             let transport = service_config::transport(
                 listen,
-                file.tls_cert.or(tls_cert),
-                file.tls_key.or(tls_key),
+                file.tls_cert.clone().or(tls_cert),
+                file.tls_key.clone().or(tls_key),
                 behind_proxy,
             )?;
             let secure_cookies = file.secure_cookies.or(secure_cookies);
-            let db = file.db.unwrap_or(db.db);
+            let mailer = mail_config(&file, mail.smtp_url.clone(), &mail)?
+                .map(trato_central::mail::Mailer::new)
+                .transpose()?
+                .map(std::sync::Arc::new);
+            let silent_after_hours = file.silent_after_hours.unwrap_or(mail.silent_after_hours);
+            let db = file.db.clone().unwrap_or(db.db);
             // Held while serving: `restore` refuses to replace the file under us.
             let _serve_lock = sqlite_path(&db)
                 .map(|path| backup::ServeLock::try_acquire(&path))
@@ -393,6 +501,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .ranking_min_responses
                     .unwrap_or(ranking_min_responses)
                     .max(1),
+                silent_after: chrono::Duration::hours(i64::from(silent_after_hours.max(1))),
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)
@@ -409,12 +518,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 store.backend()
             );
             let state = AppState::new(store, config);
+            let mail_stop = std::sync::Arc::new(tokio::sync::Notify::new());
+            let mail_task = match mailer {
+                Some(m) => Some(trato_central::mail::spawn(
+                    state.clone(),
+                    m,
+                    trato_central::mail::Pacing::default(),
+                    mail_stop.clone(),
+                )),
+                None => {
+                    tracing::info!("no --smtp-url: alerts are queued for e-mail but none is sent");
+                    None
+                }
+            };
             match transport {
                 Transport::Plain => serve(listener, state, shutdown_signal()).await?,
                 Transport::Tls { cert, key } => {
                     let tls = tls::reloading(TlsFiles { cert, key })?;
                     tls::serve_tls(listener, tls, state, shutdown_signal()).await?
                 }
+            }
+            if let Some(task) = mail_task {
+                mail_stop.notify_one();
+                let _ = task.await;
             }
             tracing::info!("stopped");
         }
@@ -490,10 +616,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 role,
                 scope,
                 name,
+                email,
             } => {
                 let password = password_from_stdin()?;
                 let store = open_store(&db.db).await?;
+                if let Some(email) = &email {
+                    // Checked before the account exists, so a typo adds nothing.
+                    auth::check_email(email)?;
+                }
                 let id = auth::add_account(&*store, &role, &scope, &name, &password).await?;
+                if let Some(email) = &email {
+                    auth::set_email(&*store, &name, email).await?;
+                }
                 println!("account {name} ({role} {scope}) created: {id}");
             }
             UserCommand::List { db } => {
@@ -534,6 +668,57 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Command::Survey { command } => survey_command(command).await?,
+        Command::Mail {
+            command: MailCommand::Status { db },
+        } => {
+            let store = open_store(&db.db).await?;
+            let status = trato_central::mail::status::status(&*store).await?;
+            print!("{}", status.text);
+            if status.owed > 0 {
+                std::process::exit(2);
+            }
+        }
+        Command::Unit {
+            command:
+                UnitCommand::Hours {
+                    db,
+                    unit,
+                    days,
+                    open,
+                    close,
+                },
+        } => {
+            use trato_central::opening_hours::{parse_days, parse_time, OpeningHours};
+            let store = open_store(&db.db).await?;
+            if let (Some(unit), Some(days), Some(open), Some(close)) = (&unit, days, open, close) {
+                trato_domain::clues::validate_clues(unit)?;
+                let hours =
+                    OpeningHours::new(parse_days(&days)?, parse_time(&open)?, parse_time(&close)?)?;
+                store
+                    .fleet()
+                    .set_unit_hours(unit, &hours, chrono::Utc::now())
+                    .await?;
+                println!("{unit}: {hours}");
+            } else {
+                let all = store.fleet().unit_hours().await?;
+                match unit {
+                    Some(unit) => {
+                        let hours = all
+                            .into_iter()
+                            .find(|(u, _)| *u == unit)
+                            .map(|(_, h)| h)
+                            .unwrap_or_default();
+                        println!("{unit}: {hours}");
+                    }
+                    None => {
+                        println!("every other unit: {}", OpeningHours::default());
+                        for (u, h) in all {
+                            println!("{u}: {h}");
+                        }
+                    }
+                }
+            }
+        }
         Command::Backup { db, out } => {
             let path = sqlite_path(&db.db).context(
                 "backup copies a SQLite database; for PostgreSQL use pg_dump (docs/deploy.md)",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// The file's keys; each one left out keeps the command line's value.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     pub listen: Option<SocketAddr>,
@@ -21,6 +21,19 @@ pub struct ServiceConfig {
     pub secure_cookies: Option<bool>,
     /// Fewest answers for a unit to be ranked on the tablero.
     pub ranking_min_responses: Option<i64>,
+    /// E-mail notifications: the SMTP server (`smtp://HOST:PORT`,
+    /// `smtp://HOST:587?tls=required`, `smtps://HOST:465`), never with a
+    /// password in it.
+    pub smtp_url: Option<String>,
+    /// The sender address, e.g. `Trato Digno <tratodigno@imss.gob.mx>`.
+    pub mail_from: Option<String>,
+    pub smtp_user: Option<String>,
+    /// Only here or in `TRATO_SMTP_PASSWORD`, never on a command line.
+    pub smtp_password: Option<String>,
+    /// The daily digest's hour in each account's local time, `HH:MM`.
+    pub digest_at: Option<String>,
+    /// Opening hours of silence after which a kiosk counts as silent.
+    pub silent_after_hours: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +53,18 @@ pub enum ServiceConfigError {
          set behind_proxy (--behind-proxy) when a reverse proxy in front does TLS"
     )]
     PlainOnNetwork(SocketAddr),
+}
+
+impl std::fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("listen", &self.listen)
+            .field("db", &self.db.as_deref().map(crate::store::redact))
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_from", &self.mail_from)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServiceConfig {

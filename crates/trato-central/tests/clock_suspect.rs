@@ -85,6 +85,7 @@ async fn an_impossible_kiosk_clock_is_stored_flagged_and_breaks_no_read() {
                     response,
                 })
                 .collect(),
+            ..Default::default()
         };
         let r = d
             .client

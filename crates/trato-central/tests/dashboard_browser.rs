@@ -1,7 +1,8 @@
 //! The dashboard in headless Chromium (Debian `chromium` + `chromium-driver`,
 //! driven through chromedriver by fantoccini): log in, see the figures,
-//! receive a live update after a batch is posted, mark an alert attended.
-//! Saves `target/test-artifacts/dashboard.png`.
+//! receive a live update after a batch is posted, mark an alert attended;
+//! the Kioscos view (states, headline count, sorting).
+//! Saves `target/test-artifacts/dashboard.png` and `dashboard-kioscos.png`.
 //!
 //! Skipped (with a message) when chromium or chromedriver is not installed;
 //! `.ci/setup` installs both.
@@ -319,6 +320,190 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     let png = c.screenshot().await.unwrap();
     std::fs::write(artifacts().join("informe.png"), png).unwrap();
 
+    c.close().await.unwrap();
+    d.stop().await;
+}
+
+struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
+
+impl trato_central::clock::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A chromedriver and a headless Chromium session 1366 px wide.
+async fn browser() -> Option<(Driver, tempfile::TempDir, Client)> {
+    let (Some(chromium), Some(chromedriver)) = (
+        find_bin(&["chromium", "chromium-browser", "google-chrome"]),
+        find_bin(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var_os("TRATO_REQUIRE_BROWSER").is_none(),
+            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = free_port();
+    let driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--window-size=1366,1000", "--lang=es-MX",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let c = ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps.as_object().unwrap().clone())
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a chromedriver session");
+    Some((driver, profile, c))
+}
+
+/// The Kioscos view: a silent kiosk, one up to date with a backlog, one
+/// with a skewed clock, one never connected and the units with none; the
+/// headline counts the silent; columns sort.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kioscos_view_shows_silent_kiosks() {
+    let Some((_driver, _profile, c)) = browser().await else {
+        return;
+    };
+    let start = Utc::now();
+    let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(start)));
+    let d = start_at(Backend::Sqlite, clock.clone()).await;
+    let mut rng = Rng(0x5eed);
+    let silent = d.kiosk("DFIMS000020").await;
+    let rs = generate(&mut rng, &silent, 20, 3);
+    d.post_report(&silent, rs, start, Some(0), Some(("trato-digno", 1)))
+        .await;
+    // 49 hours later (at least 26 of them within 07:00-20:00).
+    let later = start + chrono::Duration::hours(49);
+    *clock.0.lock().unwrap() = later;
+    let busy = d.kiosk("NLIMS000315").await;
+    let rs = generate(&mut rng, &busy, 10, 1);
+    d.post_report(&busy, rs, later, Some(12), Some(("trato-digno", 1)))
+        .await;
+    let skewed = d.kiosk("JCIMS000301").await;
+    let rs = generate(&mut rng, &skewed, 5, 1);
+    d.post_report(
+        &skewed,
+        rs,
+        later - chrono::Duration::minutes(7),
+        Some(0),
+        Some(("trato-digno", 1)),
+    )
+    .await;
+    d.kiosk("VZIMS001112").await;
+
+    c.goto(&d.url("/login")).await.unwrap();
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys("nacional")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(10), || async { loads(&c).await >= 1 }).await,
+        "the tablero loads"
+    );
+    let nat = d.login("nacional").await;
+    let api = d.get_json(&nat, "/api/v1/dashboard/kiosks").await;
+    assert_eq!(api["counts"]["silent"], 1, "{api}");
+    assert_eq!(text(&c, "#kpi-silent").await, "1");
+    assert!(text(&c, "#kpi-silent-note")
+        .await
+        .contains("1 nunca conectado"));
+    let rows = c.find_all(Locator::Css("#kioscos tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    // Most silent first.
+    let first = text(&c, "#kioscos tbody tr:first-child").await;
+    assert!(first.contains("sin contacto desde hace 49 h"), "{first}");
+    assert!(first.contains("HGZ No. 1 Ciudad de México"), "{first}");
+    let skew_cell = text(
+        &c,
+        &format!("#kioscos tr[data-kiosk='{}'] td.skewed", skewed.id),
+    )
+    .await;
+    assert_eq!(skew_cell, "+7 min");
+    let never = text(&c, "#kioscos tr[data-state='nunca_conectado']").await;
+    assert!(never.contains("nunca conectado"), "{never}");
+    // Units with no kiosk: the other six of the catalogue.
+    let without = c.find_all(Locator::Css("#sin-quiosco li")).await.unwrap();
+    assert_eq!(without.len(), 6);
+    // Sort by backlog, largest first (second click).
+    let by_backlog = c
+        .find(Locator::Css("#kioscos button[data-sort='backlog']"))
+        .await
+        .unwrap();
+    by_backlog.click().await.unwrap();
+    by_backlog.click().await.unwrap();
+    let first = text(&c, "#kioscos tbody tr:first-child").await;
+    assert!(
+        first.contains("HGZ No. 33 Monterrey") && first.contains("12"),
+        "{first}"
+    );
+    let th = c
+        .execute(
+            "return document.querySelector(\"#kioscos button[data-sort='backlog']\").closest('th').getAttribute('aria-sort')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(th, json!("descending"));
+    // Back to the state order for the picture.
+    let by_state = c
+        .find(Locator::Css("#kioscos button[data-sort='state']"))
+        .await
+        .unwrap();
+    by_state.click().await.unwrap();
+    c.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    std::fs::write(
+        artifacts().join("dashboard-kioscos-headline.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.execute(
+        "document.getElementById('kioscos-card').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let png = c.screenshot().await.unwrap();
+    let path = artifacts().join("dashboard-kioscos.png");
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
     c.close().await.unwrap();
     d.stop().await;
 }

@@ -42,6 +42,7 @@ fn meta(kiosk: &admin::IssuedKiosk) -> BatchMeta {
         received_at: Utc::now(),
         clock_offset_ms: 0,
         clock_skewed: false,
+        report: Default::default(),
     }
 }
 

@@ -34,6 +34,7 @@ async fn overlong_fields_are_refused_at_receipt_and_cannot_break_a_report() {
                     response: r.clone(),
                 })
                 .collect(),
+            ..Default::default()
         };
         let r = d
             .client
@@ -66,6 +67,7 @@ async fn overlong_fields_are_refused_at_receipt_and_cannot_break_a_report() {
             received_at: Utc::now(),
             clock_offset_ms: 0,
             clock_skewed: false,
+            report: Default::default(),
         };
         let item = PreparedResponse {
             seq: 9,

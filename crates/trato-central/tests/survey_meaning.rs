@@ -532,7 +532,7 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         .await;
         assert!(!alerts_before.is_empty());
 
-        // Back to schema 5 as an older centre left it (undoing 0006 to 0008).
+        // Back to schema 5 as an older centre left it (undoing 0006 to 0010).
         let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON)
             .unwrap()
             .without_meaning();
@@ -552,6 +552,11 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
                  ALTER TABLE survey_publications DROP COLUMN active_from;
                  ALTER TABLE survey_publications DROP COLUMN withdrawn_at;
                  {old_rollups}
+                 DROP TABLE unit_hours; DROP TABLE mail_outbox; DROP TABLE mail_digests;
+                 ALTER TABLE kiosks DROP COLUMN last_backlog;
+                 ALTER TABLE kiosks DROP COLUMN last_survey_id;
+                 ALTER TABLE kiosks DROP COLUMN last_survey_version;
+                 ALTER TABLE kiosks DROP COLUMN last_utc_offset_minutes;
                  {version}
                  UPDATE surveys SET definition = '{plain_json}', content_hash = 'old'
                  WHERE survey_id = 'trato-digno' AND version = 1;"

@@ -93,6 +93,7 @@ fn batch() -> impl Strategy<Value = BatchRequest> {
                 .into_iter()
                 .map(|(seq, response)| WireResponse { seq, response })
                 .collect(),
+            ..Default::default()
         })
 }
 

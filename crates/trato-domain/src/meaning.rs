@@ -70,6 +70,10 @@ pub struct AlertRule {
     pub label: LocalizedText,
     pub question: String,
     pub any_of: Vec<String>,
+    /// The alert needs attention at once (disrespect, discrimination): the
+    /// centre e-mails it as it arrives instead of in the daily digest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
 }
 
 /// An indicator of a survey version, resolved: its label is the declared one
@@ -236,6 +240,16 @@ impl SurveyDefinition {
                 .map(|r| r.reason.as_str())
                 .collect::<Vec<_>>()
                 .join(",")
+        })
+    }
+
+    /// Whether an alert with these reasons (as [`Self::alert_reasons`] joins
+    /// them) matched a rule declared urgent.
+    pub fn is_urgent(&self, reasons: &str) -> bool {
+        reasons.split(',').any(|key| {
+            self.alerts
+                .iter()
+                .any(|r| r.urgent && r.reason == key.trim())
         })
     }
 

@@ -66,7 +66,7 @@ pub fn plausible_clock(r: &crate::Response) -> bool {
 
 /// `POST /api/v1/batches`, body gzip-compressed JSON (`Content-Encoding: gzip`),
 /// `Authorization: Bearer <kiosk token>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchRequest {
     pub kiosk_id: String,
     pub unit_clues: String,
@@ -74,6 +74,16 @@ pub struct BatchRequest {
     pub sent_at: DateTime<Utc>,
     #[serde(deserialize_with = "crate::bounded::vec::<_, MAX_BATCH_RESPONSES, _>")]
     pub responses: Vec<WireResponse>,
+    /// Responses still pending on the kiosk behind this batch (those after
+    /// its last `seq`): the backlog the centre's Kioscos view shows.
+    /// Optional: older kiosks do not send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<u64>,
+    /// The survey the kiosk runs now (id and version). Optional, as `backlog`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_version: Option<u32>,
 }
 
 /// A response plus the kiosk's monotonic sequence number (gaps tell the centre

@@ -94,6 +94,7 @@ async fn floor(k: &TestKiosk, batch: usize) -> Result<Duration, Error> {
     let sender = Sender {
         kiosk_id: k.id(),
         unit_clues: UNIT.into(),
+        ..Sender::default()
     };
     let store = Store::open_existing(&k.db())?;
     let started = Instant::now();

@@ -126,6 +126,7 @@ async fn replays_change_nothing_and_a_changed_response_is_a_conflict() {
     let sender = Sender {
         kiosk_id: k.id(),
         unit_clues: UNIT.into(),
+        ..Sender::default()
     };
     let batch = next_batch(k.kiosk.store(), &sender, chrono::Utc::now(), 200, 1 << 20)
         .unwrap()

@@ -487,18 +487,28 @@ pub async fn set_email(
     email: &str,
 ) -> Result<(), AccountChangeError> {
     let email = email.trim();
+    if !email.is_empty() {
+        check_email(email)?;
+    }
+    let email = (!email.is_empty()).then(|| email.to_owned());
+    change_account(store, name, AccountChange::Email(email)).await
+}
+
+/// Whether `email` looks like an address mail can be sent to.
+pub fn check_email(email: &str) -> Result<(), AccountChangeError> {
+    let email = email.trim();
     let ok = email.chars().count() <= 254
         && email.split_once('@').is_some_and(|(user, domain)| {
             !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
         })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !email.is_empty() && !ok {
-        return Err(AccountChangeError::Email(
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountChangeError::Email(
             trato_domain::text::truncate_chars(email, 80).to_owned(),
-        ));
+        ))
     }
-    let email = (!email.is_empty()).then(|| email.to_owned());
-    change_account(store, name, AccountChange::Email(email)).await
 }
 
 /// Checks a name and password; the viewer on success. Always does one

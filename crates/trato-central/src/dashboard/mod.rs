@@ -11,6 +11,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod format;
 pub mod indicators;
+pub mod kiosks;
 pub mod labels;
 pub mod live;
 pub mod ranking;

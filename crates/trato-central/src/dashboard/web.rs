@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/dashboard/alerts", get(api::alerts))
         .route("/api/v1/dashboard/alerts/{id}/attend", post(api::attend))
         .route("/api/v1/dashboard/events", get(live::events))
+        .route("/api/v1/dashboard/kiosks", get(super::kiosks::kiosks))
         .route("/api/v1/dashboard/report.xlsx", get(report::report_xlsx))
 }
 

@@ -2,6 +2,8 @@
 //! behave the same (the integration tests run against both).
 
 pub mod dash;
+pub mod fleet;
+pub mod mail;
 mod postgres;
 mod sqlite;
 
@@ -35,6 +37,13 @@ pub struct KioskRecord {
     pub last_seen_at: Option<DateTime<Utc>>,
     /// Centre clock minus kiosk clock at its last batch, in milliseconds.
     pub last_clock_offset_ms: Option<i64>,
+    /// Responses pending behind its last batch, as it said (older kiosks
+    /// do not say).
+    pub last_backlog: Option<i64>,
+    /// The survey it said it runs in its last batch.
+    pub last_survey: Option<(String, u32)>,
+    /// The UTC offset of its last batch's responses: its unit's local time.
+    pub last_utc_offset_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +65,18 @@ pub struct BatchMeta {
     /// `received_at - sent_at` in milliseconds (positive: the kiosk is behind).
     pub clock_offset_ms: i64,
     pub clock_skewed: bool,
+    /// What the kiosk said about itself (optional fields of the batch).
+    pub report: KioskBatchReport,
+}
+
+/// The optional fields of a batch about the kiosk itself, kept per kiosk
+/// for the Kioscos view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KioskBatchReport {
+    pub backlog: Option<i64>,
+    pub survey: Option<(String, u32)>,
+    /// The UTC offset of the batch's last plausible response.
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// A response that passed validation, ready to insert.
@@ -190,6 +211,10 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// The dashboard's tables (catalogue, accounts, figures, alerts).
     fn dash(&self) -> &dyn dash::DashStore;
+    /// The units' opening hours (the Kioscos view).
+    fn fleet(&self) -> &dyn fleet::FleetStore;
+    /// The e-mail outbox and digests.
+    fn mail(&self) -> &dyn mail::MailStore;
     /// A cheap round trip, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -271,7 +296,7 @@ pub async fn open_postgres(cfg: tokio_postgres::Config) -> Result<Arc<dyn Store>
 }
 
 /// A URL with its password replaced, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

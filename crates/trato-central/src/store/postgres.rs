@@ -16,6 +16,8 @@ use super::{
 use crate::error::StoreError;
 
 mod dash;
+mod fleet;
+mod mail;
 
 /// Numbered migrations; the `schema_version` table records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -27,6 +29,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0006_indicator_figures.sql"),
     include_str!("../../migrations/postgres/0007_survey_scopes.sql"),
     include_str!("../../migrations/postgres/0008_generic_daily_figures.sql"),
+    include_str!("../../migrations/postgres/0009_kiosk_reports.sql"),
+    include_str!("../../migrations/postgres/0010_mail_outbox.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
@@ -96,6 +100,14 @@ impl Store for PostgresStore {
         self
     }
 
+    fn fleet(&self) -> &dyn super::fleet::FleetStore {
+        self
+    }
+
+    fn mail(&self) -> &dyn super::mail::MailStore {
+        self
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let c = self.pool.get().await?;
         c.execute("SELECT 1", &[]).await?;
@@ -136,7 +148,8 @@ impl Store for PostgresStore {
         let rows = c
             .query(
                 "SELECT id, unit_clues, name, created_at, revoked_at, last_seen_at,
-                        last_clock_offset_ms
+                        last_clock_offset_ms, last_backlog, last_survey_id,
+                        last_survey_version, last_utc_offset_minutes
                  FROM kiosks ORDER BY unit_clues, created_at, id",
                 &[],
             )
@@ -151,6 +164,12 @@ impl Store for PostgresStore {
                     revoked_at: r.try_get(4)?,
                     last_seen_at: r.try_get(5)?,
                     last_clock_offset_ms: r.try_get(6)?,
+                    last_backlog: r.try_get(7)?,
+                    last_survey: r
+                        .try_get::<_, Option<String>>(8)?
+                        .zip(r.try_get::<_, Option<i64>>(9)?)
+                        .map(|(id, v)| (id, u32::try_from(v).unwrap_or(0))),
+                    last_utc_offset_minutes: r.try_get(10)?,
                 })
             })
             .collect()
@@ -347,9 +366,43 @@ impl Store for PostgresStore {
             out.push(outcome);
         }
 
+        // Every new alert into the mail outbox, in this same transaction.
+        let outbox = super::mail::outbox_rows(&rollup, &items);
+        if !outbox.is_empty() {
+            let (ids, units, urgent): (Vec<Uuid>, Vec<&str>, Vec<bool>) =
+                outbox
+                    .into_iter()
+                    .fold(Default::default(), |mut acc, (id, u, x)| {
+                        acc.0.push(id);
+                        acc.1.push(u);
+                        acc.2.push(x);
+                        acc
+                    });
+            tx.execute(
+                "INSERT INTO mail_outbox (alert_id, unit_clues, urgent, queued_at)
+                 SELECT u.id, u.unit, u.urgent, $4
+                 FROM UNNEST($1::uuid[], $2::text[], $3::bool[]) AS u(id, unit, urgent)
+                 ON CONFLICT (alert_id) DO NOTHING",
+                &[&ids, &units, &urgent, &meta.received_at],
+            )
+            .await?;
+        }
+        let (survey_id, survey_version) = meta.report.survey.clone().unzip();
         tx.execute(
-            "UPDATE kiosks SET last_seen_at = $2, last_clock_offset_ms = $3 WHERE id = $1",
-            &[&meta.kiosk_id, &meta.received_at, &meta.clock_offset_ms],
+            "UPDATE kiosks SET last_seen_at = $2, last_clock_offset_ms = $3, last_backlog = $4,
+                last_survey_id = COALESCE($5, last_survey_id),
+                last_survey_version = COALESCE($6, last_survey_version),
+                last_utc_offset_minutes = COALESCE($7, last_utc_offset_minutes)
+             WHERE id = $1",
+            &[
+                &meta.kiosk_id,
+                &meta.received_at,
+                &meta.clock_offset_ms,
+                &meta.report.backlog,
+                &survey_id,
+                &survey_version.map(i64::from),
+                &meta.report.utc_offset_minutes,
+            ],
         )
         .await?;
         tx.commit().await?;

@@ -28,7 +28,9 @@ use group_commit::GroupCommit;
 mod batch;
 mod checkpoint;
 mod dash;
+mod fleet;
 mod group_commit;
+mod mail;
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -40,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_indicator_figures.sql"),
     include_str!("../../migrations/sqlite/0007_survey_scopes.sql"),
     include_str!("../../migrations/sqlite/0008_generic_daily_figures.sql"),
+    include_str!("../../migrations/sqlite/0009_kiosk_reports.sql"),
+    include_str!("../../migrations/sqlite/0010_mail_outbox.sql"),
 ];
 const READERS: usize = 4;
 
@@ -218,6 +222,14 @@ impl Store for SqliteStore {
         self
     }
 
+    fn fleet(&self) -> &dyn super::fleet::FleetStore {
+        self
+    }
+
+    fn mail(&self) -> &dyn super::mail::MailStore {
+        self
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .await
@@ -257,24 +269,37 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut st = c.prepare(
                 "SELECT id, unit_clues, name, created_at, revoked_at, last_seen_at,
-                        last_clock_offset_ms
+                        last_clock_offset_ms, last_backlog, last_survey_id,
+                        last_survey_version, last_utc_offset_minutes
                  FROM kiosks ORDER BY unit_clues, created_at, id",
             )?;
             let rows = st.query_map([], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<i64>>(6)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                    ),
+                    (
+                        r.get::<_, Option<i64>>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, Option<u32>>(9)?,
+                        r.get::<_, Option<i32>>(10)?,
+                    ),
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, unit_clues, name, created, revoked, seen, offset) = row?;
+                let ((id, unit_clues, name, created, revoked, seen, offset), report) = row?;
+                let (backlog, survey_id, survey_version, utc_offset) = report;
                 out.push(KioskRecord {
+                    last_backlog: backlog,
+                    last_survey: survey_id.zip(survey_version),
+                    last_utc_offset_minutes: utc_offset,
                     id,
                     unit_clues,
                     name,

@@ -295,6 +295,7 @@ pub fn batch(kiosk: &IssuedKiosk, responses: Vec<Response>) -> BatchRequest {
                 response,
             })
             .collect(),
+        ..Default::default()
     }
 }
 

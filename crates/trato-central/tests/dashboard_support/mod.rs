@@ -54,6 +54,23 @@ pub async fn start(backend: Backend) -> Dash {
 
 /// A dashboard server with these settings.
 pub async fn start_with(backend: Backend, config: Config) -> Dash {
+    start_full(backend, config, None).await
+}
+
+/// A dashboard server whose time is `clock`'s (receive times, silence).
+pub async fn start_at(backend: Backend, clock: Arc<dyn trato_central::clock::Clock>) -> Dash {
+    let config = Config {
+        rate_per_sec: 0.0,
+        ..Config::default()
+    };
+    start_full(backend, config, Some(clock)).await
+}
+
+async fn start_full(
+    backend: Backend,
+    config: Config,
+    clock: Option<Arc<dyn trato_central::clock::Clock>>,
+) -> Dash {
     let db = fresh_db(backend).await;
     catalogue::load(&*db.store, catalogue::SAMPLE)
         .await
@@ -63,7 +80,10 @@ pub async fn start_with(backend: Backend, config: Config) -> Dash {
             .await
             .unwrap();
     }
-    let state = AppState::new(db.store.clone(), config);
+    let mut state = AppState::new(db.store.clone(), config);
+    if let Some(clock) = clock {
+        state = state.with_clock(clock);
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -211,6 +231,7 @@ impl Dash {
                         response,
                     })
                     .collect(),
+                ..Default::default()
             };
             let r = self
                 .client
@@ -223,6 +244,44 @@ impl Dash {
                 .unwrap();
             assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
         }
+    }
+
+    /// POSTs one batch sent at `sent_at` (the kiosk's clock) with the
+    /// optional report fields a current kiosk sends.
+    pub async fn post_report(
+        &self,
+        k: &IssuedKiosk,
+        responses: Vec<Response>,
+        sent_at: DateTime<Utc>,
+        backlog: Option<u64>,
+        survey: Option<(&str, u32)>,
+    ) {
+        let b = BatchRequest {
+            kiosk_id: k.id.clone(),
+            unit_clues: k.unit_clues.clone(),
+            sent_at,
+            responses: responses
+                .into_iter()
+                .enumerate()
+                .map(|(i, response)| WireResponse {
+                    seq: i as u64 + 1,
+                    response,
+                })
+                .collect(),
+            backlog,
+            survey_id: survey.map(|(id, _)| id.to_owned()),
+            survey_version: survey.map(|(_, v)| v),
+        };
+        let r = self
+            .client
+            .post(self.url("/api/v1/batches"))
+            .bearer_auth(&k.token)
+            .header("content-encoding", "gzip")
+            .body(encode_batch(&b).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     }
 
     pub async fn stop(mut self) {

@@ -48,6 +48,17 @@ impl Store {
     /// Like [`Store::pending_responses`], only those with `seq` above
     /// `after`: the sync reads the next batch while earlier ones, still
     /// pending, are on the wire.
+    /// How many responses are pending with `seq` above `after`.
+    pub fn pending_count_after(&self, after: i64) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()
+            .prepare_cached(
+                "SELECT COUNT(*) FROM responses WHERE sync_state = 'pending' AND seq > ?1",
+            )?
+            .query_row([after], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub fn pending_responses_after(
         &self,
         after: i64,

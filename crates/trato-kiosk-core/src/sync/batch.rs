@@ -34,10 +34,15 @@ impl PreparedBatch {
 }
 
 /// Who sends: the batch header, from the kiosk's settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Sender {
     pub kiosk_id: String,
     pub unit_clues: String,
+    /// The survey the kiosk runs (id, version), told to the centre.
+    pub survey: Option<(String, u32)>,
+    /// Responses pending from the batch's first one on (set by
+    /// [`next_batch_after`]): what is left after the batch is its backlog.
+    pub pending_from_first: Option<u64>,
 }
 
 /// Reads up to `limit` pending responses and encodes them, halving the count
@@ -66,7 +71,11 @@ pub fn next_batch_after(
     if pending.is_empty() {
         return Ok(None);
     }
-    encode_fitting(pending, sender, sent_at, max_bytes).map(Some)
+    let sender = Sender {
+        pending_from_first: Some(store.pending_count_after(after)?),
+        ..sender.clone()
+    };
+    encode_fitting(pending, &sender, sent_at, max_bytes).map(Some)
 }
 
 /// Encodes as many of `pending` (from the front) as fit in `max_bytes`.
@@ -82,6 +91,11 @@ pub fn encode_fitting(
             kiosk_id: sender.kiosk_id.clone(),
             unit_clues: sender.unit_clues.clone(),
             sent_at,
+            backlog: sender
+                .pending_from_first
+                .map(|n| n.saturating_sub(pending.len() as u64)),
+            survey_id: sender.survey.as_ref().map(|(id, _)| id.clone()),
+            survey_version: sender.survey.as_ref().map(|(_, v)| *v),
             responses: pending
                 .iter()
                 .map(|p| WireResponse {

@@ -68,6 +68,8 @@ pub struct SyncOptions {
     /// The survey format the kiosk tells the centre it reads: this build's
     /// [`survey_check::READS_FORMAT`] (tests pose as an older kiosk).
     pub reads_format: u32,
+    /// The time a batch says it was sent (tests set it, with the centre's).
+    pub clock: Arc<dyn crate::clock::Clock>,
     #[doc(hidden)]
     pub after_reply: Option<ReplyHook>,
 }
@@ -81,6 +83,7 @@ impl Default for SyncOptions {
             timeouts: Timeouts::default(),
             check_survey: true,
             reads_format: survey_check::READS_FORMAT,
+            clock: Arc::new(crate::clock::SystemClock),
             after_reply: None,
         }
     }
@@ -299,6 +302,8 @@ impl Syncer {
         let sender = batch::Sender {
             kiosk_id: settings.kiosk_id.clone(),
             unit_clues: settings.unit_clues.clone(),
+            survey: Some((settings.survey_id.clone(), settings.survey_version)),
+            pending_from_first: None,
         };
         let max_bytes = self.options.max_batch_bytes;
         let mut limit = self
@@ -324,9 +329,10 @@ impl Syncer {
             }
             while failed.is_none() && resend_after.is_none() && !drained && wire.len() < depth {
                 let s = sender.clone();
+                let sent_at = self.options.clock.now();
                 let batch = self
                     .db(move |store| {
-                        batch::next_batch_after(store, &s, after, Utc::now(), limit, max_bytes)
+                        batch::next_batch_after(store, &s, after, sent_at, limit, max_bytes)
                     })
                     .await?;
                 match batch {

@@ -437,6 +437,97 @@
     }
   }
 
+  // Kioscos: every kiosk of the scope with its state; silence counts only
+  // within the unit's opening hours (computed by the centre).
+  let fleet = null;
+  let kioskSort = { key: "state", dir: 1 };
+
+  // A time in the unit's local time (the offset its kiosks report), as
+  // 07/12/2026 10:15.
+  function localTime(iso, offsetMin) {
+    if (!iso) return "nunca";
+    const d = new Date(Date.parse(iso) + offsetMin * 60000);
+    const p = (n) => String(n).padStart(2, "0");
+    return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
+  }
+
+  function skewText(ms) {
+    if (ms === null || ms === undefined) return "—";
+    const s = Math.round(ms / 1000);
+    if (Math.abs(s) < 60) return (s > 0 ? "+" : "") + s + " s";
+    const m = Math.round(s / 60);
+    return (m > 0 ? "+" : "") + num(m) + " min";
+  }
+
+  const STATE_ORDER = { sin_contacto: 0, nunca_conectado: 1, al_dia: 2 };
+  const KIOSK_KEYS = {
+    name: (k) => k.name.toLowerCase(),
+    unit: (k) => k.unit_name.toLowerCase(),
+    contact: (k) => (k.last_contact ? Date.parse(k.last_contact) : -Infinity),
+    backlog: (k) => (k.backlog === null ? -1 : k.backlog),
+    survey: (k) => (k.survey_id ? k.survey_id + " " + String(k.survey_version).padStart(6, "0") : ""),
+    skew: (k) => (k.clock_offset_ms === null ? -1 : Math.abs(k.clock_offset_ms)),
+    state: (k) => STATE_ORDER[k.state] * 1e6 - (k.silent_open_hours || 0),
+  };
+
+  function drawKiosks() {
+    if (!fleet) return;
+    const tb = $("kioscos").querySelector("tbody");
+    tb.textContent = "";
+    const key = KIOSK_KEYS[kioskSort.key];
+    const list = fleet.kiosks.slice().sort((a, b) => {
+      const x = key(a), y = key(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * kioskSort.dir || a.name.localeCompare(b.name, "es");
+    });
+    for (const k of list) {
+      const tr = el("tr");
+      tr.dataset.kiosk = k.id;
+      tr.dataset.state = k.state;
+      const name = el("td");
+      name.append(el("strong", null, k.name), el("br"), el("span", "muted mono", "…" + k.id.slice(-8)));
+      tr.appendChild(name);
+      const unit = el("td");
+      unit.append(el("span", null, k.unit_name), el("br"), el("span", "muted mono", k.unit_clues));
+      tr.appendChild(unit);
+      const contact = el("td");
+      contact.append(el("span", null, localTime(k.last_contact, k.utc_offset_minutes)), el("br"), el("small", "muted", "Horario: " + k.opening_hours));
+      tr.appendChild(contact);
+      tr.appendChild(el("td", "num", k.backlog === null ? "—" : num(k.backlog)));
+      tr.appendChild(el("td", null, k.survey_id ? k.survey_id + " v" + k.survey_version : "—"));
+      tr.appendChild(el("td", "num" + (k.clock_skewed ? " skewed" : ""), skewText(k.clock_offset_ms)));
+      const st = el("td");
+      const cls = k.state === "al_dia" ? "ok" : k.state === "nunca_conectado" ? "nunca" : (k.silent ? "alarm" : "silent");
+      st.appendChild(el("span", "badge " + cls, k.state_label));
+      tr.appendChild(st);
+      tb.appendChild(tr);
+    }
+    if (!list.length) {
+      const tr = el("tr");
+      const td = el("td", "muted", "No hay quioscos registrados en este ámbito.");
+      td.colSpan = 7;
+      tr.appendChild(td);
+      tb.appendChild(tr);
+    }
+    for (const b of $("kioscos").querySelectorAll("button.sort")) {
+      const th = b.closest("th");
+      if (b.dataset.sort === kioskSort.key) th.setAttribute("aria-sort", kioskSort.dir > 0 ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    }
+    const ul = $("sin-quiosco");
+    ul.textContent = "";
+    for (const u of fleet.units_without_kiosk) ul.appendChild(el("li", null, u.name + " (" + u.clues + ")"));
+    setText("sin-quiosco-n", fleet.units_without_kiosk.length ? "(" + num(fleet.units_without_kiosk.length) + ")" : "(ninguna)");
+  }
+
+  async function refreshKiosks() {
+    fleet = await api("/api/v1/dashboard/kiosks?" + new URLSearchParams({ scope: $("scope").value }).toString());
+    const c = fleet.counts;
+    setText("kpi-silent", num(c.silent));
+    setText("kpi-silent-note", "más de " + num(fleet.silent_after_hours) + " h de atención" + (c.nunca_conectado ? " · " + num(c.nunca_conectado) + " nunca conectado" + (c.nunca_conectado === 1 ? "" : "s") : ""));
+    $("kpi-silent-card").classList.toggle("none", c.silent === 0);
+    drawKiosks();
+  }
+
   async function refresh() {
     if (loading) { again = true; return; }
     loading = true;
@@ -456,6 +547,7 @@
       drawUnits(s);
       drawAlerts(alerts);
       $("alerts-csv").href = "/api/v1/dashboard/alerts?" + query({ status: $("alert-status").value, format: "csv" });
+      await refreshKiosks();
       setText("updated", "Actualizado " + new Date(s.generated_at).toLocaleTimeString("es-MX"));
       document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
     } catch (e) {
@@ -493,6 +585,12 @@
       refresh();
     });
     for (const id of ["from", "to", "scope", "area", "alert-status"]) $(id).addEventListener("change", refresh);
+    for (const b of $("kioscos").querySelectorAll("button.sort")) {
+      b.addEventListener("click", () => {
+        kioskSort = { key: b.dataset.sort, dir: kioskSort.key === b.dataset.sort ? -kioskSort.dir : 1 };
+        drawKiosks();
+      });
+    }
     await refresh();
     listen();
   }

@@ -74,13 +74,35 @@ pub(super) fn apply_batch(
     drop(insert);
     insert_answers(tx, &answers)?;
     dash::write_rollup(tx, &rollup)?;
+    // Every new alert into the mail outbox, in this same transaction.
+    let mut outbox = tx.prepare_cached(
+        "INSERT INTO mail_outbox (alert_id, unit_clues, urgent, queued_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (alert_id) DO NOTHING",
+    )?;
+    for (alert_id, unit, urgent) in crate::store::mail::outbox_rows(&rollup, items) {
+        outbox.execute(params![
+            alert_id.to_string(),
+            unit,
+            urgent,
+            ts(meta.received_at)
+        ])?;
+    }
+    let (survey_id, survey_version) = meta.report.survey.clone().unzip();
     tx.prepare_cached(
-        "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3 WHERE id = ?1",
+        "UPDATE kiosks SET last_seen_at = ?2, last_clock_offset_ms = ?3, last_backlog = ?4,
+            last_survey_id = COALESCE(?5, last_survey_id),
+            last_survey_version = COALESCE(?6, last_survey_version),
+            last_utc_offset_minutes = COALESCE(?7, last_utc_offset_minutes)
+         WHERE id = ?1",
     )?
     .execute(params![
         meta.kiosk_id,
         ts(meta.received_at),
-        meta.clock_offset_ms
+        meta.clock_offset_ms,
+        meta.report.backlog,
+        survey_id,
+        survey_version,
+        meta.report.utc_offset_minutes,
     ])?;
     Ok(out)
 }
