@@ -116,3 +116,44 @@ async fn escuchar_reads_the_question_then_the_options_and_a_tap_stops_it() {
     assert_eq!(player(&app).await["paused"], json!(true));
     app.quit().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display, tauri-driver and espeak-ng: run by .ci/test under xvfb-run"]
+async fn a_language_without_a_voice_shows_no_escuchar() {
+    // Maya (yua): espeak-ng has no voice for it, and this survey has no recordings.
+    let app = KioskApp::launch(SIZE, |kiosk| {
+        kiosk
+            .admin_cli()
+            .install_survey(&support::survey_in_languages(&["es", "en", "yua"]))
+            .unwrap();
+    })
+    .await;
+    app.tap("start").await;
+    app.wait_until("Escuchar in Spanish", async || app.visible("listen").await)
+        .await;
+    app.tap("lang-menu").await;
+    app.tap("lang-yua").await;
+    app.wait_until("Maya on screen", async || {
+        app.js("return document.documentElement.lang").await == json!("yua")
+    })
+    .await;
+    // Rust has finished with every language (Maya: nothing to make) ...
+    app.wait_until("Maya settled", async || {
+        app.js(
+            "return window.__TAURI__.core.invoke('read_aloud', { language: 'yua' }).then((r) => r.state)",
+        )
+        .await
+            == json!("none")
+    })
+    .await;
+    // ... and a question drawn now shows no Escuchar (only a 'ready' answer fills it).
+    app.tap("answer-trato-4").await;
+    app.wait_question("saludo").await;
+    assert!(!app.visible("listen").await);
+    assert_eq!(
+        app.js("return document.querySelectorAll(\"[data-testid='listen']\").length")
+            .await,
+        json!(0)
+    );
+    app.quit().await;
+}
