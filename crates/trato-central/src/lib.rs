@@ -57,6 +57,8 @@ pub struct Config {
     /// Fewest answers to the headline indicator for a unit to be ranked on
     /// the tablero; units with fewer are listed apart.
     pub ranking_min_responses: i64,
+    /// When open alerts fall due (`[alerts]` in the configuration file).
+    pub alert_due: service_config::AlertDue,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             secure_cookies: None,
             trusted_proxies: Vec::new(),
             ranking_min_responses: 30,
+            alert_due: service_config::AlertDue::default(),
         }
     }
 }

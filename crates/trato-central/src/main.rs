@@ -391,6 +391,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .ranking_min_responses
                     .unwrap_or(ranking_min_responses)
                     .max(1),
+                alert_due: file.alerts.clone().unwrap_or_default(),
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)

@@ -70,6 +70,10 @@ pub struct AlertRule {
     pub label: LocalizedText,
     pub question: String,
     pub any_of: Vec<String>,
+    /// The centre handles this reason first: its alerts are due sooner
+    /// (24 h by default, against 72 h). Read by the centre only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
 }
 
 /// An indicator of a survey version, resolved: its label is the declared one
@@ -237,6 +241,21 @@ impl SurveyDefinition {
                 .collect::<Vec<_>>()
                 .join(",")
         })
+    }
+
+    /// Whether the rule of this reason key is marked urgent.
+    pub fn alert_urgent(&self, reason: &str) -> bool {
+        self.alerts.iter().any(|r| r.reason == reason && r.urgent)
+    }
+
+    /// The same survey with no alert rule marked urgent: a stored copy equal
+    /// to this is the same version before urgency could be declared.
+    pub fn without_urgency(&self) -> SurveyDefinition {
+        let mut plain = self.clone();
+        for rule in &mut plain.alerts {
+            rule.urgent = false;
+        }
+        plain
     }
 
     /// The label of an alert reason key.

@@ -54,12 +54,14 @@ fn any_survey() -> impl Strategy<Value = SurveyDefinition> {
         any_text(),
         any::<String>(),
         vec(any::<String>(), 0..3),
+        any::<bool>(),
     )
-        .prop_map(|(reason, label, question, any_of)| AlertRule {
+        .prop_map(|(reason, label, question, any_of, urgent)| AlertRule {
             reason,
             label,
             question,
             any_of,
+            urgent,
         });
     let condition = (any::<String>(), vec(any::<String>(), 0..3))
         .prop_map(|(question, any_of)| Condition { question, any_of });
@@ -229,6 +231,7 @@ fn valid_survey() -> impl Strategy<Value = SurveyDefinition> {
                     label: texts(&languages, "Alerta"),
                     question: q.id.clone(),
                     any_of: q.effective_codes().into_iter().take(1).collect(),
+                    urgent: false,
                 })
                 .collect();
             SurveyDefinition {

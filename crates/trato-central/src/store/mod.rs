@@ -1,6 +1,7 @@
 //! Storage behind one trait, with a SQLite and a PostgreSQL implementation that
 //! behave the same (the integration tests run against both).
 
+pub mod alerts;
 pub mod dash;
 mod postgres;
 mod sqlite;
@@ -190,6 +191,8 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// The dashboard's tables (catalogue, accounts, figures, alerts).
     fn dash(&self) -> &dyn dash::DashStore;
+    /// Alerts as they are handled, and comments.
+    fn alerts(&self) -> &dyn alerts::AlertStore;
     /// A cheap round trip, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::error::StoreError;
 
+mod alerts;
 mod dash;
 
 /// Numbered migrations; the `schema_version` table records how many have run.
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0006_indicator_figures.sql"),
     include_str!("../../migrations/postgres/0007_survey_scopes.sql"),
     include_str!("../../migrations/postgres/0008_generic_daily_figures.sql"),
+    include_str!("../../migrations/postgres/0009_alert_handling.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
@@ -93,6 +95,10 @@ impl Store for PostgresStore {
     }
 
     fn dash(&self) -> &dyn super::dash::DashStore {
+        self
+    }
+
+    fn alerts(&self) -> &dyn super::alerts::AlertStore {
         self
     }
 
@@ -272,11 +278,13 @@ impl Store for PostgresStore {
 
         let mut seen_new: HashSet<Uuid> = HashSet::new();
         let mut rollup = super::dash::Rollup::default();
+        let mut fresh = Vec::new();
         let mut others: Vec<Uuid> = Vec::new();
         for it in &items {
             let id = it.response.id;
             if inserted.contains(&id) && seen_new.insert(id) {
                 rollup.add(&it.response, Some(&*it.survey));
+                fresh.push(&it.response);
                 // First occurrence of a new id: its answers go in.
                 for a in &it.response.answers {
                     for code in &a.codes {
@@ -305,6 +313,7 @@ impl Store for PostgresStore {
             .await?;
         }
         dash::write_rollup(&tx, &rollup).await?;
+        alerts::insert_comments(&tx, &super::alerts::new_comments(fresh)).await?;
         let stored_hashes: HashMap<Uuid, String> = if others.is_empty() {
             HashMap::new()
         } else {

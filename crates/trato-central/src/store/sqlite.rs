@@ -25,6 +25,7 @@ use crate::error::StoreError;
 use checkpoint::Checkpointer;
 use group_commit::GroupCommit;
 
+mod alerts;
 mod batch;
 mod checkpoint;
 mod dash;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_indicator_figures.sql"),
     include_str!("../../migrations/sqlite/0007_survey_scopes.sql"),
     include_str!("../../migrations/sqlite/0008_generic_daily_figures.sql"),
+    include_str!("../../migrations/sqlite/0009_alert_handling.sql"),
 ];
 const READERS: usize = 4;
 
@@ -215,6 +217,10 @@ impl Store for SqliteStore {
     }
 
     fn dash(&self) -> &dyn super::dash::DashStore {
+        self
+    }
+
+    fn alerts(&self) -> &dyn super::alerts::AlertStore {
         self
     }
 
