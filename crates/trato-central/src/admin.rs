@@ -207,7 +207,8 @@ async fn ensure_one_default(store: &dyn Store, def: &SurveyDefinition) -> Result
 }
 
 /// Whether the stored copy of `def`'s version is `def` without its meaning
-/// declarations (a centre from before format 2).
+/// declarations (a centre from before format 2), or without the urgency of
+/// its alert rules (a centre from before `urgent`).
 async fn stored_lacks_meaning(
     store: &dyn Store,
     def: &SurveyDefinition,
@@ -215,8 +216,14 @@ async fn stored_lacks_meaning(
     let Some(json) = store.survey(&def.id, def.version).await? else {
         return Ok(false);
     };
-    Ok(serde_json::from_str::<SurveyDefinition>(&json)
-        .is_ok_and(|stored| !stored.declares_meaning() && stored == def.without_meaning()))
+    // Either no meaning at all, or the same meaning before alert rules could
+    // be marked urgent: the questions, and what answers count as, are equal.
+    Ok(
+        serde_json::from_str::<SurveyDefinition>(&json).is_ok_and(|stored| {
+            (!stored.declares_meaning() && stored == def.without_meaning())
+                || (stored != *def && stored == def.without_urgency())
+        }),
+    )
 }
 
 async fn put(

@@ -72,6 +72,8 @@ pub struct Config {
     /// A kiosk silent for this much of its unit's opening time is counted
     /// silent on the tablero and in the digest.
     pub silent_after: chrono::Duration,
+    /// When open alerts fall due (`[alerts]` in the configuration file).
+    pub alert_due: service_config::AlertDue,
 }
 
 impl Default for Config {
@@ -89,6 +91,7 @@ impl Default for Config {
             ranking_min_responses: 30,
             live_session_check: Duration::from_secs(2),
             silent_after: chrono::Duration::hours(24),
+            alert_due: service_config::AlertDue::default(),
         }
     }
 }

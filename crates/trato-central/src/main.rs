@@ -502,6 +502,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(ranking_min_responses)
                     .max(1),
                 silent_after: chrono::Duration::hours(i64::from(silent_after_hours.max(1))),
+                alert_due: file.alerts.clone().unwrap_or_default(),
                 ..Config::default()
             };
             let listener = tokio::net::TcpListener::bind(listen)

@@ -3,6 +3,7 @@
 //! rule on how it may listen: HTTPS itself, or plain HTTP only where no one
 //! else can read it (loopback) or behind a proxy that does the TLS.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,53 @@ pub struct ServiceConfig {
     pub digest_at: Option<String>,
     /// Opening hours of silence after which a kiosk counts as silent.
     pub silent_after_hours: Option<u32>,
+    /// `[alerts]`: when alerts fall due.
+    pub alerts: Option<AlertDue>,
+}
+
+/// When an open alert falls due, counted from the patient's answer: by its
+/// reason keys (the shortest wins). A key listed in `due_hours` takes that;
+/// otherwise a key whose alert rule the survey marks `urgent` takes
+/// `urgent_hours`, and any other `other_hours`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertDue {
+    #[serde(default = "AlertDue::default_urgent")]
+    pub urgent_hours: u32,
+    #[serde(default = "AlertDue::default_other")]
+    pub other_hours: u32,
+    /// Per reason key (the survey's alert `reason`).
+    #[serde(default)]
+    pub due_hours: BTreeMap<String, u32>,
+}
+
+impl AlertDue {
+    fn default_urgent() -> u32 {
+        24
+    }
+
+    fn default_other() -> u32 {
+        72
+    }
+
+    /// Hours for one reason key, given whether its rule is marked urgent.
+    pub fn hours(&self, key: &str, urgent: bool) -> u32 {
+        match self.due_hours.get(key) {
+            Some(h) => *h,
+            None if urgent => self.urgent_hours,
+            None => self.other_hours,
+        }
+    }
+}
+
+impl Default for AlertDue {
+    fn default() -> Self {
+        Self {
+            urgent_hours: Self::default_urgent(),
+            other_hours: Self::default_other(),
+            due_hours: BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,5 +190,26 @@ mod tests {
         std::fs::write(&bad, "listen = \"127.0.0.1:1\"\ntls_crt = \"x\"\n").unwrap();
         let err = ServiceConfig::load(&bad).unwrap_err().to_string();
         assert!(err.contains("tls_crt"), "{err}");
+    }
+
+    #[test]
+    fn alert_due_hours_come_from_the_file_by_reason_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("central.toml");
+        std::fs::write(
+            &file,
+            "[alerts]\nother_hours = 96\n[alerts.due_hours]\nlimpieza = 12\n",
+        )
+        .unwrap();
+        let due = ServiceConfig::load(&file).unwrap().alerts.unwrap();
+        assert_eq!(due.hours("limpieza", false), 12);
+        assert_eq!(due.hours("limpieza", true), 12);
+        assert_eq!(due.hours("cualquiera", true), 24);
+        assert_eq!(due.hours("cualquiera", false), 96);
+        let plain = AlertDue::default();
+        assert_eq!((plain.hours("x", true), plain.hours("x", false)), (24, 72));
+        std::fs::write(&file, "[alerts]\nurgent = 3\n").unwrap();
+        let err = ServiceConfig::load(&file).unwrap_err().to_string();
+        assert!(err.contains("urgent"), "{err}");
     }
 }

@@ -138,7 +138,7 @@ async fn an_impossible_kiosk_clock_is_stored_flagged_and_breaks_no_read() {
         let alerts = d
             .get_json(&s, &format!("/api/v1/dashboard/alerts?{q}"))
             .await;
-        let ids: Vec<&str> = alerts
+        let ids: Vec<&str> = alerts["alerts"]
             .as_array()
             .unwrap()
             .iter()

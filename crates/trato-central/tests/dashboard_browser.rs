@@ -1,8 +1,7 @@
 //! The dashboard in headless Chromium (Debian `chromium` + `chromium-driver`,
 //! driven through chromedriver by fantoccini): log in, see the figures,
-//! receive a live update after a batch is posted, mark an alert attended;
-//! the Kioscos view (states, headline count, sorting).
-//! Saves `target/test-artifacts/dashboard.png` and `dashboard-kioscos.png`.
+//! receive a live update after a batch is posted, mark an alert attended.
+//! Saves `target/test-artifacts/dashboard.png`.
 //!
 //! Skipped (with a message) when chromium or chromedriver is not installed;
 //! `.ci/setup` installs both.
@@ -289,13 +288,22 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     println!("screenshot: {}", path.display());
 
     let li = c.find(Locator::Css(&sel)).await.unwrap();
-    li.find(Locator::Css("textarea"))
+    li.find(Locator::Css("details summary"))
         .await
         .unwrap()
-        .send_keys("Se llamó a la jefa de turno; se ofreció disculpa")
+        .click()
         .await
         .unwrap();
-    li.find(Locator::Css("button"))
+    let note = c
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css(&format!("{sel} form.attend textarea")))
+        .await
+        .unwrap();
+    note.send_keys("Se llamó a la jefa de turno; se ofreció disculpa")
+        .await
+        .unwrap();
+    li.find(Locator::Css("form.attend button"))
         .await
         .unwrap()
         .click()
@@ -311,8 +319,8 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     let attended = d
         .get_json(&nat, "/api/v1/dashboard/alerts?status=attended")
         .await;
-    assert_eq!(attended[0]["id"], alert_id.as_str());
-    assert_eq!(attended[0]["attended_by"], "nacional");
+    assert_eq!(attended["alerts"][0]["id"], alert_id.as_str());
+    assert_eq!(attended["alerts"][0]["attended_by"], "nacional");
 
     // The printable report opens.
     c.goto(&d.url("/informe?unit=DFIMS000020")).await.unwrap();
@@ -324,16 +332,9 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     d.stop().await;
 }
 
-struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
-
-impl trato_central::clock::Clock for TestClock {
-    fn now(&self) -> chrono::DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// A chromedriver and a headless Chromium session 1366 px wide.
-async fn browser() -> Option<(Driver, tempfile::TempDir, Client)> {
+/// chromedriver and a headless Chromium session 1366 px wide, or `None`
+/// (with a message) when they are not installed and not required.
+async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
     let (Some(chromium), Some(chromedriver)) = (
         find_bin(&["chromium", "chromium-browser", "google-chrome"]),
         find_bin(&["chromedriver"]),
@@ -342,7 +343,7 @@ async fn browser() -> Option<(Driver, tempfile::TempDir, Client)> {
             std::env::var_os("TRATO_REQUIRE_BROWSER").is_none(),
             "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
         );
-        eprintln!("SKIPPED: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
+        eprintln!("SKIPPED: chromium and chromedriver are needed");
         return None;
     };
     let port = free_port();
@@ -377,15 +378,356 @@ async fn browser() -> Option<(Driver, tempfile::TempDir, Client)> {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("a chromedriver session");
-    Some((driver, profile, c))
+    Some((c, driver, profile))
 }
 
-/// The Kioscos view: a silent kiosk, one up to date with a backlog, one
-/// with a skewed clock, one never connected and the units with none; the
-/// headline counts the silent; columns sort.
+async fn sign_in(c: &Client, d: &Dash, name: &str) {
+    c.goto(&d.url("/login")).await.unwrap();
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await,
+        "the tablero loads"
+    );
+}
+
+/// The ids of the alerts the page lists.
+async fn listed(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('#alerts li.alert')].map(l => l.dataset.id)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// Waits for the next data refresh after `f` ran.
+async fn after_refresh<F, Fut>(c: &Client, f: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let n = loads(c).await;
+    f().await;
+    assert!(
+        until(Duration::from_secs(10), || async { loads(c).await > n }).await,
+        "the page refreshed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let d = start(Backend::Sqlite).await;
+    let now = Utc::now();
+    let k20 = d.kiosk("DFIMS000020").await;
+    let k315 = d.kiosk("NLIMS000315").await;
+    let mut rs = Vec::new();
+    for i in 0..24 {
+        // Disrespect 30 h ago (overdue), a low rating 30 h ago (not yet),
+        // and fine responses with comments.
+        let ago = chrono::Duration::hours(30) + chrono::Duration::minutes(i);
+        rs.push(response(
+            &k20,
+            now - ago,
+            "urgencias",
+            "4",
+            ["si", "si", "si", "no"],
+        ));
+        rs.push(response(
+            &k20,
+            now - ago,
+            "consulta externa",
+            "2",
+            ["si", "no", "si", "si"],
+        ));
+        let mut fine = response(
+            &k20,
+            now - chrono::Duration::minutes(i),
+            "urgencias",
+            "5",
+            ["si", "si", "si", "si"],
+        );
+        fine.answers.push(trato_domain::Answer {
+            question: "comentario".into(),
+            codes: vec![],
+            text: Some(if i % 3 == 0 {
+                format!("La espera en urgencias fue de {} horas", i + 1)
+            } else {
+                format!("Muy buena atención del personal, gracias ({i})")
+            }),
+        });
+        rs.push(fine);
+    }
+    d.post_batch(&k20, rs).await;
+    let other: Vec<_> = (0..5)
+        .map(|i| {
+            response(
+                &k315,
+                now - chrono::Duration::hours(i),
+                "urgencias",
+                "1",
+                ["si", "si", "si", "si"],
+            )
+        })
+        .collect();
+    d.post_batch(&k315, other).await;
+    let nat = d.login("nacional").await;
+    let period = format!(
+        "from={}&to={}",
+        trato_central::dashboard::today() - chrono::Duration::days(6),
+        trato_central::dashboard::today()
+    );
+
+    sign_in(&c, &d, "nacional").await;
+    // From the unit's row to its alerts in one click.
+    after_refresh(&c, || async {
+        c.find(Locator::Css(
+            "#units button.link-button[data-unit='DFIMS000020']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    })
+    .await;
+    let scope = c
+        .execute("return document.getElementById('scope').value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(scope, json!("unit:DFIMS000020"));
+    let api = d
+        .get_json(
+            &nat,
+            &format!("/api/v1/dashboard/alerts?{period}&scope=unit:DFIMS000020&limit=500"),
+        )
+        .await;
+    let want: Vec<String> = api["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(50)
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed(&c).await, want, "the unit's alerts, newest first");
+    assert!(
+        text(&c, "#alerts-total").await.contains("de 48"),
+        "{}",
+        text(&c, "#alerts-total").await
+    );
+    // Overdue ones stand out; counted per reason and per unit.
+    let late = c
+        .find_all(Locator::Css("#alerts li.alert.overdue .badge.late"))
+        .await
+        .unwrap();
+    assert_eq!(late.len(), 24);
+    assert!(text(&c, "#alert-reasons")
+        .await
+        .contains("Falta de respeto"));
+    assert!(text(&c, "#alert-units").await.contains("24"));
+
+    // Filter: overdue only.
+    c.find(Locator::Css("#alert-status"))
+        .await
+        .unwrap()
+        .select_by_value("overdue")
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(5), || async {
+            listed(&c).await.len() == 24
+        })
+        .await
+    );
+    c.execute(
+        "document.getElementById('alerts-card').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        artifacts().join("dashboard-alerts.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Assign one to the unit's account; its history says so.
+    let ids = listed(&c).await;
+    let first = format!("#alerts li[data-id='{}']", ids[0]);
+    c.find(Locator::Css(&format!("{first} details summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sel = c
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css(&format!("{first} form.assign select")))
+        .await
+        .unwrap();
+    sel.select_by_value("unidad.020").await.unwrap();
+    c.find(Locator::Css(&format!("{first} form.assign button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(5), || async {
+            c.find(Locator::Css(&format!("{first} .a-meta")))
+                .await
+                .is_ok()
+                && text(&c, &format!("{first} .a-meta"))
+                    .await
+                    .contains("Responsable: unidad.020")
+        })
+        .await,
+        "the assignment shows"
+    );
+    c.find(Locator::Css(&format!("{first} details summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(5), || async {
+            c.find(Locator::Css(&format!("{first} ol.history")))
+                .await
+                .is_ok()
+                && text(&c, &format!("{first} ol.history"))
+                    .await
+                    .contains("asignó a unidad.020")
+        })
+        .await,
+        "the history lists the assignment"
+    );
+    std::fs::write(
+        artifacts().join("dashboard-alert-history.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Attend three at once with one note.
+    for id in &ids[1..4] {
+        c.find(Locator::Css(&format!(
+            "#alerts li[data-id='{id}'] input.pick"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    }
+    assert_eq!(text(&c, "#bulk-count").await, "3 alertas seleccionadas");
+    c.find(Locator::Css("#bulk-note"))
+        .await
+        .unwrap()
+        .send_keys("Se habló con el turno de urgencias")
+        .await
+        .unwrap();
+    after_refresh(&c, || async {
+        c.find(Locator::Css("#bulk button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    })
+    .await;
+    assert!(
+        until(Duration::from_secs(5), || async {
+            listed(&c).await.len() == 21
+        })
+        .await
+    );
+    for id in &ids[1..4] {
+        let a = d
+            .get_json(&nat, &format!("/api/v1/dashboard/alerts/{id}"))
+            .await;
+        assert_eq!(a["note"], "Se habló con el turno de urgencias");
+        assert_eq!(a["history"][0]["by"], "nacional");
+    }
+
+    // Comments: newest first, searched, with their answers.
+    c.execute(
+        "document.getElementById('comments-card').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let all = d
+        .get_json(
+            &nat,
+            &format!("/api/v1/dashboard/comments?{period}&scope=unit:DFIMS000020"),
+        )
+        .await;
+    assert!(text(&c, "#comments-total")
+        .await
+        .contains(&format!("de {}", all["total"])));
+    c.find(Locator::Css("#comment-q"))
+        .await
+        .unwrap()
+        .send_keys("espera")
+        .await
+        .unwrap();
+    assert!(
+        until(Duration::from_secs(5), || async {
+            c.find_all(Locator::Css("#comments li.comment"))
+                .await
+                .unwrap()
+                .len()
+                == 8
+        })
+        .await,
+        "8 comments mention the wait"
+    );
+    let first_comment = text(&c, "#comments li.comment blockquote").await;
+    assert_eq!(first_comment, "La espera en urgencias fue de 1 horas");
+    std::fs::write(
+        artifacts().join("dashboard-comments.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    c.close().await.unwrap();
+    d.stop().await;
+}
+
+struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
+
+impl trato_central::clock::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kioscos_view_shows_silent_kiosks() {
-    let Some((_driver, _profile, c)) = browser().await else {
+    let Some((c, _driver, _profile)) = browser().await else {
         return;
     };
     let start = Utc::now();

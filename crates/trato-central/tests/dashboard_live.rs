@@ -97,7 +97,7 @@ async fn batch_reaches_open_pages_within_two_seconds_and_alerts_are_attended() {
 
         // Alerts: both listed with their answers, the fine one not.
         let open = d.get_json(&u20, "/api/v1/dashboard/alerts").await;
-        let open = open.as_array().unwrap();
+        let open = open["alerts"].as_array().unwrap();
         assert_eq!(open.len(), 2);
         let a = open.iter().find(|a| a["id"] == bad_id).unwrap();
         assert_eq!(a["reason"], "trato");
@@ -109,7 +109,7 @@ async fn batch_reaches_open_pages_within_two_seconds_and_alerts_are_attended() {
         let urg = d
             .get_json(&u20, "/api/v1/dashboard/alerts?area=urgencias")
             .await;
-        assert_eq!(urg.as_array().unwrap().len(), 1);
+        assert_eq!(urg["alerts"].as_array().unwrap().len(), 1);
 
         let r = d
             .attend(
@@ -134,12 +134,15 @@ async fn batch_reaches_open_pages_within_two_seconds_and_alerts_are_attended() {
             409
         );
         let open = d.get_json(&nat, "/api/v1/dashboard/alerts").await;
-        assert_eq!(open.as_array().unwrap().len(), 1);
+        assert_eq!(open["alerts"].as_array().unwrap().len(), 1);
         let attended = d
             .get_json(&nat, "/api/v1/dashboard/alerts?status=attended")
             .await;
-        assert_eq!(attended[0]["id"], bad_id);
-        assert!(attended[0]["note"].as_str().unwrap().contains("paciente"));
+        assert_eq!(attended["alerts"][0]["id"], bad_id);
+        assert!(attended["alerts"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("paciente"));
 
         let csv = d
             .get(&nat, "/api/v1/dashboard/alerts?status=all&format=csv")

@@ -545,7 +545,10 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         exec(
             &d,
             &format!(
-                "DROP TABLE indicator_figures; DROP TABLE indicator_unit_figures;
+                "DROP TABLE alert_events; DROP TABLE comments;
+                 DROP INDEX alerts_finished; DROP INDEX alerts_open_finished;
+                 DROP INDEX alerts_counts; ALTER TABLE alerts DROP COLUMN assigned_to;
+                 DROP TABLE indicator_figures; DROP TABLE indicator_unit_figures;
                  DROP TABLE option_figures; DROP TABLE kiosk_surveys;
                  ALTER TABLE survey_publications DROP COLUMN scope_kind;
                  ALTER TABLE survey_publications DROP COLUMN scope_code;

@@ -71,7 +71,8 @@ pub struct AlertRule {
     pub question: String,
     pub any_of: Vec<String>,
     /// The alert needs attention at once (disrespect, discrimination): the
-    /// centre e-mails it as it arrives instead of in the daily digest.
+    /// centre e-mails it as it arrives instead of in the daily digest, and
+    /// its alerts fall due sooner (24 h by default, against 72 h).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub urgent: bool,
 }
@@ -251,6 +252,21 @@ impl SurveyDefinition {
                 .iter()
                 .any(|r| r.urgent && r.reason == key.trim())
         })
+    }
+
+    /// Whether the rule of this reason key is marked urgent.
+    pub fn alert_urgent(&self, reason: &str) -> bool {
+        self.alerts.iter().any(|r| r.reason == reason && r.urgent)
+    }
+
+    /// The same survey with no alert rule marked urgent: a stored copy equal
+    /// to this is the same version before urgency could be declared.
+    pub fn without_urgency(&self) -> SurveyDefinition {
+        let mut plain = self.clone();
+        for rule in &mut plain.alerts {
+            rule.urgent = false;
+        }
+        plain
     }
 
     /// The label of an alert reason key.

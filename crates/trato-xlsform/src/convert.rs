@@ -910,7 +910,11 @@ impl Converter {
     }
 
     fn alerts(&mut self, table: &Table, survey: &Table) -> Vec<Value> {
-        self.check_columns(table, &["reason", "question", "any_of"], &["label"]);
+        self.check_columns(
+            table,
+            &["reason", "question", "any_of", "urgent"],
+            &["label"],
+        );
         self.require_family(table, "label");
         let names: HashSet<&str> = survey
             .column("name")
@@ -926,6 +930,7 @@ impl Converter {
             let (question, question_at) = self.plain(table, row, "question");
             let (any_of, any_of_at) = self.plain(table, row, "any_of");
             let label = self.required_text(table, row, "label", &format!("{path}.label"));
+            let urgent = self.boolean(table, row, "urgent", &format!("{path}.urgent"));
             self.sources
                 .insert(format!("{path}.reason"), reason_at.clone());
             self.sources
@@ -958,12 +963,16 @@ impl Converter {
                     "any_of is missing: the codes that raise the alert, separated by spaces",
                 );
             }
-            rules.push(json!({
+            let mut rule = json!({
                 "reason": reason.unwrap_or_default(),
                 "label": label,
                 "question": question.unwrap_or_default(),
                 "any_of": codes,
-            }));
+            });
+            if urgent {
+                rule["urgent"] = json!(true);
+            }
+            rules.push(rule);
         }
         rules
     }

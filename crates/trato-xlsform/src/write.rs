@@ -321,6 +321,13 @@ fn alerts_grid(alerts: &[Value], languages: &[String]) -> Grid {
     }
     grid.column("question".into());
     grid.column("any_of".into());
+    // Only when a rule uses it, so older templates stay as they were.
+    let urgent = alerts
+        .iter()
+        .any(|a| a.get("urgent").and_then(Value::as_bool).unwrap_or(false));
+    if urgent {
+        grid.column("urgent".into());
+    }
     for a in alerts {
         let mut row = vec![text(a, "reason").to_owned()];
         row.extend(languages.iter().map(|l| localized(a, "label", l)));
@@ -333,6 +340,12 @@ fn alerts_grid(alerts: &[Value], languages: &[String]) -> Grid {
             .filter_map(Value::as_str)
             .collect();
         row.push(codes.join(" "));
+        if urgent {
+            row.push(yes(a
+                .get("urgent")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)));
+        }
         grid.rows.push(row);
     }
     grid

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use trato_domain::SurveyDefinition;
 
-use crate::store::dash::AlertRecord;
+use crate::store::alerts::AlertRecord;
 
 /// The language the dashboard is written in.
 const LANG: &str = "es";
@@ -15,6 +15,8 @@ const LANG: &str = "es";
 #[derive(Debug, Default)]
 pub struct Labels {
     reasons: HashMap<String, String>,
+    /// Reason keys whose newest rule is marked urgent.
+    urgent: HashMap<String, bool>,
     /// question id -> (its name, option code -> label)
     questions: HashMap<String, (String, HashMap<String, String>)>,
 }
@@ -46,6 +48,7 @@ impl Labels {
             for rule in &d.alerts {
                 out.reasons
                     .insert(rule.reason.clone(), text(&rule.label, d));
+                out.urgent.insert(rule.reason.clone(), rule.urgent);
             }
             let indicator_labels: HashMap<String, String> = d
                 .indicators()
@@ -65,6 +68,30 @@ impl Labels {
             }
         }
         out
+    }
+
+    /// Every reason key the stored versions declare, with its label and
+    /// whether it is urgent, sorted by label.
+    pub fn reason_keys(&self) -> Vec<(String, String, bool)> {
+        let mut out: Vec<_> = self
+            .reasons
+            .iter()
+            .map(|(k, l)| (k.clone(), l.clone(), self.is_urgent(k)))
+            .collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
+    pub fn is_urgent(&self, key: &str) -> bool {
+        self.urgent.get(key).copied().unwrap_or(false)
+    }
+
+    /// The words of one reason key (the key itself when no version knows it).
+    pub fn reason_label(&self, key: &str) -> String {
+        self.reasons
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
     }
 
     /// "trato,respeto" -> "Trato malo o muy malo y Falta de respeto…".

@@ -6,9 +6,11 @@
 //! institute (national), the units of its OOAD or UMAE, or its own unit, and
 //! whatever scope or id a request names is checked against that.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod catalogue;
+pub mod comments;
 pub mod format;
 pub mod indicators;
 pub mod kiosks;
@@ -191,12 +193,17 @@ pub fn resolve(viewer: &Viewer, want: &Want, catalogue: &[Unit]) -> Result<Resol
 
 /// Whether the viewer's scope includes this unit.
 pub fn may_see_unit(viewer: &Viewer, clues: &str, catalogue: &[Unit]) -> bool {
-    match viewer.role {
+    covers(viewer.role, &viewer.scope, clues, catalogue)
+}
+
+/// Whether an account of this role and scope sees this unit.
+pub fn covers(role: Role, scope: &str, clues: &str, catalogue: &[Unit]) -> bool {
+    match role {
         Role::National => true,
         Role::Ooad | Role::Umae => catalogue
             .iter()
-            .any(|u| u.clues == clues && u.parent == viewer.scope),
-        Role::Unit => viewer.scope == clues,
+            .any(|u| u.clues == clues && u.parent == scope),
+        Role::Unit => scope == clues,
     }
 }
 

@@ -11,13 +11,14 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::auth::{self, check_csrf, check_origin, Viewer};
-use super::{api, live, report};
+use super::{alerts, api, comments, live, report};
 use crate::client_addr::ClientAddr;
 use crate::AppState;
 use trato_domain::text::truncate_chars;
 
 const CSS: &str = include_str!("assets/tablero.css");
 const JS: &str = include_str!("assets/tablero.js");
+const ALERTAS_JS: &str = include_str!("assets/alertas.js");
 const TABLERO: &str = include_str!("assets/tablero.html");
 
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -33,10 +34,15 @@ pub fn routes() -> Router<AppState> {
         .route("/informe", get(report::report_page))
         .route("/static/tablero.css", get(css))
         .route("/static/tablero.js", get(js))
+        .route("/static/alertas.js", get(alertas_js))
         .route("/api/v1/dashboard/me", get(api::me))
         .route("/api/v1/dashboard/summary", get(api::get_summary))
-        .route("/api/v1/dashboard/alerts", get(api::alerts))
-        .route("/api/v1/dashboard/alerts/{id}/attend", post(api::attend))
+        .route("/api/v1/dashboard/alerts", get(alerts::list))
+        .route("/api/v1/dashboard/alerts/attend", post(alerts::attend_many))
+        .route("/api/v1/dashboard/alerts/{id}", get(alerts::get))
+        .route("/api/v1/dashboard/alerts/{id}/assign", post(alerts::assign))
+        .route("/api/v1/dashboard/alerts/{id}/attend", post(alerts::attend))
+        .route("/api/v1/dashboard/comments", get(comments::list))
         .route("/api/v1/dashboard/events", get(live::events))
         .route("/api/v1/dashboard/kiosks", get(super::kiosks::kiosks))
         .route("/api/v1/dashboard/report.xlsx", get(report::report_xlsx))
@@ -116,6 +122,16 @@ async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "no-cache"),
         ],
         JS,
+    )
+}
+
+async fn alertas_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        ALERTAS_JS,
     )
 }
 

@@ -278,40 +278,6 @@ pub struct RebuiltChunk {
     pub alerts_added: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertStatus {
-    Open,
-    Attended,
-    All,
-}
-
-#[derive(Debug, Clone)]
-pub struct AlertQuery {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub units: Option<Vec<String>>,
-    pub area: Option<String>,
-    pub status: AlertStatus,
-    pub limit: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AlertRecord {
-    pub id: Uuid,
-    pub unit_clues: String,
-    pub service_area: String,
-    pub finished_at: DateTime<Utc>,
-    pub day: NaiveDate,
-    /// "trato", "respeto" or "trato,respeto".
-    pub reason: String,
-    /// `question=code` pairs, `;`-separated (several codes joined by `+`).
-    pub answers: String,
-    pub comment: Option<String>,
-    pub attended_at: Option<DateTime<Utc>>,
-    pub attended_by: Option<String>,
-    pub note: Option<String>,
-}
-
 #[async_trait]
 pub trait DashStore: Send + Sync {
     /// Inserts or replaces these units (by CLUES) in one transaction.
@@ -348,17 +314,6 @@ pub trait DashStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<RebuiltChunk, StoreError>;
-
-    async fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRecord>, StoreError>;
-    async fn alert(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError>;
-    /// Marks an open alert attended; false if it was already attended.
-    async fn attend_alert(
-        &self,
-        id: Uuid,
-        by: &str,
-        note: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
 }
 
 /// One alert row to insert at ingest.

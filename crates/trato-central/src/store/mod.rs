@@ -1,6 +1,7 @@
 //! Storage behind one trait, with a SQLite and a PostgreSQL implementation that
 //! behave the same (the integration tests run against both).
 
+pub mod alerts;
 pub mod dash;
 pub mod fleet;
 pub mod mail;
@@ -215,6 +216,8 @@ pub trait Store: Send + Sync + 'static {
     fn fleet(&self) -> &dyn fleet::FleetStore;
     /// The e-mail outbox and digests.
     fn mail(&self) -> &dyn mail::MailStore;
+    /// Alerts as they are handled, and comments.
+    fn alerts(&self) -> &dyn alerts::AlertStore;
     /// A cheap round trip, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

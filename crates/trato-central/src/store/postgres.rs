@@ -15,6 +15,7 @@ use super::{
 };
 use crate::error::StoreError;
 
+mod alerts;
 mod dash;
 mod fleet;
 mod mail;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0008_generic_daily_figures.sql"),
     include_str!("../../migrations/postgres/0009_kiosk_reports.sql"),
     include_str!("../../migrations/postgres/0010_mail_outbox.sql"),
+    include_str!("../../migrations/postgres/0011_alert_handling.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).
@@ -105,6 +107,10 @@ impl Store for PostgresStore {
     }
 
     fn mail(&self) -> &dyn super::mail::MailStore {
+        self
+    }
+
+    fn alerts(&self) -> &dyn super::alerts::AlertStore {
         self
     }
 
@@ -291,11 +297,13 @@ impl Store for PostgresStore {
 
         let mut seen_new: HashSet<Uuid> = HashSet::new();
         let mut rollup = super::dash::Rollup::default();
+        let mut fresh = Vec::new();
         let mut others: Vec<Uuid> = Vec::new();
         for it in &items {
             let id = it.response.id;
             if inserted.contains(&id) && seen_new.insert(id) {
                 rollup.add(&it.response, Some(&*it.survey));
+                fresh.push(&it.response);
                 // First occurrence of a new id: its answers go in.
                 for a in &it.response.answers {
                     for code in &a.codes {
@@ -324,6 +332,7 @@ impl Store for PostgresStore {
             .await?;
         }
         dash::write_rollup(&tx, &rollup).await?;
+        alerts::insert_comments(&tx, &super::alerts::new_comments(fresh)).await?;
         let stored_hashes: HashMap<Uuid, String> = if others.is_empty() {
             HashMap::new()
         } else {

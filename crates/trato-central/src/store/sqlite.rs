@@ -25,6 +25,7 @@ use crate::error::StoreError;
 use checkpoint::Checkpointer;
 use group_commit::GroupCommit;
 
+mod alerts;
 mod batch;
 mod checkpoint;
 mod dash;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_generic_daily_figures.sql"),
     include_str!("../../migrations/sqlite/0009_kiosk_reports.sql"),
     include_str!("../../migrations/sqlite/0010_mail_outbox.sql"),
+    include_str!("../../migrations/sqlite/0011_alert_handling.sql"),
 ];
 const READERS: usize = 4;
 
@@ -227,6 +229,10 @@ impl Store for SqliteStore {
     }
 
     fn mail(&self) -> &dyn super::mail::MailStore {
+        self
+    }
+
+    fn alerts(&self) -> &dyn super::alerts::AlertStore {
         self
     }
 

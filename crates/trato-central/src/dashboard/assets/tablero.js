@@ -10,6 +10,8 @@
   let refreshTimer = null;
   let loading = false;
   let again = false;
+  // Open and overdue alerts per unit, from the alert list (for the units table).
+  let overdueByUnit = new Map();
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -320,7 +322,16 @@
       const f = u.indicators[i.key];
       tr.appendChild(el("td", "num", pct(f ? f.pct_positive : null)));
     }
-    tr.appendChild(el("td", "num", num(u.alerts)));
+    const al = el("td", "num");
+    const go = el("button", "link-button", num(u.alerts));
+    go.type = "button";
+    go.title = "Ver las alertas de esta unidad";
+    go.dataset.unit = u.clues;
+    go.addEventListener("click", () => showUnitAlerts(u.clues));
+    al.appendChild(go);
+    const late = overdueByUnit.get(u.clues);
+    if (late && late.overdue) al.append(" ", el("span", "badge late", num(late.overdue) + " vencidas"));
+    tr.appendChild(al);
     const c = el("td");
     c.appendChild(el("span", null, when(u.last_contact)));
     if (u.silent) c.append(" ", el("span", "badge silent", u.kiosks ? "sin contacto > 1 día" : "sin quiosco"));
@@ -390,51 +401,17 @@
     return u ? u.name : clues;
   }
 
-  function drawAlerts(list) {
-    const ul = $("alerts");
-    ul.textContent = "";
-    $("alerts-empty").classList.toggle("hidden", list.length > 0);
-    for (const a of list) {
-      const li = el("li", "alert" + (a.attended_at ? " done" : ""));
-      li.dataset.id = a.id;
-      const head = el("div", "a-head");
-      head.append(el("span", "badge " + (a.attended_at ? "ok" : "alarm"), a.attended_at ? "Atendida" : "Abierta"), " ",
-        el("strong", null, a.reason_label), " ",
-        el("span", "muted", when(a.finished_at) + " · " + unitName(a.unit_clues) + " · " + a.service_area));
-      li.appendChild(head);
-      li.appendChild(el("div", "a-answers", a.answers_text));
-      if (a.comment) li.appendChild(el("div", "a-comment", "«" + a.comment + "»"));
-      if (a.attended_at) {
-        li.appendChild(el("div", "a-note", "Atendida " + when(a.attended_at) + " por " + a.attended_by + ": " + a.note));
-      } else {
-        const f = el("form", "attend");
-        const ta = el("textarea");
-        ta.name = "note"; ta.required = true; ta.maxLength = 1000; ta.rows = 2;
-        ta.placeholder = "Nota: qué se hizo (obligatoria)";
-        ta.setAttribute("aria-label", "Nota de atención");
-        const b = el("button", null, "Marcar atendida");
-        b.type = "submit";
-        const msg = el("span", "error");
-        f.append(ta, b, msg);
-        f.addEventListener("submit", async (ev) => {
-          ev.preventDefault();
-          b.disabled = true;
-          try {
-            await api("/api/v1/dashboard/alerts/" + encodeURIComponent(a.id) + "/attend", {
-              method: "POST",
-              headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-              body: JSON.stringify({ note: ta.value }),
-            });
-            refresh();
-          } catch (e) {
-            msg.textContent = "No se pudo guardar: " + e.message;
-            b.disabled = false;
-          }
-        });
-        li.appendChild(f);
-      }
-      ul.appendChild(li);
-    }
+  // From a unit row (or an overdue chip) to that unit's alerts, in one click.
+  function showUnitAlerts(clues) {
+    const want = "unit:" + clues;
+    const sel = $("scope");
+    if (![...sel.options].some((o) => o.value === want)) sel.appendChild(new Option(unitName(clues) + " (" + clues + ")", want));
+    sel.value = want;
+    refresh().then(() => $("alerts-card").scrollIntoView({ block: "start" }));
+  }
+
+  function alertContext() {
+    return { api: api, el: el, query: query, when: when, num: num, csrf: csrf, me: me, unitName: unitName, refresh: refresh, showUnitAlerts: showUnitAlerts };
   }
 
   // Kioscos: every kiosk of the scope with its state; silence counts only
@@ -532,21 +509,21 @@
     if (loading) { again = true; return; }
     loading = true;
     try {
-      const [s, alerts, open] = await Promise.all([
+      const [s, alerts] = await Promise.all([
         api("/api/v1/dashboard/summary?" + query()),
-        api("/api/v1/dashboard/alerts?" + query({ status: $("alert-status").value })),
-        api("/api/v1/dashboard/alerts?" + query({ status: "open" })),
+        window.TableroAlertas.refresh(alertContext()),
       ]);
+      overdueByUnit = new Map(alerts.units.map((u) => [u.clues, u]));
       const t = s.totals;
       setText("scope-title", s.scope_label + (s.area ? " · " + s.area : "") + " · " + s.from + " a " + s.to);
       setText("kpi-responses", num(t.responses));
       drawIndicators(s.indicators);
       setText("kpi-alerts", num(t.alerts));
-      setText("kpi-open", (open.length >= 500 ? "500 o más" : num(open.length)) + (open.length === 1 ? " abierta" : " abiertas"));
+      const open = alerts.units.reduce((n, u) => n + u.open, 0);
+      const late = alerts.units.reduce((n, u) => n + u.overdue, 0);
+      setText("kpi-open", num(open) + (open === 1 ? " abierta" : " abiertas") + (late ? " · " + num(late) + " vencidas" : ""));
       drawChart(s.days, me.today);
       drawUnits(s);
-      drawAlerts(alerts);
-      $("alerts-csv").href = "/api/v1/dashboard/alerts?" + query({ status: $("alert-status").value, format: "csv" });
       await refreshKiosks();
       setText("updated", "Actualizado " + new Date(s.generated_at).toLocaleTimeString("es-MX"));
       document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
@@ -584,7 +561,7 @@
       $("custom-to").classList.toggle("hidden", !c);
       refresh();
     });
-    for (const id of ["from", "to", "scope", "area", "alert-status"]) $(id).addEventListener("change", refresh);
+    for (const id of ["from", "to", "scope", "area"]) $(id).addEventListener("change", refresh);
     for (const b of $("kioscos").querySelectorAll("button.sort")) {
       b.addEventListener("click", () => {
         kioskSort = { key: b.dataset.sort, dir: kioskSort.key === b.dataset.sort ? -kioskSort.dir : 1 };

@@ -9,10 +9,9 @@ use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, rebuild_responses_sql, rollup_from_json, row_kind,
-    AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, AreaSums, DashStore,
-    FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs,
-    Tally, Totals, Unit, UnitIndicatorSum, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
-    SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums, IndicatorSum,
+    NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs, Tally, Totals, Unit, UnitIndicatorSum,
+    OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction
@@ -297,25 +296,6 @@ fn filters<'a>(
         sql.push_str(&format!(" AND service_area = ${}", p.len()));
     }
     sql
-}
-
-const ALERT_COLUMNS: &str = "response_id, unit_clues, service_area, finished_at, day, reason, \
-    answers, comment, attended_at, attended_by, note";
-
-fn alert_record(r: &tokio_postgres::Row) -> Result<AlertRecord, StoreError> {
-    Ok(AlertRecord {
-        id: r.try_get(0)?,
-        unit_clues: r.try_get(1)?,
-        service_area: r.try_get(2)?,
-        finished_at: r.try_get(3)?,
-        day: r.try_get(4)?,
-        reason: r.try_get(5)?,
-        answers: r.try_get(6)?,
-        comment: r.try_get(7)?,
-        attended_at: r.try_get(8)?,
-        attended_by: r.try_get(9)?,
-        note: r.try_get(10)?,
-    })
 }
 
 fn account(r: &tokio_postgres::Row) -> Result<AccountRecord, StoreError> {
@@ -635,57 +615,5 @@ impl DashStore for PostgresStore {
             rows: rollup.figures.len() as u64,
             alerts_added,
         })
-    }
-
-    async fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRecord>, StoreError> {
-        let c = self.pool.get().await?;
-        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
-        let f = filters(&q.units, &q.area, &mut p);
-        let status = match q.status {
-            AlertStatus::Open => " AND attended_at IS NULL",
-            AlertStatus::Attended => " AND attended_at IS NOT NULL",
-            AlertStatus::All => "",
-        };
-        let rows = c
-            .query(
-                &format!(
-                    "SELECT {ALERT_COLUMNS} FROM alerts WHERE day BETWEEN $1 AND $2{f}{status}
-                     ORDER BY finished_at DESC, response_id LIMIT {}",
-                    q.limit.max(0)
-                ),
-                &p,
-            )
-            .await?;
-        rows.iter().map(alert_record).collect()
-    }
-
-    async fn alert(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
-        let c = self.pool.get().await?;
-        c.query_opt(
-            &format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE response_id = $1"),
-            &[&id],
-        )
-        .await?
-        .as_ref()
-        .map(alert_record)
-        .transpose()
-    }
-
-    async fn attend_alert(
-        &self,
-        id: Uuid,
-        by: &str,
-        note: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let c = self.pool.get().await?;
-        let n = c
-            .execute(
-                "UPDATE alerts SET attended_at = $2, attended_by = $3, note = $4
-                 WHERE response_id = $1 AND attended_at IS NULL",
-                &[&id, &at, &by, &note],
-            )
-            .await?;
-        Ok(n == 1)
     }
 }

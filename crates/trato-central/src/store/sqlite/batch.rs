@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::{dash, ts};
+use super::{alerts, dash, ts};
 use crate::error::StoreError;
 use crate::store::dash::Rollup;
 use crate::store::{BatchMeta, InsertOutcome, PreparedResponse};
@@ -19,6 +19,7 @@ pub(super) fn apply_batch(
     let mut out = Vec::with_capacity(items.len());
     let mut answers = Vec::new();
     let mut rollup = Rollup::default();
+    let mut fresh = Vec::new();
     // Once per batch, not per response: the statement and the batch's times.
     let mut insert = tx.prepare_cached(INSERT_RESPONSE)?;
     let (sent_at, received_at) = (ts(meta.sent_at), ts(meta.received_at));
@@ -51,6 +52,7 @@ pub(super) fn apply_batch(
         ])? == 1;
         if inserted {
             rollup.add(&item.response, Some(&*item.survey));
+            fresh.push(&item.response);
             for a in &item.response.answers {
                 for code in &a.codes {
                     answers.push((id.clone(), a.question.as_str(), Some(code.as_str()), None));
@@ -74,6 +76,7 @@ pub(super) fn apply_batch(
     drop(insert);
     insert_answers(tx, &answers)?;
     dash::write_rollup(tx, &rollup)?;
+    alerts::insert_comments(tx, &crate::store::alerts::new_comments(fresh))?;
     // Every new alert into the mail outbox, in this same transaction.
     let mut outbox = tx.prepare_cached(
         "INSERT INTO mail_outbox (alert_id, unit_clues, urgent, queued_at) VALUES (?1, ?2, ?3, ?4)

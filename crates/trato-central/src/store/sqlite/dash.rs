@@ -3,17 +3,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
-use uuid::Uuid;
 
-use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
+use super::{parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_responses_sql, rollup_from_json,
-    row_kind, AccountChange, AccountRecord, AlertQuery, AlertRecord, AlertStatus, AreaSums,
-    DashStore, FigureQuery, FigureSums, IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup,
-    Tally, Totals, Unit, UnitIndicatorSum, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
-    SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    row_kind, AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums,
+    IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, Tally, Totals, Unit,
+    UnitIndicatorSum, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
@@ -235,35 +233,6 @@ fn totals_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Totals> {
         alerts: n(1)?,
     })
 }
-
-fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 11]> {
-    let mut out: [Option<String>; 11] = Default::default();
-    for (i, x) in out.iter_mut().enumerate() {
-        *x = r.get(i)?;
-    }
-    Ok(out)
-}
-
-fn alert_record(v: [Option<String>; 11]) -> Result<AlertRecord, StoreError> {
-    let [id, unit, area, fin, d, reason, answers, comment, at, by, note] = v;
-    let req = |s: Option<String>| s.ok_or_else(|| corrupt("NULL in alerts"));
-    Ok(AlertRecord {
-        id: Uuid::parse_str(&req(id)?).map_err(corrupt)?,
-        unit_clues: req(unit)?,
-        service_area: req(area)?,
-        finished_at: parse_ts(&req(fin)?)?,
-        day: day(&req(d)?)?,
-        reason: req(reason)?,
-        answers: req(answers)?,
-        comment,
-        attended_at: parse_opt_ts(at)?,
-        attended_by: by,
-        note,
-    })
-}
-
-const ALERT_COLUMNS: &str = "response_id, unit_clues, service_area, finished_at, day, reason, \
-    answers, comment, attended_at, attended_by, note";
 
 #[async_trait]
 impl DashStore for SqliteStore {
@@ -591,68 +560,6 @@ impl DashStore for SqliteStore {
                 rows,
                 alerts_added,
             })
-        })
-        .await
-    }
-
-    async fn alerts(&self, q: &AlertQuery) -> Result<Vec<AlertRecord>, StoreError> {
-        let q = q.clone();
-        self.read(move |c| {
-            let (f, fp) = filters(&q.units, &q.area, 3);
-            let status = match q.status {
-                AlertStatus::Open => " AND attended_at IS NULL",
-                AlertStatus::Attended => " AND attended_at IS NOT NULL",
-                AlertStatus::All => "",
-            };
-            let sql = format!(
-                "SELECT {ALERT_COLUMNS} FROM alerts WHERE day BETWEEN ?1 AND ?2{f}{status}
-                 ORDER BY finished_at DESC, response_id LIMIT {}",
-                q.limit.max(0)
-            );
-            let mut p = vec![
-                q.from.format("%Y-%m-%d").to_string(),
-                q.to.format("%Y-%m-%d").to_string(),
-            ];
-            p.extend(fp);
-            let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(params_from_iter(p.iter()), alert_row)?;
-            let mut out = Vec::new();
-            for r in rows {
-                out.push(alert_record(r?)?);
-            }
-            Ok(out)
-        })
-        .await
-    }
-
-    async fn alert(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
-        self.read(move |c| {
-            let row = c
-                .prepare_cached(&format!(
-                    "SELECT {ALERT_COLUMNS} FROM alerts WHERE response_id = ?1"
-                ))?
-                .query_row([id.to_string()], alert_row)
-                .optional()?;
-            row.map(alert_record).transpose()
-        })
-        .await
-    }
-
-    async fn attend_alert(
-        &self,
-        id: Uuid,
-        by: &str,
-        note: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let (by, note) = (by.to_owned(), note.to_owned());
-        self.write(move |c| {
-            let n = c.execute(
-                "UPDATE alerts SET attended_at = ?2, attended_by = ?3, note = ?4
-                 WHERE response_id = ?1 AND attended_at IS NULL",
-                params![id.to_string(), ts(at), by, note],
-            )?;
-            Ok(n == 1)
         })
         .await
     }

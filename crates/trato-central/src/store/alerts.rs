@@ -1,0 +1,576 @@
+//! Alerts as committees handle them (listed by unit, reason, status and age,
+//! a page at a time; assigned to an account; due by reason; attended one or
+//! many at once; every change kept as an event) and the comments patients
+//! left, masked as stored. Both backends implement [`AlertStore`].
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Open,
+    Attended,
+    All,
+    /// Open and past its due time.
+    Overdue,
+}
+
+/// When the alerts of each reason key fall due: an open alert is overdue
+/// once it finished before its key's cutoff (the shortest of its keys wins).
+#[derive(Debug, Clone, Default)]
+pub struct DueCutoffs {
+    /// Per reason key.
+    pub keys: Vec<(String, DateTime<Utc>)>,
+    /// For an alert none of whose keys is listed.
+    pub other: Option<DateTime<Utc>>,
+}
+
+/// Which alerts: a period of kiosk-local days, the units (`None`: all), an
+/// optional service area, and the list's own filters.
+#[derive(Debug, Clone)]
+pub struct AlertFilter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub units: Option<Vec<String>>,
+    pub area: Option<String>,
+    pub status: AlertStatus,
+    /// One reason key: alerts whose reasons include it.
+    pub reason: Option<String>,
+    /// Finished at or before this (at least so old).
+    pub finished_by: Option<DateTime<Utc>>,
+    /// Finished after this (younger than).
+    pub finished_after: Option<DateTime<Utc>>,
+    /// Assigned to this account (empty: to nobody).
+    pub assigned_to: Option<String>,
+    pub due: DueCutoffs,
+}
+
+/// Where a page ends: the next page starts after this alert (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub finished_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// `MICROS-UUID`, opaque to clients.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}-{}",
+            self.finished_at.timestamp_micros(),
+            self.id.simple()
+        )
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (t, id) = s.split_once('-')?;
+        Some(Self {
+            finished_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
+            id: Uuid::parse_str(id).ok()?,
+        })
+    }
+}
+
+/// Where a page of comments ends: a response, and its question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentCursor {
+    pub at: Cursor,
+    pub question: String,
+}
+
+impl CommentCursor {
+    pub fn encode(&self) -> String {
+        format!("{}-{}", self.at.encode(), self.question)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let mut parts = s.splitn(3, '-');
+        let (t, id, q) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(Self {
+            at: Cursor::decode(&format!("{t}-{id}"))?,
+            question: q.to_owned(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRecord {
+    pub id: Uuid,
+    pub unit_clues: String,
+    pub service_area: String,
+    pub finished_at: DateTime<Utc>,
+    pub day: NaiveDate,
+    /// The matched reason keys joined by ",", in rule order.
+    pub reason: String,
+    /// `question=code` pairs, `;`-separated (several codes joined by `+`).
+    pub answers: String,
+    pub comment: Option<String>,
+    pub attended_at: Option<DateTime<Utc>>,
+    pub attended_by: Option<String>,
+    pub note: Option<String>,
+    pub assigned_to: Option<String>,
+}
+
+impl AlertRecord {
+    /// The reason keys, in rule order.
+    pub fn reason_keys(&self) -> impl Iterator<Item = &str> {
+        self.reason.split(',').filter(|k| !k.is_empty())
+    }
+}
+
+/// Alerts of one unit with one stored reason (keys joined), for the counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertGroup {
+    pub unit_clues: String,
+    pub reason: String,
+    pub total: i64,
+    pub open: i64,
+    pub overdue: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertAction {
+    Assigned,
+    Unassigned,
+    Attended,
+}
+
+impl AlertAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Assigned => "assigned",
+            Self::Unassigned => "unassigned",
+            Self::Attended => "attended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "assigned" => Self::Assigned,
+            "unassigned" => Self::Unassigned,
+            "attended" => Self::Attended,
+            _ => return None,
+        })
+    }
+}
+
+/// One change to an alert: who, when, what (the account assigned, or the note).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertEvent {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub action: AlertAction,
+    pub detail: Option<String>,
+}
+
+/// Which comments: as [`AlertFilter`]'s period, units and area, and a text
+/// to look for (case-insensitive; accents must match).
+#[derive(Debug, Clone)]
+pub struct CommentQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub units: Option<Vec<String>>,
+    pub area: Option<String>,
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentRecord {
+    pub response_id: Uuid,
+    pub question: String,
+    pub unit_clues: String,
+    pub service_area: String,
+    pub finished_at: DateTime<Utc>,
+    pub utc_offset_minutes: i32,
+    pub day: NaiveDate,
+    /// As stored: masked at the centre when it arrived.
+    pub text: String,
+    /// The response's other answers, as [`AlertRecord::answers`].
+    pub answers: String,
+}
+
+/// One comment to store at ingest.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub response_id: Uuid,
+    pub question: String,
+    pub unit_clues: String,
+    pub service_area: String,
+    pub finished_at: DateTime<Utc>,
+    pub utc_offset_minutes: i32,
+    pub day: NaiveDate,
+    pub text: String,
+}
+
+/// The comments of newly stored responses (flagged ones excluded: they count
+/// nowhere).
+pub fn new_comments<'a>(
+    responses: impl IntoIterator<Item = &'a trato_domain::Response>,
+) -> Vec<NewComment> {
+    let mut out = Vec::new();
+    for r in responses {
+        if r.status == trato_domain::ResponseStatus::Flagged {
+            continue;
+        }
+        for a in &r.answers {
+            if let Some(text) = a.text.as_deref().filter(|t| !t.is_empty()) {
+                out.push(NewComment {
+                    response_id: r.id,
+                    question: a.question.clone(),
+                    unit_clues: r.unit_clues.clone(),
+                    service_area: r.service_area.clone(),
+                    finished_at: r.finished_at,
+                    utc_offset_minutes: r.utc_offset_minutes,
+                    day: crate::store::dash::local_day(r),
+                    text: text.to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Most alerts one bulk attend may name.
+pub const BULK_MAX: usize = 500;
+
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// One page of alerts, newest first, after `after`.
+    async fn page(
+        &self,
+        f: &AlertFilter,
+        after: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Vec<AlertRecord>, StoreError>;
+    /// Counts per unit and stored reason under the filter's period, units,
+    /// area and age (not its status or reason: those are summed in Rust).
+    async fn groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError>;
+    async fn get(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError>;
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<AlertRecord>, StoreError>;
+    /// Assigns an alert to an account (`None`: to nobody) and records it;
+    /// false if it was already so.
+    async fn assign(
+        &self,
+        id: Uuid,
+        to: Option<&str>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Marks the open ones of `ids` attended with one note, in one
+    /// transaction, and records each; returns those it marked.
+    async fn attend(
+        &self,
+        ids: &[Uuid],
+        by: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// An alert's changes, oldest first.
+    async fn history(&self, id: Uuid) -> Result<Vec<AlertEvent>, StoreError>;
+
+    /// One page of comments, newest first, after `after`.
+    async fn comments(
+        &self,
+        q: &CommentQuery,
+        after: Option<CommentCursor>,
+        limit: i64,
+    ) -> Result<Vec<CommentRecord>, StoreError>;
+    async fn count_comments(&self, q: &CommentQuery) -> Result<i64, StoreError>;
+}
+
+/// A value bound to a placeholder, converted by each backend.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Text(String),
+    Texts(Vec<String>),
+    Time(DateTime<Utc>),
+    Day(NaiveDate),
+    Id(Uuid),
+}
+
+/// SQL text with its binds, numbered `?N` (SQLite) or `$N` (PostgreSQL).
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub binds: Vec<Bind>,
+    pub pg: bool,
+}
+
+impl Sql {
+    pub fn new(pg: bool) -> Self {
+        Self {
+            pg,
+            ..Self::default()
+        }
+    }
+
+    /// Binds a value; returns its placeholder.
+    pub fn bind(&mut self, b: Bind) -> String {
+        self.binds.push(b);
+        if self.pg {
+            format!("${}", self.binds.len())
+        } else {
+            format!("?{}", self.binds.len())
+        }
+    }
+
+    /// `unit_clues IN (...)` / `unit_clues = ANY($n)`.
+    fn units(&mut self, units: &[String]) -> String {
+        if self.pg {
+            let p = self.bind(Bind::Texts(units.to_vec()));
+            format!("unit_clues = ANY({p})")
+        } else {
+            let ps: Vec<String> = units
+                .iter()
+                .map(|u| self.bind(Bind::Text(u.clone())))
+                .collect();
+            format!("unit_clues IN ({})", ps.join(","))
+        }
+    }
+
+    /// Whether the stored `reason` list holds the key (bound as `,key,`).
+    fn has_reason(&mut self, key: &str) -> String {
+        let p = self.bind(Bind::Text(format!(",{key},")));
+        let f = if self.pg { "strpos" } else { "instr" };
+        format!("{f}(',' || reason || ',', {p}) > 0")
+    }
+
+    /// Whether an alert (open or not) is past its due time.
+    fn past_due(&mut self, due: &DueCutoffs) -> String {
+        let mut any = Vec::new();
+        let mut known = Vec::new();
+        for (key, cutoff) in &due.keys {
+            let has = self.has_reason(key);
+            let c = self.bind(Bind::Time(*cutoff));
+            any.push(format!("({has} AND finished_at < {c})"));
+            known.push(self.has_reason(key));
+        }
+        if let Some(other) = due.other {
+            let c = self.bind(Bind::Time(other));
+            if known.is_empty() {
+                any.push(format!("finished_at < {c}"));
+            } else {
+                any.push(format!(
+                    "(NOT ({}) AND finished_at < {c})",
+                    known.join(" OR ")
+                ));
+            }
+        }
+        if any.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", any.join(" OR "))
+        }
+    }
+
+    /// `WHERE ...` for the filter's period, units, area, age and account
+    /// (and, with `listing`, its status and reason).
+    pub fn alert_where(&mut self, f: &AlertFilter, listing: bool) -> String {
+        let from = self.bind(Bind::Day(f.from));
+        let to = self.bind(Bind::Day(f.to));
+        let mut w = vec![format!("day BETWEEN {from} AND {to}")];
+        if let Some(u) = &f.units {
+            w.push(self.units(u));
+        }
+        if let Some(a) = &f.area {
+            let p = self.bind(Bind::Text(a.clone()));
+            w.push(format!("service_area = {p}"));
+        }
+        if let Some(t) = f.finished_by {
+            let p = self.bind(Bind::Time(t));
+            w.push(format!("finished_at <= {p}"));
+        }
+        if let Some(t) = f.finished_after {
+            let p = self.bind(Bind::Time(t));
+            w.push(format!("finished_at > {p}"));
+        }
+        match f.assigned_to.as_deref() {
+            None => {}
+            Some("") => w.push("assigned_to IS NULL".into()),
+            Some(a) => {
+                let p = self.bind(Bind::Text(a.to_owned()));
+                w.push(format!("assigned_to = {p}"));
+            }
+        }
+        if listing {
+            match f.status {
+                AlertStatus::Open => w.push("attended_at IS NULL".into()),
+                AlertStatus::Attended => w.push("attended_at IS NOT NULL".into()),
+                AlertStatus::All => {}
+                AlertStatus::Overdue => {
+                    let due = self.past_due(&f.due);
+                    w.push(format!("attended_at IS NULL AND {due}"));
+                }
+            }
+            if let Some(r) = &f.reason {
+                w.push(self.has_reason(r));
+            }
+        }
+        format!(" WHERE {}", w.join(" AND "))
+    }
+
+    /// One page of alerts, newest first.
+    pub fn alert_page(f: &AlertFilter, after: Option<Cursor>, limit: i64, pg: bool) -> Self {
+        let mut s = Self::new(pg);
+        let mut w = s.alert_where(f, true);
+        if let Some(c) = after {
+            let t = s.bind(Bind::Time(c.finished_at));
+            let id = s.bind(Bind::Id(c.id));
+            w.push_str(&format!(
+                " AND (finished_at < {t} OR (finished_at = {t} AND response_id < {id}))"
+            ));
+        }
+        s.text = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts{w}
+             ORDER BY finished_at DESC, response_id DESC LIMIT {}",
+            limit.max(0)
+        );
+        s
+    }
+
+    /// Counts per unit and stored reason.
+    pub fn alert_groups(f: &AlertFilter, pg: bool) -> Self {
+        let mut s = Self::new(pg);
+        let w = s.alert_where(f, false);
+        let due = s.past_due(&f.due);
+        s.text = format!(
+            "SELECT unit_clues, reason, COUNT(*),
+                    SUM(CASE WHEN attended_at IS NULL THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN attended_at IS NULL AND {due} THEN 1 ELSE 0 END)
+             FROM alerts{w} GROUP BY unit_clues, reason"
+        );
+        s
+    }
+
+    /// `WHERE ...` for comments.
+    fn comment_where(&mut self, q: &CommentQuery) -> String {
+        let from = self.bind(Bind::Day(q.from));
+        let to = self.bind(Bind::Day(q.to));
+        let mut w = vec![format!("day BETWEEN {from} AND {to}")];
+        if let Some(u) = &q.units {
+            w.push(self.units(u));
+        }
+        if let Some(a) = &q.area {
+            let p = self.bind(Bind::Text(a.clone()));
+            w.push(format!("service_area = {p}"));
+        }
+        if let Some(t) = &q.search {
+            let p = self.bind(Bind::Text(like_pattern(t)));
+            let op = if self.pg { "ILIKE" } else { "LIKE" };
+            w.push(format!("text {op} {p} ESCAPE '\\'"));
+        }
+        format!(" WHERE {}", w.join(" AND "))
+    }
+
+    /// One page of comments, newest first (without their answers).
+    pub fn comment_page(
+        q: &CommentQuery,
+        after: Option<CommentCursor>,
+        limit: i64,
+        pg: bool,
+    ) -> Self {
+        let mut s = Self::new(pg);
+        let mut w = s.comment_where(q);
+        if let Some(c) = after {
+            let t = s.bind(Bind::Time(c.at.finished_at));
+            let id = s.bind(Bind::Id(c.at.id));
+            let question = s.bind(Bind::Text(c.question));
+            w.push_str(&format!(
+                " AND (finished_at < {t} OR (finished_at = {t} AND (response_id < {id}
+                   OR (response_id = {id} AND question > {question}))))"
+            ));
+        }
+        s.text = format!(
+            "SELECT response_id, question, unit_clues, service_area, finished_at,
+                    utc_offset_minutes, day, text FROM comments{w}
+             ORDER BY finished_at DESC, response_id DESC, question LIMIT {}",
+            limit.max(0)
+        );
+        s
+    }
+
+    pub fn comment_count(q: &CommentQuery, pg: bool) -> Self {
+        let mut s = Self::new(pg);
+        let w = s.comment_where(q);
+        s.text = format!("SELECT COUNT(*) FROM comments{w}");
+        s
+    }
+}
+
+pub(crate) const ALERT_COLUMNS: &str = "response_id, unit_clues, service_area, finished_at, day, \
+    reason, answers, comment, attended_at, attended_by, note, assigned_to";
+
+/// `%text%` for LIKE, with `\` escaping the wildcards a user may type.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// `(answers of one response)`: `question=code+code;...` in stored order.
+pub(crate) fn join_answers(rows: impl IntoIterator<Item = (String, String)>) -> String {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (q, c) in rows {
+        match out.iter_mut().find(|(x, _)| *x == q) {
+            Some((_, codes)) => codes.push(c),
+            None => out.push((q, vec![c])),
+        }
+    }
+    out.iter()
+        .map(|(q, c)| format!("{q}={}", c.join("+")))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_junk_is_refused() {
+        let c = Cursor {
+            finished_at: DateTime::from_timestamp_micros(1_790_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        let cc = CommentCursor {
+            at: c,
+            question: "comentario".into(),
+        };
+        assert_eq!(CommentCursor::decode(&cc.encode()), Some(cc));
+        for junk in [
+            "",
+            "x",
+            "12-",
+            "-abc",
+            "12-zz",
+            "1e99-00000000000000000000000000000000",
+        ] {
+            assert_eq!(Cursor::decode(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn answers_join_codes_of_one_question() {
+        let rows = [("trato", "1"), ("mejorar", "a"), ("mejorar", "b")]
+            .map(|(q, c)| (q.to_owned(), c.to_owned()));
+        assert_eq!(join_answers(rows), "trato=1;mejorar=a+b");
+    }
+}
