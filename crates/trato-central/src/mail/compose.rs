@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use super::smtp::Outgoing;
 use crate::dashboard::labels::Labels;
 use crate::kiosks::{Fleet, KioskState};
-use crate::store::dash::AlertRecord;
+use crate::store::alerts::AlertRecord;
 
 /// Most alerts listed one by one in a digest; the rest are counted.
 pub const DIGEST_LIST_MAX: usize = 200;

@@ -155,7 +155,7 @@ async fn send_urgent(
             recipients: String::new(),
         }
     } else {
-        let Some(alert) = state.store.dash().alert(row.alert_id).await? else {
+        let Some(alert) = state.store.alerts().get(row.alert_id).await? else {
             // Cannot happen (written together); settled so it is not retried forever.
             tracing::error!(alert = %row.alert_id, "outbox row without its alert");
             let settled = Attempt::Sent {
@@ -246,7 +246,7 @@ async fn send_digest_if_due(
         .collect();
     let mut alerts = Vec::with_capacity(alerts_rows.len());
     for r in &alerts_rows {
-        if let Some(a) = state.store.dash().alert(r.alert_id).await? {
+        if let Some(a) = state.store.alerts().get(r.alert_id).await? {
             alerts.push((a, r.urgent));
         }
     }
