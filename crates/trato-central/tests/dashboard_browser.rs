@@ -724,7 +724,6 @@ impl trato_central::clock::Clock for TestClock {
     }
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kioscos_view_shows_silent_kiosks() {
     let Some((c, _driver, _profile)) = browser().await else {
