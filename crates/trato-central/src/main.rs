@@ -34,6 +34,9 @@ struct Db {
     db: String,
 }
 
+// Parsed once at start: the size of the largest variant (`serve`'s many
+// flags) costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Receive kiosk batches over HTTP until SIGTERM or Ctrl-C.
