@@ -52,13 +52,22 @@ impl Drop for Driver {
     }
 }
 
+/// The text of the element `css` selects. The page redraws its parts on
+/// every refresh, so an element found may be replaced before its text is
+/// read: look it up again, a bounded number of times.
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let mut last = None;
+    for _ in 0..20 {
+        match c.find(Locator::Css(css)).await {
+            Ok(e) => match e.text().await {
+                Ok(t) => return t,
+                Err(err) => last = Some(err),
+            },
+            Err(err) => last = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no text for {css}: {last:?}")
 }
 
 /// Polls `f` until it returns true or `wait` passes.

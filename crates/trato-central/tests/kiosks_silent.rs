@@ -237,7 +237,8 @@ async fn silent_kiosks(backend: Backend) {
     assert_eq!(ka["state_label"], "al día");
     assert_eq!(ka["backlog"], 0);
     assert_eq!(ka["survey_id"], "trato-digno");
-    assert_eq!(ka["survey_version"], 1);
+    // A new kiosk runs the default survey's newest version.
+    assert_eq!(ka["survey_version"], 2);
     assert_eq!(ka["clock_skewed"], false);
     assert_eq!(ka["unit_name"], "HGZ No. 1 Ciudad de México");
     assert_eq!(ka["opening_hours"], "todos 07:00-20:00");
