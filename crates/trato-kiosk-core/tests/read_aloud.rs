@@ -192,19 +192,21 @@ fn recordings_win_and_a_language_without_voice_needs_them_all() {
     );
     std::fs::copy(&sample, source.join("grabaciones/trato-3.wav")).expect("copy");
     let copied = read_aloud::recordings::copy_from(&survey, &source, &audio_dir).expect("copy");
-    // 8 prompts and 25 options.
-    assert_eq!(copied, 8 + 5 + 2 + 3 + 3 + 2 + 4 + 6);
+    // One recording per prompt and per option (the default survey v2: 8
+    // prompts and 27 options).
+    let texts: usize = survey.questions.iter().map(|q| 1 + q.options.len()).sum();
+    assert_eq!(texts, 8 + 27);
+    assert_eq!(copied, texts);
 
+    // Recordings are kept per survey version.
+    let recorded = format!("recorded/{}/{}/grabaciones", survey.id, survey.version);
     let fr = ready(read_aloud::prepare_language(
         &audio_dir, &engine, &survey, "fr",
     ));
-    assert_eq!(
-        fr["trato"].prompt,
-        "recorded/trato-digno/1/grabaciones/trato.wav"
-    );
+    assert_eq!(fr["trato"].prompt, format!("{recorded}/trato.wav"));
     assert_eq!(
         fr["trato"].options[2].path,
-        "recorded/trato-digno/1/grabaciones/trato-3.wav"
+        format!("{recorded}/trato-3.wav")
     );
     assert!(audio_dir.join(&fr["trato"].prompt).is_file());
 
@@ -217,10 +219,7 @@ fn recordings_win_and_a_language_without_voice_needs_them_all() {
     let es = ready(read_aloud::prepare_language(
         &audio_dir, &engine, &survey, "es",
     ));
-    assert_eq!(
-        es["trato"].prompt,
-        "recorded/trato-digno/1/grabaciones/trato.wav"
-    );
+    assert_eq!(es["trato"].prompt, format!("{recorded}/trato.wav"));
     assert!(es["trato"].options[0].path.starts_with("speech/"));
 }
 
