@@ -165,11 +165,16 @@ mod platform {
         }
     }
 
+    /// How long a page WebKit reports unresponsive (after about 3 s) may
+    /// take to answer again before it is ended: a hang is restarted within
+    /// about 5 s, a passing stall is not.
+    const UNRESPONSIVE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
     /// A web process that dies (crash, out of memory, killed) or stops
     /// responding takes the page with it: `on_lost` ends the survey on
     /// screen with the answers Rust kept, and the page loads again on its
-    /// attract screen. A hung process is ended first (WebKit reports it
-    /// unresponsive after about 3 s), which makes it a dead one.
+    /// attract screen. A hung process is ended first, which makes it a dead
+    /// one.
     pub fn watch_web_process<R: Runtime>(
         window: &WebviewWindow<R>,
         on_lost: impl Fn() + Send + 'static,
@@ -187,10 +192,21 @@ mod platform {
                 view.reload();
             });
             view.connect_is_web_process_responsive_notify(|view| {
-                if !view.is_web_process_responsive() {
-                    tracing::error!("the survey page stopped responding: restarting it");
-                    view.terminate_web_process();
+                if view.is_web_process_responsive() {
+                    tracing::info!("the survey page answers again");
+                    return;
                 }
+                tracing::warn!("the survey page is not answering");
+                // A slow kiosk PC under load (audio being made, an update)
+                // can miss WebKit's 3 s deadline once: end the page only if
+                // it is still not answering after a grace period.
+                let view = view.clone();
+                gtk::glib::timeout_add_local_once(UNRESPONSIVE_GRACE, move || {
+                    if !view.is_web_process_responsive() {
+                        tracing::error!("the survey page stopped responding: restarting it");
+                        view.terminate_web_process();
+                    }
+                });
             });
         });
         if let Err(error) = result {

@@ -36,6 +36,29 @@ fn alive(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+/// The survey page's web process: a descendant of the app (WebKit may start
+/// it through a sandbox launcher).
+fn web_process(app_pid: u32) -> u32 {
+    let all = processes();
+    let mut family = vec![app_pid];
+    let mut i = 0;
+    while i < family.len() {
+        let parent = family[i];
+        family.extend(
+            all.iter()
+                .filter(|(_, pp, _)| *pp == parent)
+                .map(|(p, _, _)| *p),
+        );
+        i += 1;
+    }
+    all.iter()
+        .find(|(p, _, cmd)| {
+            family.contains(p) && cmd.first().is_some_and(|c| c.ends_with("WebKitWebProcess"))
+        })
+        .map(|(p, _, _)| *p)
+        .expect("the survey page's web process")
+}
+
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
 async fn sigterm_mid_survey_stores_the_answers_as_abandoned_and_exits_within_2_s() {
@@ -76,26 +99,7 @@ async fn a_killed_web_process_leaves_the_answers_stored_as_abandoned_and_the_app
     app.answer("trato", "2").await;
     app.wait_question("saludo").await;
     let pid = app.app_pid().expect("the kiosk app's process");
-    // The app's descendant (WebKit may start it through a sandbox launcher).
-    let all = processes();
-    let mut family = vec![pid];
-    let mut i = 0;
-    while i < family.len() {
-        let parent = family[i];
-        family.extend(
-            all.iter()
-                .filter(|(_, pp, _)| *pp == parent)
-                .map(|(p, _, _)| *p),
-        );
-        i += 1;
-    }
-    let web = all
-        .iter()
-        .find(|(p, _, cmd)| {
-            family.contains(p) && cmd.first().is_some_and(|c| c.ends_with("WebKitWebProcess"))
-        })
-        .map(|(p, _, _)| *p)
-        .expect("the survey page's web process");
+    let web = web_process(pid);
 
     Command::new("kill")
         .args(["-KILL", &web.to_string()])

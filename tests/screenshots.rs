@@ -97,9 +97,16 @@ async fn screenshots_of_every_patient_screen() {
     app.tap("lang-es").await;
     app.tap("start").await;
     app.wait_question("trato").await;
-    // "Escuchar" shows once the kiosk has made the survey's audio.
-    app.wait_until("Escuchar", async || app.visible("listen").await)
-        .await;
+    // "Escuchar" shows once the kiosk has made the survey's audio; on a busy
+    // machine that outlasts the idle timeout, so answer "¿Sigue ahí?" as a
+    // patient who is still there would.
+    app.wait_until("Escuchar", async || {
+        if app.visible("idle-continue").await {
+            app.tap("idle-continue").await;
+        }
+        app.visible("listen").await
+    })
+    .await;
     shot("03-faces").await;
     app.tap("listen").await;
     app.wait_until("an option read aloud", async || {
