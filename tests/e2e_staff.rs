@@ -4,22 +4,10 @@
 
 mod support;
 
-use std::time::Duration;
-
 use serde_json::json;
 use support::{query, KioskApp, IT_PIN, STAFF_PIN};
 
 const SIZE: &str = "1280x800";
-
-/// Holds the hidden corner for 3 s, then moves WebDriver to the staff window.
-async fn open_staff(app: &KioskApp) -> fantoccini::wd::WindowHandle {
-    let survey = app.client.window().await.unwrap();
-    app.long_press("staff-corner", Duration::from_millis(3300))
-        .await;
-    app.switch_to_other_window(&survey).await;
-    app.wait_screen("pin").await;
-    survey
-}
 
 /// Waits until the audit log holds `action` (it is written as the staff
 /// window moves on) and returns every action logged, in order.
@@ -44,7 +32,7 @@ async fn staff_open_the_hidden_pad_log_in_see_counts_and_leave() {
     app.tap("staff-corner").await;
     assert_eq!(app.client.windows().await.unwrap().len(), 1);
 
-    let survey = open_staff(&app).await;
+    let survey = app.open_staff().await;
     app.enter_pin(STAFF_PIN).await;
     app.wait_screen("staff").await;
     app.wait_until("today's count", async || {
@@ -73,7 +61,7 @@ async fn staff_open_the_hidden_pad_log_in_see_counts_and_leave() {
 #[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
 async fn five_wrong_pins_lock_the_pad_even_against_the_right_pin() {
     let app = KioskApp::launch(SIZE, |_| {}).await;
-    open_staff(&app).await;
+    app.open_staff().await;
     for attempt in 1..=5 {
         app.enter_pin("999999").await;
         if attempt < 5 {
@@ -161,7 +149,7 @@ async fn five_wrong_pins_lock_the_pad_even_against_the_right_pin() {
 #[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
 async fn it_changes_the_unit_on_screen_and_new_responses_carry_it() {
     let app = KioskApp::launch(SIZE, |_| {}).await;
-    let survey = open_staff(&app).await;
+    let survey = app.open_staff().await;
     app.enter_pin(IT_PIN).await;
     app.wait_screen("staff").await;
     app.tap("settings-open").await;
@@ -268,7 +256,7 @@ async fn staff_export_today_to_the_kiosk_folder() {
     app.tap("complaints-ok").await;
     app.wait_screen("thanks").await;
 
-    open_staff(&app).await;
+    app.open_staff().await;
     app.enter_pin(STAFF_PIN).await;
     app.wait_screen("staff").await;
     app.wait_until("today's count", async || {
@@ -317,7 +305,7 @@ async fn staff_export_today_to_the_kiosk_folder() {
 #[ignore = "needs a display and tauri-driver: run by .ci/test under xvfb-run"]
 async fn it_leaves_kiosk_mode_and_the_app_closes() {
     let app = KioskApp::launch(SIZE, |_| {}).await;
-    open_staff(&app).await;
+    app.open_staff().await;
     app.enter_pin(IT_PIN).await;
     app.wait_screen("staff").await;
     app.tap("settings-open").await;

@@ -32,6 +32,9 @@ async fn save(app: &KioskApp, size: &str, name: &str, within: &str) {
                return r.width > 0 && r.height > 0 && e.checkVisibility()
                  && (r.top < -1 || r.left < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1);
              }}).map((e) => e.dataset.testid || e.className || e.tagName);
+             // Nothing covers the keyboard: the text box above it ends where it begins.
+             const box = document.querySelector('.text-wrap'), kb = document.querySelector('.keyboard');
+             if (box && kb && box.getBoundingClientRect().bottom > kb.getBoundingClientRect().top + 1) out.push('text box over keyboard');
              const s = document.querySelector('.screen');
              if (s && (s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1)) out.push('scrolls');
              return out.slice(0, 8);"),
@@ -203,7 +206,7 @@ async fn screenshots_of_every_patient_screen() {
     shot("18-exit-confirm").await;
     app.tap("exit-confirm").await;
     app.wait_screen("attract").await;
-    // The complaints screen in large type, with the unit's own (longest) text.
+    // The complaints screen in large type.
     app.tap("access").await;
     app.tap("start").await;
     app.answer_all(&[
@@ -223,4 +226,99 @@ async fn screenshots_of_every_patient_screen() {
     app.wait_screen("thanks").await;
     app.quit().await;
     eprintln!("screenshots in {}", out.display());
+}
+
+/// The whole X screen as a PNG, read with `xwd` (x11-apps): WebKitWebDriver
+/// cannot take a screenshot in a Tauri app's second window.
+fn capture_screen(path: &std::path::Path) {
+    let out = std::process::Command::new("xwd")
+        .args(["-root", "-silent"])
+        .output()
+        .expect("xwd (x11-apps, installed by .ci/setup --tests)");
+    assert!(out.status.success(), "xwd failed");
+    let xwd = out.stdout;
+    let field = |i: usize| u32::from_be_bytes(xwd[i * 4..i * 4 + 4].try_into().unwrap()) as usize;
+    let (header, width, height) = (field(0), field(4), field(5));
+    let (byte_order, bits_per_pixel, bytes_per_line, colours) =
+        (field(7), field(11), field(12), field(19));
+    assert_eq!(
+        bits_per_pixel, 32,
+        "a 24-bit Xvfb screen keeps 32 bits a pixel"
+    );
+    let pixels = &xwd[header + colours * 12..];
+    let mut rgb = Vec::with_capacity(width * height * 3);
+    for row in pixels.chunks(bytes_per_line).take(height) {
+        for p in row.chunks(4).take(width) {
+            // LSB first stores blue, green, red, unused.
+            let [b, g, r] = if byte_order == 0 {
+                [p[0], p[1], p[2]]
+            } else {
+                [p[3], p[2], p[1]]
+            };
+            rgb.extend([r, g, b]);
+        }
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut png = png::Encoder::new(file, width as u32, height as u32);
+    png.set_color(png::ColorType::Rgb);
+    png.write_header().unwrap().write_image_data(&rgb).unwrap();
+}
+
+/// The staff and IT screens: PIN pad, home with today's comments, export,
+/// settings and the audit log.
+#[tokio::test]
+#[ignore = "produces screenshots for people to look at: run by .ci/screenshots"]
+async fn screenshots_of_the_staff_screens() {
+    let size = std::env::var("TRATO_SCREENSHOT_SIZE").unwrap_or_else(|_| "1280x800".into());
+    let app = KioskApp::launch(&size, |kiosk| {
+        kiosk
+            .update_settings(&[("survey.min_interval_seconds", "0")])
+            .unwrap();
+    })
+    .await;
+    // Two patients' comments for today's list.
+    for comment in ["la doctora fue muy amable", "esperé mucho en la fila"] {
+        app.tap("start").await;
+        app.answer_all(&[
+            ("trato", "4"),
+            ("saludo", "si"),
+            ("escucha", "si"),
+            ("respuesta", "si"),
+            ("respeto", "si"),
+            ("espera", "menos_30"),
+        ])
+        .await;
+        app.wait_question("comentario").await;
+        app.tap("text-comentario").await;
+        app.type_on_screen(comment).await;
+        app.tap("submit").await;
+        app.wait_screen("thanks").await;
+        app.wait_screen("attract").await;
+    }
+    // The X screen shows a WebKit window's new content a moment after the
+    // page has it: wait longer than for a WebDriver screenshot.
+    let shot = async |name: &str| {
+        tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+        capture_screen(&out_dir(&size).join(format!("{name}.png")));
+    };
+    app.open_staff().await;
+    shot("30-staff-pin").await;
+    app.enter_pin(support::IT_PIN).await;
+    app.wait_screen("staff").await;
+    app.wait_until("today's comments", async || {
+        app.visible("comments-today").await
+    })
+    .await;
+    shot("31-staff-home").await;
+    app.tap("export-open").await;
+    app.wait_screen("export").await;
+    shot("32-staff-export").await;
+    app.tap("settings-open").await;
+    app.wait_screen("settings").await;
+    shot("33-staff-settings").await;
+    app.tap("audit-open").await;
+    app.wait_screen("audit").await;
+    shot("34-staff-audit").await;
+    app.quit().await;
 }

@@ -148,6 +148,33 @@ impl KioskApp {
                 .unwrap();
             prepare(data_dir.path(), &mut kiosk);
         }
+        let app = Self::start(size, data_dir).await;
+        app.wait_screen("attract").await;
+        app
+    }
+
+    /// Starts the app on a data directory no one has set up: it opens on the
+    /// first-run setup, where WebDriver is left.
+    pub async fn launch_unconfigured(size: &str) -> KioskApp {
+        let app = Self::start(size, tempfile::tempdir().unwrap()).await;
+        app.wait_until("the first-run setup", async || {
+            for window in app.client.windows().await.unwrap_or_default() {
+                if app.client.switch_to_window(window).await.is_ok()
+                    && app.screen().await == "setup"
+                {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        app.native_taps.set(false);
+        app
+    }
+
+    /// The release app under tauri-driver on `data_dir`, a WebDriver session
+    /// on its first window.
+    async fn start(size: &str, data_dir: tempfile::TempDir) -> KioskApp {
         let (port, native_port) = (free_port(), free_port());
         let driver = Command::new("tauri-driver")
             .args([
@@ -182,14 +209,12 @@ impl KioskApp {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session on the kiosk app");
-        let app = KioskApp {
+        KioskApp {
             client,
             native_taps: std::cell::Cell::new(true),
             driver,
             data_dir,
-        };
-        app.wait_screen("attract").await;
-        app
+        }
     }
 
     /// The kiosk app's process (tauri-driver's grandchild), found by its
@@ -383,6 +408,17 @@ impl KioskApp {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+    }
+
+    /// Holds the hidden corner for 3 s, then moves WebDriver to the staff
+    /// window's PIN pad; returns the survey window to come back to.
+    pub async fn open_staff(&self) -> fantoccini::wd::WindowHandle {
+        let survey = self.client.window().await.unwrap();
+        self.long_press("staff-corner", Duration::from_millis(3300))
+            .await;
+        self.switch_to_other_window(&survey).await;
+        self.wait_screen("pin").await;
+        survey
     }
 
     /// Presses and holds for `hold`, as a finger would on the hidden corner.
