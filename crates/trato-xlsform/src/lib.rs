@@ -65,11 +65,13 @@ pub fn survey_from_xlsx(bytes: &[u8]) -> Result<SurveyDefinition, Vec<CellError>
                     location,
                     es: format!(
                         "no cumple el formato de encuesta ({}): {}",
-                        issue.path, issue.message
+                        issue.path,
+                        issue.problem.es()
                     ),
                     en: format!(
                         "breaks the survey format ({}): {}",
-                        issue.path, issue.message
+                        issue.path,
+                        issue.problem.en()
                     ),
                 });
             }
