@@ -402,17 +402,24 @@ impl Serialize for ValidationIssue {
     }
 }
 
-/// Why a survey document was refused.
+/// Why a survey document was refused. The message carries every detail and
+/// no error source, so an error chain (`{:#}`) shows each problem once.
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
     #[error("la encuesta no es JSON válido | the survey is not valid JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error(
         "la encuesta tiene {n} problema(s) | the survey has {n} problem(s):\n{}",
         .0.iter().map(|i| format!("  - {i}")).collect::<Vec<_>>().join("\n"),
         n = .0.len()
     )]
     Invalid(Vec<ValidationIssue>),
+}
+
+impl From<serde_json::Error> for SurveyError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Json(e)
+    }
 }
 
 impl SurveyError {

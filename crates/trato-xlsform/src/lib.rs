@@ -96,9 +96,9 @@ pub fn load_survey_file(path: &Path) -> Result<SurveyDefinition, LoadError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| LoadError::Read {
+        std::fs::read(path).map_err(|error| LoadError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })
     };
     match extension.as_deref() {
@@ -110,9 +110,9 @@ pub fn load_survey_file(path: &Path) -> Result<SurveyDefinition, LoadError> {
         _ => {
             let bytes = read(path)?;
             let text = String::from_utf8_lossy(&bytes);
-            SurveyDefinition::from_json(&text).map_err(|source| LoadError::Json {
+            SurveyDefinition::from_json(&text).map_err(|error| LoadError::Json {
                 path: path.to_owned(),
-                source,
+                error,
             })
         }
     }
