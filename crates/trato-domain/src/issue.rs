@@ -116,237 +116,241 @@ problems! {
 }
 
 impl Problem {
-    /// The problem in Spanish.
-    pub fn es(&self) -> String {
+    /// The problem in Spanish and in English, side by side so that no kind
+    /// can have one and not the other.
+    fn texts(&self) -> (String, String) {
         match self {
-            Self::UnknownFormat { format } => format!(
-                "el formato de encuesta {format} no se conoce; esta versión lee del 1 al {FORMAT_VERSION}"
+            Self::UnknownFormat { format } => (
+                format!(
+                    "el formato de encuesta {format} no se conoce; \
+                     esta versión lee del 1 al {FORMAT_VERSION}"
+                ),
+                format!(
+                    "the survey format {format} is not known; this version reads 1 to {FORMAT_VERSION}"
+                ),
             ),
-            Self::MeaningNeedsFormat2 => {
-                "una encuesta que declara indicadores, sentimientos o alertas debe decir `\"format\": 2`".into()
-            }
-            Self::EmptyIdentifier { what } => format!("{} está vacío", what.es()),
-            Self::BadIdentifier { what, value } => format!(
-                "{} `{value}` debe tener de 1 a 64 caracteres de a-z, 0-9, `_` o `-`, \
-                 y empezar por letra o dígito",
-                what.es()
+            Self::MeaningNeedsFormat2 => (
+                "una encuesta que declara indicadores, sentimientos o alertas \
+                 debe decir `\"format\": 2`"
+                    .into(),
+                "a survey that declares indicators, sentiments or alerts must say `\"format\": 2`"
+                    .into(),
             ),
-            Self::BadVersion => "la versión debe ser 1 o mayor".into(),
-            Self::QuestionCount { count } => format!(
-                "una encuesta tiene de 1 a {MAX_QUESTIONS} preguntas, no {count}"
+            Self::EmptyIdentifier { what } => (
+                format!("{} está vacío", what.es()),
+                format!("{} is empty", what.en()),
             ),
-            Self::DuplicateQuestion { id } => {
-                format!("el id de pregunta `{id}` se usa dos veces")
-            }
-            Self::HeadlineNotFaces => {
-                "solo una pregunta de caritas puede ser la principal (headline)".into()
-            }
-            Self::SecondHeadline => "solo una pregunta puede ser la principal (headline)".into(),
-            Self::TooManyAlerts { count } => format!(
-                "una encuesta tiene como mucho {MAX_ALERT_RULES} reglas de alerta, no {count}"
+            Self::BadIdentifier { what, value } => (
+                format!(
+                    "{} `{value}` debe tener de 1 a 64 caracteres de a-z, 0-9, `_` o `-`, \
+                     y empezar por letra o dígito",
+                    what.es()
+                ),
+                format!(
+                    "{} `{value}` must be 1-64 characters of a-z, 0-9, `_` or `-`, \
+                     starting with a letter or digit",
+                    what.en()
+                ),
             ),
-            Self::DuplicateAlertReason { reason } => {
-                format!("el motivo de alerta `{reason}` se usa dos veces")
-            }
-            Self::UnknownQuestion { id } => format!("no hay ninguna pregunta `{id}`"),
-            Self::AlertOnFreeText { id } => format!(
-                "`{id}` es una pregunta de texto libre; una regla de alerta necesita opciones"
+            Self::BadVersion => (
+                "la versión debe ser 1 o mayor".into(),
+                "the version must be 1 or more".into(),
             ),
-            Self::EmptyAnyOf => "hace falta al menos un código de opción".into(),
-            Self::UnknownOption { question, code } => {
-                format!("la pregunta `{question}` no tiene la opción `{code}`")
-            }
-            Self::NoLanguages => "hace falta al menos un idioma".into(),
-            Self::BadLanguage { language } => format!(
-                "`{language}` no es un código de idioma como `es`, `nah` (ISO 639-3) o `es-MX`"
+            Self::QuestionCount { count } => (
+                format!("una encuesta tiene de 1 a {MAX_QUESTIONS} preguntas, no {count}"),
+                format!("a survey has 1 to {MAX_QUESTIONS} questions, not {count}"),
             ),
-            Self::DuplicateLanguage { language } => {
-                format!("el idioma `{language}` aparece dos veces")
-            }
-            Self::ConditionNotEarlier { id } => format!(
-                "`{id}` no es una pregunta anterior: una condición solo puede mirar atrás"
+            Self::DuplicateQuestion { id } => (
+                format!("el id de pregunta `{id}` se usa dos veces"),
+                format!("the question id `{id}` is used twice"),
             ),
-            Self::ConditionOnFreeText { id } => format!(
-                "`{id}` es una pregunta de texto libre; una condición necesita opciones"
+            Self::HeadlineNotFaces => (
+                "solo una pregunta de caritas puede ser la principal (headline)".into(),
+                "only a faces question can be the headline".into(),
             ),
-            Self::TextMissing { language } => format!("falta el texto en `{language}`"),
-            Self::TextBlank => "el texto está en blanco".into(),
-            Self::TextTooLong { len, max } => format!(
-                "el texto tiene {len} caracteres; se permiten como mucho {max}"
+            Self::SecondHeadline => (
+                "solo una pregunta puede ser la principal (headline)".into(),
+                "only one question can be the headline".into(),
             ),
-            Self::ForeignLanguage { language } => {
-                format!("`{language}` no es uno de los idiomas de la encuesta")
-            }
-            Self::FacesOptionCount { count } => format!(
-                "una pregunta de caritas tiene exactamente 5 opciones (códigos \"1\" a \"5\"), no {count}"
+            Self::TooManyAlerts { count } => (
+                format!(
+                    "una encuesta tiene como mucho {MAX_ALERT_RULES} reglas de alerta, no {count}"
+                ),
+                format!("a survey has at most {MAX_ALERT_RULES} alert rules, not {count}"),
             ),
-            Self::YesNoOptionCount { count } => format!(
-                "una pregunta de sí/no tiene las opciones \"si\", \"no\", opcionalmente \"en_parte\" \
-                 y opcionalmente \"no_sabe\", no {count} opciones"
+            Self::DuplicateAlertReason { reason } => (
+                format!("el motivo de alerta `{reason}` se usa dos veces"),
+                format!("the alert reason `{reason}` is used twice"),
             ),
-            Self::ChoiceOptionCount { kind, count } => format!(
-                "una pregunta {} tiene de {} a {} opciones, no {count}",
-                kind.as_str(),
-                CHOICE_OPTIONS.start(),
-                CHOICE_OPTIONS.end()
+            Self::UnknownQuestion { id } => (
+                format!("no hay ninguna pregunta `{id}`"),
+                format!("there is no question `{id}`"),
             ),
-            Self::OptionsNotAllowed { kind } => {
-                format!("una pregunta {} no lleva opciones", kind.as_str())
-            }
+            Self::AlertOnFreeText { id } => (
+                format!(
+                    "`{id}` es una pregunta de texto libre; una regla de alerta necesita opciones"
+                ),
+                format!("`{id}` is a free-text question; an alert rule needs options"),
+            ),
+            Self::EmptyAnyOf => (
+                "hace falta al menos un código de opción".into(),
+                "at least one option code is needed".into(),
+            ),
+            Self::UnknownOption { question, code } => (
+                format!("la pregunta `{question}` no tiene la opción `{code}`"),
+                format!("question `{question}` has no option `{code}`"),
+            ),
+            Self::NoLanguages => (
+                "hace falta al menos un idioma".into(),
+                "at least one language is needed".into(),
+            ),
+            Self::BadLanguage { language } => (
+                format!(
+                    "`{language}` no es un código de idioma como `es`, `nah` (ISO 639-3) o `es-MX`"
+                ),
+                format!(
+                    "`{language}` is not a language code like `es`, `nah` (ISO 639-3) or `es-MX`"
+                ),
+            ),
+            Self::DuplicateLanguage { language } => (
+                format!("el idioma `{language}` aparece dos veces"),
+                format!("the language `{language}` is listed twice"),
+            ),
+            Self::ConditionNotEarlier { id } => (
+                format!("`{id}` no es una pregunta anterior: una condición solo puede mirar atrás"),
+                format!("`{id}` is not an earlier question: a condition can only look back"),
+            ),
+            Self::ConditionOnFreeText { id } => (
+                format!("`{id}` es una pregunta de texto libre; una condición necesita opciones"),
+                format!("`{id}` is a free-text question; a condition needs options"),
+            ),
+            Self::TextMissing { language } => (
+                format!("falta el texto en `{language}`"),
+                format!("the text in `{language}` is missing"),
+            ),
+            Self::TextBlank => ("el texto está en blanco".into(), "the text is blank".into()),
+            Self::TextTooLong { len, max } => (
+                format!("el texto tiene {len} caracteres; se permiten como mucho {max}"),
+                format!("the text is {len} characters long; at most {max} are allowed"),
+            ),
+            Self::ForeignLanguage { language } => (
+                format!("`{language}` no es uno de los idiomas de la encuesta"),
+                format!("`{language}` is not one of the survey's languages"),
+            ),
+            Self::FacesOptionCount { count } => (
+                format!(
+                    "una pregunta de caritas tiene exactamente 5 opciones (códigos \"1\" a \"5\"), no {count}"
+                ),
+                format!(
+                    "a faces question has exactly 5 options (codes \"1\" to \"5\"), not {count}"
+                ),
+            ),
+            Self::YesNoOptionCount { count } => (
+                format!(
+                    "una pregunta de sí/no tiene las opciones \"si\", \"no\", opcionalmente \"en_parte\" \
+                     y opcionalmente \"no_sabe\", no {count} opciones"
+                ),
+                format!(
+                    "a yes/no question has options \"si\", \"no\", optionally \"en_parte\" \
+                     and optionally \"no_sabe\", not {count} options"
+                ),
+            ),
+            Self::ChoiceOptionCount { kind, count } => (
+                format!(
+                    "una pregunta {} tiene de {} a {} opciones, no {count}",
+                    kind.as_str(),
+                    CHOICE_OPTIONS.start(),
+                    CHOICE_OPTIONS.end()
+                ),
+                format!(
+                    "a {} question has {} to {} options, not {count}",
+                    kind.as_str(),
+                    CHOICE_OPTIONS.start(),
+                    CHOICE_OPTIONS.end()
+                ),
+            ),
+            Self::OptionsNotAllowed { kind } => (
+                format!("una pregunta {} no lleva opciones", kind.as_str()),
+                format!("a {} question lists no options", kind.as_str()),
+            ),
             Self::FixedCode {
                 position,
                 kind,
                 want,
                 got,
-            } => format!(
-                "la opción {position} de una pregunta {} tiene el código `{want}`, no `{got}`",
-                kind.as_str()
+            } => (
+                format!(
+                    "la opción {position} de una pregunta {} tiene el código `{want}`, no `{got}`",
+                    kind.as_str()
+                ),
+                format!(
+                    "option {position} of a {} question has code `{want}`, not `{got}`",
+                    kind.as_str()
+                ),
             ),
-            Self::DuplicateOption { code } => {
-                format!("el código de opción `{code}` se usa dos veces en esta pregunta")
-            }
-            Self::BadAudioFile { file } => format!(
-                "`{file}` no es un nombre de archivo de audio: una ruta relativa de letras, \
-                 dígitos, `_`, `-` y `.` que termine en .{}",
-                AUDIO_EXTENSIONS.join(", .")
+            Self::DuplicateOption { code } => (
+                format!("el código de opción `{code}` se usa dos veces en esta pregunta"),
+                format!("the option code `{code}` is used twice in this question"),
             ),
-            Self::IndicatorKind { kind } => format!(
-                "solo una pregunta faces, yes_no o single_choice puede llevar un indicador, \
-                 no una pregunta {}",
-                kind.as_str()
+            Self::BadAudioFile { file } => (
+                format!(
+                    "`{file}` no es un nombre de archivo de audio: una ruta relativa de letras, \
+                     dígitos, `_`, `-` y `.` que termine en .{}",
+                    AUDIO_EXTENSIONS.join(", .")
+                ),
+                format!(
+                    "`{file}` is not an audio file name: a relative path of letters, digits, \
+                     `_`, `-` and `.` ending in .{}",
+                    AUDIO_EXTENSIONS.join(", .")
+                ),
             ),
-            Self::DuplicateIndicator { key } => {
-                format!("la clave de indicador `{key}` se usa dos veces")
-            }
-            Self::IndicatorWithoutOpinion => {
+            Self::IndicatorKind { kind } => (
+                format!(
+                    "solo una pregunta faces, yes_no o single_choice puede llevar un indicador, \
+                     no una pregunta {}",
+                    kind.as_str()
+                ),
+                format!(
+                    "only a faces, yes_no or single_choice question can carry an indicator, \
+                     not a {} question",
+                    kind.as_str()
+                ),
+            ),
+            Self::DuplicateIndicator { key } => (
+                format!("la clave de indicador `{key}` se usa dos veces"),
+                format!("the indicator key `{key}` is used twice"),
+            ),
+            Self::IndicatorWithoutOpinion => (
                 "un indicador single_choice necesita al menos una opción con sentimiento \
                  `positive` o `negative`"
-                    .into()
-            }
-            Self::SentimentWithoutIndicator => {
-                "solo la opción de una pregunta con indicador lleva sentimiento".into()
-            }
-            Self::MaxCharsNotFreeText => {
-                "solo una pregunta de texto libre lleva `max_chars`".into()
-            }
-            Self::MaxCharsRange { max } => {
-                format!("`max_chars` va de 1 a {MAX_TEXT_CHARS}, no {max}")
-            }
+                    .into(),
+                "a single_choice indicator needs at least one option with sentiment \
+                 `positive` or `negative`"
+                    .into(),
+            ),
+            Self::SentimentWithoutIndicator => (
+                "solo la opción de una pregunta con indicador lleva sentimiento".into(),
+                "only an option of a question with an indicator has a sentiment".into(),
+            ),
+            Self::MaxCharsNotFreeText => (
+                "solo una pregunta de texto libre lleva `max_chars`".into(),
+                "only a free-text question has `max_chars`".into(),
+            ),
+            Self::MaxCharsRange { max } => (
+                format!("`max_chars` va de 1 a {MAX_TEXT_CHARS}, no {max}"),
+                format!("`max_chars` is 1 to {MAX_TEXT_CHARS}, not {max}"),
+            ),
         }
+    }
+
+    /// The problem in Spanish.
+    pub fn es(&self) -> String {
+        self.texts().0
     }
 
     /// The problem in English.
     pub fn en(&self) -> String {
-        match self {
-            Self::UnknownFormat { format } => format!(
-                "the survey format {format} is not known; this version reads 1 to {FORMAT_VERSION}"
-            ),
-            Self::MeaningNeedsFormat2 => {
-                "a survey that declares indicators, sentiments or alerts must say `\"format\": 2`"
-                    .into()
-            }
-            Self::EmptyIdentifier { what } => format!("{} is empty", what.en()),
-            Self::BadIdentifier { what, value } => format!(
-                "{} `{value}` must be 1-64 characters of a-z, 0-9, `_` or `-`, \
-                 starting with a letter or digit",
-                what.en()
-            ),
-            Self::BadVersion => "the version must be 1 or more".into(),
-            Self::QuestionCount { count } => {
-                format!("a survey has 1 to {MAX_QUESTIONS} questions, not {count}")
-            }
-            Self::DuplicateQuestion { id } => format!("the question id `{id}` is used twice"),
-            Self::HeadlineNotFaces => "only a faces question can be the headline".into(),
-            Self::SecondHeadline => "only one question can be the headline".into(),
-            Self::TooManyAlerts { count } => {
-                format!("a survey has at most {MAX_ALERT_RULES} alert rules, not {count}")
-            }
-            Self::DuplicateAlertReason { reason } => {
-                format!("the alert reason `{reason}` is used twice")
-            }
-            Self::UnknownQuestion { id } => format!("there is no question `{id}`"),
-            Self::AlertOnFreeText { id } => {
-                format!("`{id}` is a free-text question; an alert rule needs options")
-            }
-            Self::EmptyAnyOf => "at least one option code is needed".into(),
-            Self::UnknownOption { question, code } => {
-                format!("question `{question}` has no option `{code}`")
-            }
-            Self::NoLanguages => "at least one language is needed".into(),
-            Self::BadLanguage { language } => format!(
-                "`{language}` is not a language code like `es`, `nah` (ISO 639-3) or `es-MX`"
-            ),
-            Self::DuplicateLanguage { language } => {
-                format!("the language `{language}` is listed twice")
-            }
-            Self::ConditionNotEarlier { id } => {
-                format!("`{id}` is not an earlier question: a condition can only look back")
-            }
-            Self::ConditionOnFreeText { id } => {
-                format!("`{id}` is a free-text question; a condition needs options")
-            }
-            Self::TextMissing { language } => format!("the text in `{language}` is missing"),
-            Self::TextBlank => "the text is blank".into(),
-            Self::TextTooLong { len, max } => {
-                format!("the text is {len} characters long; at most {max} are allowed")
-            }
-            Self::ForeignLanguage { language } => {
-                format!("`{language}` is not one of the survey's languages")
-            }
-            Self::FacesOptionCount { count } => format!(
-                "a faces question has exactly 5 options (codes \"1\" to \"5\"), not {count}"
-            ),
-            Self::YesNoOptionCount { count } => format!(
-                "a yes/no question has options \"si\", \"no\", optionally \"en_parte\" \
-                 and optionally \"no_sabe\", not {count} options"
-            ),
-            Self::ChoiceOptionCount { kind, count } => format!(
-                "a {} question has {} to {} options, not {count}",
-                kind.as_str(),
-                CHOICE_OPTIONS.start(),
-                CHOICE_OPTIONS.end()
-            ),
-            Self::OptionsNotAllowed { kind } => {
-                format!("a {} question lists no options", kind.as_str())
-            }
-            Self::FixedCode {
-                position,
-                kind,
-                want,
-                got,
-            } => format!(
-                "option {position} of a {} question has code `{want}`, not `{got}`",
-                kind.as_str()
-            ),
-            Self::DuplicateOption { code } => {
-                format!("the option code `{code}` is used twice in this question")
-            }
-            Self::BadAudioFile { file } => format!(
-                "`{file}` is not an audio file name: a relative path of letters, digits, \
-                 `_`, `-` and `.` ending in .{}",
-                AUDIO_EXTENSIONS.join(", .")
-            ),
-            Self::IndicatorKind { kind } => format!(
-                "only a faces, yes_no or single_choice question can carry an indicator, \
-                 not a {} question",
-                kind.as_str()
-            ),
-            Self::DuplicateIndicator { key } => {
-                format!("the indicator key `{key}` is used twice")
-            }
-            Self::IndicatorWithoutOpinion => {
-                "a single_choice indicator needs at least one option with sentiment \
-                 `positive` or `negative`"
-                    .into()
-            }
-            Self::SentimentWithoutIndicator => {
-                "only an option of a question with an indicator has a sentiment".into()
-            }
-            Self::MaxCharsNotFreeText => "only a free-text question has `max_chars`".into(),
-            Self::MaxCharsRange { max } => {
-                format!("`max_chars` is 1 to {MAX_TEXT_CHARS}, not {max}")
-            }
-        }
+        self.texts().1
     }
 }
 
