@@ -117,6 +117,35 @@ pub struct AlertRecord {
 }
 
 impl AlertRecord {
+    /// The alert a response raised for `reason` at ingest, not yet handled:
+    /// its answers as `question=code` pairs, and its first non-empty comment.
+    pub fn raised(r: &trato_domain::Response, day: NaiveDate, reason: String) -> Self {
+        let answers = join_answers(
+            r.answers
+                .iter()
+                .flat_map(|a| a.codes.iter().map(|c| (a.question.clone(), c.clone()))),
+        );
+        let comment = r
+            .answers
+            .iter()
+            .find_map(|a| a.text.clone())
+            .filter(|t| !t.is_empty());
+        Self {
+            id: r.id,
+            unit_clues: r.unit_clues.clone(),
+            service_area: r.service_area.clone(),
+            finished_at: r.finished_at,
+            day,
+            reason,
+            answers,
+            comment,
+            attended_at: None,
+            attended_by: None,
+            note: None,
+            assigned_to: None,
+        }
+    }
+
     /// The reason keys, in rule order.
     pub fn reason_keys(&self) -> impl Iterator<Item = &str> {
         self.reason.split(',').filter(|k| !k.is_empty())
@@ -147,6 +176,15 @@ impl AlertAction {
             Self::Assigned => "assigned",
             Self::Unassigned => "unassigned",
             Self::Attended => "attended",
+        }
+    }
+
+    /// What assigning an alert to `to` is: unassigning when `to` is nobody.
+    pub fn of_assignment(to: Option<&str>) -> Self {
+        if to.is_some() {
+            Self::Assigned
+        } else {
+            Self::Unassigned
         }
     }
 

@@ -77,7 +77,7 @@ fn parse_opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> 
 fn all_rows<T>(
     st: &mut rusqlite::Statement<'_>,
     params: impl rusqlite::Params,
-    f: impl Fn(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
     let mut rows = st.query(params)?;
     let mut out = Vec::new();

@@ -160,11 +160,7 @@ impl AlertStore for PostgresStore {
             )
             .await?;
         if n == 1 {
-            let action = if to.is_some() {
-                AlertAction::Assigned
-            } else {
-                AlertAction::Unassigned
-            };
+            let action = AlertAction::of_assignment(to);
             tx.execute(
                 "INSERT INTO alert_events (response_id, at, actor, action, detail)
                  VALUES ($1, $2, $3, $4, $5)",
