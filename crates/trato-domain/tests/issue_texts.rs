@@ -23,8 +23,11 @@ fn rule(reason: &str, question: &str, any_of: &[&str]) -> Value {
     })
 }
 
+/// A change to the base survey.
+type Change = Box<dyn Fn(&mut Value)>;
+
 /// One change to the base survey per problem code.
-fn cases() -> Vec<(&'static str, Box<dyn Fn(&mut Value)>)> {
+fn cases() -> Vec<(&'static str, Change)> {
     vec![
         ("unknown_format", Box::new(|v| v["format"] = json!(9))),
         (
