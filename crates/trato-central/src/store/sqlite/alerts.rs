@@ -10,7 +10,7 @@ use super::{all_rows, parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::alerts::{
     join_answers, AlertAction, AlertEvent, AlertFilter, AlertGroup, AlertRecord, AlertStore, Bind,
-    CommentCursor, CommentQuery, CommentRecord, Cursor, NewComment, Sql, ALERT_COLUMNS,
+    CommentCursor, CommentQuery, CommentRecord, Cursor, Sql, ALERT_COLUMNS,
 };
 use crate::store::corrupt;
 
@@ -61,7 +61,7 @@ fn query_alerts(c: &rusqlite::Connection, sql: Sql) -> Result<Vec<AlertRecord>, 
 /// Stores the comments of a batch's new responses; inside its transaction.
 pub(super) fn insert_comments(
     tx: &rusqlite::Connection,
-    comments: &[NewComment],
+    comments: &[CommentRecord],
 ) -> Result<(), StoreError> {
     let mut st = tx.prepare_cached(
         "INSERT INTO comments (response_id, question, unit_clues, service_area, finished_at,
