@@ -385,21 +385,40 @@ fn survey_validate_lists_problems_with_their_paths() {
     bad["questions"][0]["options"][1]["label"]["es"] = "".into();
     let bad_path = dir.path().join("bad.json");
     std::fs::write(&bad_path, bad.to_string()).unwrap();
+    // Every problem once, with its path, Spanish first; install refuses alike.
+    for command in ["validate", "install"] {
+        let stderr = failed(&kiosk(
+            dir.path(),
+            &["survey", command, bad_path.to_str().unwrap()],
+        ));
+        for line in [
+            "la encuesta tiene 2 problema(s) | the survey has 2 problem(s):",
+            "  - questions[0].options[1].label.es: el texto está en blanco | the text is blank",
+            "  - questions[1].prompt.en: falta el texto en `en` | the text in `en` is missing",
+        ] {
+            assert_eq!(
+                stderr.matches(line).count(),
+                1,
+                "{command}: {line}\n{stderr}"
+            );
+        }
+    }
+    let status: Value =
+        serde_json::from_str(&ok(&kiosk(dir.path(), &["status", "--json"]))).unwrap();
+    assert_ne!(
+        status["survey"]["version"], 3,
+        "nothing installed: {status}"
+    );
+
+    std::fs::write(&bad_path, "{ not json").unwrap();
     let stderr = failed(&kiosk(
         dir.path(),
         &["survey", "validate", bad_path.to_str().unwrap()],
     ));
-    assert!(stderr.contains("questions[1].prompt"), "{stderr}");
     assert!(
-        stderr.contains("questions[0].options[1].label.es"),
+        stderr.contains("la encuesta no es JSON válido | the survey is not valid JSON"),
         "{stderr}"
     );
-
-    std::fs::write(&bad_path, "{ not json").unwrap();
-    failed(&kiosk(
-        dir.path(),
-        &["survey", "validate", bad_path.to_str().unwrap()],
-    ));
 }
 
 /// A survey language the patient screens have no words for (no

@@ -225,3 +225,64 @@ async fn administer_and_serve(db: &str) {
     };
     assert!(exit.success(), "{exit:?}");
 }
+
+/// A bad survey file: `survey validate` and `survey publish` exit non-zero
+/// with every problem on stderr, each with its path, in Spanish then English,
+/// each once; nothing is published.
+#[tokio::test]
+async fn a_bad_survey_is_refused_with_every_problem_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut def: serde_json::Value =
+        serde_json::from_str(trato_domain::DEFAULT_SURVEY_V1_JSON).unwrap();
+    def["version"] = 0.into();
+    def["questions"][1]["prompt"]
+        .as_object_mut()
+        .unwrap()
+        .remove("en");
+    def["questions"][0]["options"][1]["sentiment"] = "sometimes".into();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, def.to_string()).unwrap();
+    let (ok, _, err) = run(&["survey", "validate", bad.to_str().unwrap()]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("la encuesta no es JSON válido | the survey is not valid JSON"),
+        "{err}"
+    );
+
+    def["questions"][0]["options"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("sentiment");
+    def["alerts"][0]["any_of"] = serde_json::json!(["9"]);
+    std::fs::write(&bad, def.to_string()).unwrap();
+    let expected = [
+        "la encuesta tiene 3 problema(s) | the survey has 3 problem(s):",
+        "  - version: la versión debe ser 1 o mayor | the version must be 1 or more",
+        "  - questions[1].prompt.en: falta el texto en `en` | the text in `en` is missing",
+        "  - alerts[0].any_of[0]: la pregunta `trato` no tiene la opción `9` \
+         | question `trato` has no option `9`",
+    ];
+    let db = format!("sqlite://{}", dir.path().join("centre.db").display());
+    for args in [
+        vec!["survey", "validate", bad.to_str().unwrap()],
+        vec![
+            "survey",
+            "publish",
+            "--db",
+            &db,
+            bad.to_str().unwrap(),
+            "--scope",
+            "national",
+        ],
+    ] {
+        let (ok, out, err) = run(&args);
+        assert!(!ok, "{args:?}: {out}");
+        for line in expected {
+            assert_eq!(err.matches(line).count(), 1, "{args:?}: {line}\n{err}");
+        }
+    }
+    assert!(
+        !dir.path().join("centre.db").exists(),
+        "nothing was published"
+    );
+}

@@ -8,37 +8,18 @@
 mod common;
 mod dashboard_support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{backends, Backend};
+use chrono::{DateTime, Duration, Utc};
+use common::{backends, local, Backend, TestClock};
 use dashboard_support::{start_at, Dash};
 use serde_json::Value;
 use trato_central::admin;
 use trato_central::opening_hours::{parse_days, OpeningHours};
-use trato_domain::{Answer, Response, ResponseStatus};
+use trato_domain::Response;
 use trato_kiosk_core::sync::batch::{next_batch, Sender};
 use trato_kiosk_core::sync::{CentreClient, SyncOptions, Syncer, Timeouts};
 use trato_kiosk_core::{Kiosk, Store as KioskStore};
-use uuid::Uuid;
-
-/// One clock for the kiosks and the centre, moved by the test.
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl TestClock {
-    fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
-    fn get(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl trato_central::clock::Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.get()
-    }
-}
 
 impl trato_kiosk_core::clock::Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
@@ -59,11 +40,6 @@ impl trato_kiosk_core::clock::Clock for Behind {
     fn utc_offset_minutes(&self) -> i32 {
         -360
     }
-}
-
-/// Local time at UTC-6 as UTC.
-fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap() + Duration::hours(6)
 }
 
 struct RealKiosk {
@@ -90,7 +66,7 @@ async fn real_kiosk(d: &Dash, unit: &str, name: &str, n: usize, at: DateTime<Utc
         .unwrap();
     let mut store = KioskStore::open_existing(kiosk.store().path()).unwrap();
     let responses: Vec<Response> = (0..n)
-        .map(|i| response(unit, &id, at - Duration::minutes(5 * (n - i) as i64)))
+        .map(|i| common::response_from(unit, &id, at - Duration::minutes(5 * (n - i) as i64)))
         .collect();
     store
         .insert_responses_in_one_transaction(&responses)
@@ -99,37 +75,6 @@ async fn real_kiosk(d: &Dash, unit: &str, name: &str, n: usize, at: DateTime<Utc
         _dir: dir,
         kiosk,
         token,
-    }
-}
-
-fn response(unit: &str, kiosk_id: &str, at: DateTime<Utc>) -> Response {
-    let choice = |q: &str, c: &str| Answer {
-        question: q.into(),
-        codes: vec![c.into()],
-        text: None,
-    };
-    Response {
-        id: Uuid::now_v7(),
-        survey_id: "trato-digno".into(),
-        survey_version: 1,
-        unit_clues: unit.into(),
-        unit_name: "Unidad".into(),
-        service_area: "Urgencias".into(),
-        kiosk_id: kiosk_id.into(),
-        language: "es".into(),
-        started_at: at - Duration::seconds(40),
-        finished_at: at,
-        utc_offset_minutes: -360,
-        status: ResponseStatus::Complete,
-        flag_reason: None,
-        answers: vec![
-            choice("trato", "4"),
-            choice("saludo", "si"),
-            choice("escucha", "si"),
-            choice("respuesta", "si"),
-            choice("respeto", "si"),
-            choice("espera", "30_a_60"),
-        ],
     }
 }
 
@@ -150,7 +95,7 @@ async fn silent_kiosks_from_real_sync_traffic() {
 }
 
 async fn silent_kiosks(backend: Backend) {
-    let clock = Arc::new(TestClock(Mutex::new(local(2026, 12, 7, 9, 0))));
+    let clock = Arc::new(TestClock::new(local(2026, 12, 7, 9, 0)));
     let d = start_at(backend, clock.clone()).await;
     let monday = clock.get();
 

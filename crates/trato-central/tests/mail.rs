@@ -9,39 +9,17 @@ mod dashboard_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{backends, codes, Backend};
+use chrono::{DateTime, Duration, Utc};
+use common::{backends, codes, local, Backend, TestClock};
 use dashboard_support::{start_at, Dash};
 use trato_central::admin::{self, IssuedKiosk};
 use trato_central::dashboard::auth;
 use trato_central::mail::{self, MailConfig, Mailer, Pacing};
 use trato_central::store::Scope;
 use trato_domain::{Answer, Response, DEFAULT_SURVEY_JSON};
-
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl TestClock {
-    fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
-    fn get(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl trato_central::clock::Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.get()
-    }
-}
-
-/// Local time at UTC-6 as UTC.
-fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap() + Duration::hours(6)
-}
 
 /// Debian's Python (the one `python3-aiosmtpd` installs into).
 fn python() -> &'static str {
@@ -270,7 +248,7 @@ async fn alerts_are_mailed_to_the_right_people_once_and_retried() {
 }
 
 async fn mail_flow(backend: Backend) {
-    let clock = Arc::new(TestClock(Mutex::new(local(2026, 12, 7, 9, 0))));
+    let clock = Arc::new(TestClock::new(local(2026, 12, 7, 9, 0)));
     let d = start_at(backend, clock.clone()).await;
     let store = d.store();
     admin::publish_survey(&*store, &urgent_survey(), Scope::National)

@@ -14,6 +14,7 @@ mod answers;
 pub mod bounded;
 pub mod clues;
 pub mod codec;
+pub mod issue;
 pub mod meaning;
 pub mod response;
 pub mod survey;
@@ -22,6 +23,7 @@ mod validate;
 pub mod wire;
 
 pub use answers::Completeness;
+pub use issue::{IdentifierKind, Problem};
 pub use meaning::{
     AlertRule, DeclaredSentiment, Indicator, IndicatorDecl, Score, Sentiment, FORMAT_VERSION,
     MAX_ALERT_RULES,

@@ -244,16 +244,6 @@ impl SurveyDefinition {
         })
     }
 
-    /// Whether an alert with these reasons (as [`Self::alert_reasons`] joins
-    /// them) matched a rule declared urgent.
-    pub fn is_urgent(&self, reasons: &str) -> bool {
-        reasons.split(',').any(|key| {
-            self.alerts
-                .iter()
-                .any(|r| r.urgent && r.reason == key.trim())
-        })
-    }
-
     /// Whether the rule of this reason key is marked urgent.
     pub fn alert_urgent(&self, reason: &str) -> bool {
         self.alerts.iter().any(|r| r.reason == reason && r.urgent)

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::issue::{SurveyError, ValidationIssue};
 use crate::meaning::{AlertRule, DeclaredSentiment, IndicatorDecl};
 use crate::response::Answer;
 
@@ -114,28 +115,6 @@ pub const MAX_TEXT_CHARS: u32 = 1000;
 
 /// Limit on a free-text answer whose question gives no `max_chars`.
 pub const DEFAULT_TEXT_CHARS: u32 = 500;
-
-/// One problem found in a survey document, with the path to the offending value
-/// (for example `questions[3].options[1].label.es`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValidationIssue {
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for ValidationIssue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SurveyError {
-    #[error("the survey is not valid JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("the survey has {} problem(s):\n{}", .0.len(), .0.iter().map(|i| format!("  - {i}")).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<ValidationIssue>),
-}
 
 /// The most questions a survey may have.
 pub const MAX_QUESTIONS: usize = 40;

@@ -6,10 +6,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::issue::{IdentifierKind, Problem, ValidationIssue};
 use crate::meaning::{Sentiment, FORMAT_VERSION, MAX_ALERT_RULES};
 use crate::survey::{
-    LocalizedText, Question, QuestionKind, SurveyDefinition, ValidationIssue, CHOICE_OPTIONS,
-    FACES_CODES, MAX_HINT_CHARS, MAX_LABEL_CHARS, MAX_PROMPT_CHARS, MAX_QUESTIONS, MAX_TEXT_CHARS,
+    LocalizedText, Question, QuestionKind, SurveyDefinition, CHOICE_OPTIONS, FACES_CODES,
+    MAX_HINT_CHARS, MAX_LABEL_CHARS, MAX_PROMPT_CHARS, MAX_QUESTIONS, MAX_TEXT_CHARS,
     MAX_TITLE_CHARS, YES_NO_CODES, YES_NO_DONT_KNOW, YES_NO_PARTLY,
 };
 
@@ -38,11 +39,8 @@ pub fn is_valid_language(s: &str) -> bool {
 struct Issues(Vec<ValidationIssue>);
 
 impl Issues {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(ValidationIssue {
-            path: path.into(),
-            message: message.into(),
-        });
+    fn push(&mut self, path: impl Into<String>, problem: Problem) {
+        self.0.push(ValidationIssue::new(path, problem));
     }
 }
 
@@ -53,9 +51,9 @@ impl SurveyDefinition {
     pub fn validate(&self) -> Vec<ValidationIssue> {
         let mut issues = Issues(Vec::new());
         self.check_format(&mut issues);
-        check_identifier(&mut issues, "id", &self.id, "survey id");
+        check_identifier(&mut issues, "id", &self.id, IdentifierKind::Survey);
         if self.version < 1 {
-            issues.push("version", "the version must be 1 or more");
+            issues.push("version", Problem::BadVersion);
         }
         let languages = self.check_languages(&mut issues);
         check_text(
@@ -68,10 +66,9 @@ impl SurveyDefinition {
         if self.questions.is_empty() || self.questions.len() > MAX_QUESTIONS {
             issues.push(
                 "questions",
-                format!(
-                    "a survey has 1 to {MAX_QUESTIONS} questions, not {}",
-                    self.questions.len()
-                ),
+                Problem::QuestionCount {
+                    count: self.questions.len(),
+                },
             );
         }
         let mut seen_ids = HashSet::new();
@@ -83,12 +80,14 @@ impl SurveyDefinition {
                 &mut issues,
                 &format!("{path}.id"),
                 &question.id,
-                "question id",
+                IdentifierKind::Question,
             );
             if !seen_ids.insert(question.id.as_str()) {
                 issues.push(
                     format!("{path}.id"),
-                    format!("the question id `{}` is used twice", question.id),
+                    Problem::DuplicateQuestion {
+                        id: question.id.clone(),
+                    },
                 );
             }
             check_text(
@@ -114,16 +113,10 @@ impl SurveyDefinition {
             check_max_chars(&mut issues, &path, question);
             if question.headline {
                 if question.kind != QuestionKind::Faces {
-                    issues.push(
-                        format!("{path}.headline"),
-                        "only a faces question can be the headline",
-                    );
+                    issues.push(format!("{path}.headline"), Problem::HeadlineNotFaces);
                 }
                 if headline_seen {
-                    issues.push(
-                        format!("{path}.headline"),
-                        "only one question can be the headline",
-                    );
+                    issues.push(format!("{path}.headline"), Problem::SecondHeadline);
                 }
                 headline_seen = true;
             }
@@ -136,16 +129,12 @@ impl SurveyDefinition {
 
     fn check_format(&self, issues: &mut Issues) {
         match self.format {
-            Some(f) if f == 0 || f > FORMAT_VERSION => issues.push(
-                "format",
-                format!(
-                    "the survey format {f} is not known; this version reads 1 to {FORMAT_VERSION}"
-                ),
-            ),
-            _ if self.declares_meaning() && self.format_version() < 2 => issues.push(
-                "format",
-                "a survey that declares indicators, sentiments or alerts must say `\"format\": 2`",
-            ),
+            Some(f) if f == 0 || f > FORMAT_VERSION => {
+                issues.push("format", Problem::UnknownFormat { format: f })
+            }
+            _ if self.declares_meaning() && self.format_version() < 2 => {
+                issues.push("format", Problem::MeaningNeedsFormat2)
+            }
             _ => {}
         }
     }
@@ -154,10 +143,9 @@ impl SurveyDefinition {
         if self.alerts.len() > MAX_ALERT_RULES {
             issues.push(
                 "alerts",
-                format!(
-                    "a survey has at most {MAX_ALERT_RULES} alert rules, not {}",
-                    self.alerts.len()
-                ),
+                Problem::TooManyAlerts {
+                    count: self.alerts.len(),
+                },
             );
         }
         let mut reasons = HashSet::new();
@@ -167,12 +155,14 @@ impl SurveyDefinition {
                 issues,
                 &format!("{path}.reason"),
                 &rule.reason,
-                "alert reason",
+                IdentifierKind::AlertReason,
             );
             if !reasons.insert(rule.reason.as_str()) {
                 issues.push(
                     format!("{path}.reason"),
-                    format!("the alert reason `{}` is used twice", rule.reason),
+                    Problem::DuplicateAlertReason {
+                        reason: rule.reason.clone(),
+                    },
                 );
             }
             check_text(
@@ -186,29 +176,28 @@ impl SurveyDefinition {
             match target {
                 None => issues.push(
                     format!("{path}.question"),
-                    format!("there is no question `{}`", rule.question),
+                    Problem::UnknownQuestion {
+                        id: rule.question.clone(),
+                    },
                 ),
                 Some(t) if !t.kind.takes_codes() => issues.push(
                     format!("{path}.question"),
-                    format!(
-                        "`{}` is a free-text question; an alert rule needs options",
-                        t.id
-                    ),
+                    Problem::AlertOnFreeText { id: t.id.clone() },
                 ),
                 Some(_) => {}
             }
             if rule.any_of.is_empty() {
-                issues.push(
-                    format!("{path}.any_of"),
-                    "at least one option code is needed",
-                );
+                issues.push(format!("{path}.any_of"), Problem::EmptyAnyOf);
             }
             if let Some(t) = target.filter(|t| t.kind.takes_codes()) {
                 for (m, code) in rule.any_of.iter().enumerate() {
                     if !t.has_code(code) {
                         issues.push(
                             format!("{path}.any_of[{m}]"),
-                            format!("question `{}` has no option `{code}`", t.id),
+                            Problem::UnknownOption {
+                                question: t.id.clone(),
+                                code: code.clone(),
+                            },
                         );
                     }
                 }
@@ -221,21 +210,23 @@ impl SurveyDefinition {
     fn check_languages<'a>(&'a self, issues: &mut Issues) -> BTreeSet<&'a str> {
         let mut distinct = BTreeSet::new();
         if self.languages.is_empty() {
-            issues.push("languages", "at least one language is needed");
+            issues.push("languages", Problem::NoLanguages);
         }
         for (i, language) in self.languages.iter().enumerate() {
             if !is_valid_language(language) {
                 issues.push(
                     format!("languages[{i}]"),
-                    format!(
-                        "`{language}` is not a language code like `es`, `nah` (ISO 639-3) or `es-MX`"
-                    ),
+                    Problem::BadLanguage {
+                        language: language.clone(),
+                    },
                 );
             }
             if !distinct.insert(language.as_str()) {
                 issues.push(
                     format!("languages[{i}]"),
-                    format!("the language `{language}` is listed twice"),
+                    Problem::DuplicateLanguage {
+                        language: language.clone(),
+                    },
                 );
             }
         }
@@ -252,18 +243,16 @@ impl SurveyDefinition {
         let target = match target {
             Some(t) => Some(t),
             None => {
-                let message = if self.questions[index..]
+                let id = cond.question.clone();
+                let problem = if self.questions[index..]
                     .iter()
                     .any(|q| q.id == cond.question)
                 {
-                    format!(
-                        "`{}` is not an earlier question: a condition can only look back",
-                        cond.question
-                    )
+                    Problem::ConditionNotEarlier { id }
                 } else {
-                    format!("there is no question `{}`", cond.question)
+                    Problem::UnknownQuestion { id }
                 };
-                issues.push(format!("{path}.show_if.question"), message);
+                issues.push(format!("{path}.show_if.question"), problem);
                 None
             }
         };
@@ -271,25 +260,22 @@ impl SurveyDefinition {
             if !t.kind.takes_codes() {
                 issues.push(
                     format!("{path}.show_if.question"),
-                    format!(
-                        "`{}` is a free-text question; a condition needs options",
-                        t.id
-                    ),
+                    Problem::ConditionOnFreeText { id: t.id.clone() },
                 );
             }
         }
         if cond.any_of.is_empty() {
-            issues.push(
-                format!("{path}.show_if.any_of"),
-                "at least one option code is needed",
-            );
+            issues.push(format!("{path}.show_if.any_of"), Problem::EmptyAnyOf);
         }
         if let Some(t) = target.filter(|t| t.kind.takes_codes()) {
             for (k, code) in cond.any_of.iter().enumerate() {
                 if !t.has_code(code) {
                     issues.push(
                         format!("{path}.show_if.any_of[{k}]"),
-                        format!("question `{}` has no option `{code}`", t.id),
+                        Problem::UnknownOption {
+                            question: t.id.clone(),
+                            code: code.clone(),
+                        },
                     );
                 }
             }
@@ -297,16 +283,16 @@ impl SurveyDefinition {
     }
 }
 
-fn check_identifier(issues: &mut Issues, path: &str, value: &str, what: &str) {
+fn check_identifier(issues: &mut Issues, path: &str, value: &str, what: IdentifierKind) {
     if value.is_empty() {
-        issues.push(path, format!("the {what} is empty"));
+        issues.push(path, Problem::EmptyIdentifier { what });
     } else if !is_valid_identifier(value) {
         issues.push(
             path,
-            format!(
-                "the {what} `{value}` must be 1-64 characters of a-z, 0-9, `_` or `-`, \
-                 starting with a letter or digit"
-            ),
+            Problem::BadIdentifier {
+                what,
+                value: value.to_owned(),
+            },
         );
     }
 }
@@ -324,19 +310,22 @@ fn check_text(
         match text.get(*language) {
             None => issues.push(
                 format!("{path}.{language}"),
-                format!("the text in `{language}` is missing"),
+                Problem::TextMissing {
+                    language: (*language).to_owned(),
+                },
             ),
             Some(s) if s.trim().is_empty() => {
-                issues.push(format!("{path}.{language}"), "the text is blank")
+                issues.push(format!("{path}.{language}"), Problem::TextBlank)
             }
             Some(s) => {
                 let len = s.chars().count();
                 if len > max_chars {
                     issues.push(
                         format!("{path}.{language}"),
-                        format!(
-                            "the text is {len} characters long; at most {max_chars} are allowed"
-                        ),
+                        Problem::TextTooLong {
+                            len,
+                            max: max_chars,
+                        },
                     );
                 }
             }
@@ -346,7 +335,9 @@ fn check_text(
         if !languages.contains(language.as_str()) {
             issues.push(
                 format!("{path}.{language}"),
-                format!("`{language}` is not one of the survey's languages"),
+                Problem::ForeignLanguage {
+                    language: language.clone(),
+                },
             );
         }
     }
@@ -364,9 +355,7 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
             } else {
                 issues.push(
                     format!("{path}.options"),
-                    format!(
-                        "a faces question has exactly 5 options (codes \"1\" to \"5\"), not {n}"
-                    ),
+                    Problem::FacesOptionCount { count: n },
                 );
             }
         }
@@ -376,22 +365,17 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
             3 => fixed = &YES_NO_ALL[..n],
             _ => issues.push(
                 format!("{path}.options"),
-                format!(
-                    "a yes/no question has options \"si\", \"no\", optionally \"en_parte\" \
-                     and optionally \"no_sabe\", not {n} options"
-                ),
+                Problem::YesNoOptionCount { count: n },
             ),
         },
         QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
             if !CHOICE_OPTIONS.contains(&n) {
                 issues.push(
                     format!("{path}.options"),
-                    format!(
-                        "a {} question has {} to {} options, not {n}",
-                        question.kind.as_str(),
-                        CHOICE_OPTIONS.start(),
-                        CHOICE_OPTIONS.end()
-                    ),
+                    Problem::ChoiceOptionCount {
+                        kind: question.kind,
+                        count: n,
+                    },
                 );
             }
         }
@@ -399,7 +383,9 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
             if n > 0 {
                 issues.push(
                     format!("{path}.options"),
-                    format!("a {} question lists no options", question.kind.as_str()),
+                    Problem::OptionsNotAllowed {
+                        kind: question.kind,
+                    },
                 );
             }
         }
@@ -411,20 +397,26 @@ fn check_options(issues: &mut Issues, path: &str, question: &Question, languages
         let first_use = seen.insert(code);
         // One issue per code: its shape, then its fixed value, then uniqueness.
         match fixed.get(j) {
-            _ if !is_valid_identifier(code) => {
-                check_identifier(issues, &format!("{opath}.code"), code, "option code")
-            }
+            _ if !is_valid_identifier(code) => check_identifier(
+                issues,
+                &format!("{opath}.code"),
+                code,
+                IdentifierKind::Option,
+            ),
             Some(want) if code != *want => issues.push(
                 format!("{opath}.code"),
-                format!(
-                    "option {} of a {} question has code `{want}`, not `{code}`",
-                    j + 1,
-                    question.kind.as_str(),
-                ),
+                Problem::FixedCode {
+                    position: j + 1,
+                    kind: question.kind,
+                    want: (*want).to_owned(),
+                    got: code.to_owned(),
+                },
             ),
             _ if !first_use => issues.push(
                 format!("{opath}.code"),
-                format!("the option code `{code}` is used twice in this question"),
+                Problem::DuplicateOption {
+                    code: code.to_owned(),
+                },
             ),
             _ => {}
         }
@@ -472,17 +464,12 @@ fn check_audio(issues: &mut Issues, path: &str, audio: &LocalizedText, languages
         if !languages.contains(language.as_str()) {
             issues.push(
                 at,
-                format!("`{language}` is not one of the survey's languages"),
+                Problem::ForeignLanguage {
+                    language: language.clone(),
+                },
             );
         } else if !is_valid_audio_file(file) {
-            issues.push(
-                at,
-                format!(
-                    "`{file}` is not an audio file name: a relative path of letters, digits, \
-                     `_`, `-` and `.` ending in .{}",
-                    AUDIO_EXTENSIONS.join(", .")
-                ),
-            );
+            issues.push(at, Problem::BadAudioFile { file: file.clone() });
         }
     }
 }
@@ -512,18 +499,23 @@ fn check_meaning<'a>(
         if !question.kind.takes_indicator() {
             issues.push(
                 ipath.clone(),
-                format!(
-                    "only a faces, yes_no or single_choice question can carry an indicator, \
-                     not a {} question",
-                    question.kind.as_str()
-                ),
+                Problem::IndicatorKind {
+                    kind: question.kind,
+                },
             );
         }
-        check_identifier(issues, &format!("{ipath}.key"), &decl.key, "indicator key");
+        check_identifier(
+            issues,
+            &format!("{ipath}.key"),
+            &decl.key,
+            IdentifierKind::Indicator,
+        );
         if !seen_keys.insert(decl.key.as_str()) {
             issues.push(
                 format!("{ipath}.key"),
-                format!("the indicator key `{}` is used twice", decl.key),
+                Problem::DuplicateIndicator {
+                    key: decl.key.clone(),
+                },
             );
         }
         if let Some(label) = &decl.label {
@@ -540,18 +532,14 @@ fn check_meaning<'a>(
             .iter()
             .any(|(_, s)| matches!(s, Some(Sentiment::Positive | Sentiment::Negative)));
         if question.kind == QuestionKind::SingleChoice && !has_opinion {
-            issues.push(
-                ipath,
-                "a single_choice indicator needs at least one option with sentiment \
-                 `positive` or `negative`",
-            );
+            issues.push(ipath, Problem::IndicatorWithoutOpinion);
         }
     } else {
         for (j, option) in question.options.iter().enumerate() {
             if option.sentiment.is_some() {
                 issues.push(
                     format!("{path}.options[{j}].sentiment"),
-                    "only an option of a question with an indicator has a sentiment",
+                    Problem::SentimentWithoutIndicator,
                 );
             }
         }
@@ -563,14 +551,8 @@ fn check_max_chars(issues: &mut Issues, path: &str, question: &Question) {
         return;
     };
     if question.kind != QuestionKind::FreeText {
-        issues.push(
-            format!("{path}.max_chars"),
-            "only a free-text question has `max_chars`",
-        );
+        issues.push(format!("{path}.max_chars"), Problem::MaxCharsNotFreeText);
     } else if !(1..=MAX_TEXT_CHARS).contains(&max) {
-        issues.push(
-            format!("{path}.max_chars"),
-            format!("`max_chars` is 1 to {MAX_TEXT_CHARS}, not {max}"),
-        );
+        issues.push(format!("{path}.max_chars"), Problem::MaxCharsRange { max });
     }
 }

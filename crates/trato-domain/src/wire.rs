@@ -249,6 +249,8 @@ pub fn document_format(doc: &serde_json::Value) -> u32 {
 
 /// Why an offered survey document cannot be used by a kiosk reading
 /// `reads` (format too new, or not a valid survey), else the definition.
+/// The reason is in Spanish: the kiosk's staff screen shows it, and the
+/// centre's staff read it in the kiosk list.
 pub fn read_offered_survey(
     doc: &serde_json::Value,
     reads: u32,
@@ -256,8 +258,9 @@ pub fn read_offered_survey(
     let format = document_format(doc);
     if format > reads {
         return Err(format!(
-            "the survey uses format {format} and this kiosk reads up to format {reads}: update the kiosk app"
+            "la encuesta usa el formato {format} y este quiosco lee hasta el formato {reads}: \
+             actualice la aplicación del quiosco"
         ));
     }
-    SurveyDefinition::from_json(&doc.to_string()).map_err(|e| e.to_string())
+    SurveyDefinition::from_json(&doc.to_string()).map_err(|e| e.es())
 }

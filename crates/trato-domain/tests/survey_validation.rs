@@ -588,9 +588,14 @@ fn several_problems_are_all_reported() {
     );
     // The message lists every issue with its path.
     let text = err.to_string();
-    assert!(text.contains("8 problem(s)"), "{text}");
     assert!(
-        text.contains("questions[3].options[1].label.es: the text is blank"),
+        text.contains("8 problema(s) | the survey has 8 problem(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "questions[3].options[1].label.es: el texto está en blanco | the text is blank"
+        ),
         "{text}"
     );
 }

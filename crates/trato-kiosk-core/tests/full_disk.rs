@@ -16,32 +16,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::Utc;
-use rusqlite::Connection;
-use trato_domain::Answer;
-use trato_kiosk_core::{data_dir, Kiosk};
-use uuid::Uuid;
+mod full_disk_support;
 
-fn answers(n: usize) -> Vec<Answer> {
-    let choice = |q: &str, c: &str| Answer {
-        question: q.into(),
-        codes: vec![c.into()],
-        text: None,
-    };
-    vec![
-        choice("trato", "5"),
-        choice("saludo", "si"),
-        choice("escucha", "si"),
-        choice("respuesta", "si"),
-        choice("respeto", "si"),
-        choice("espera", "menos_30"),
-        Answer {
-            question: "comentario".into(),
-            codes: vec![],
-            text: Some(format!("Paciente {n}: muy amables, gracias")),
-        },
-    ]
-}
+use full_disk_support::{
+    answer_until_refused, answers, assert_nothing_damaged, assert_recovers,
+    assert_staff_told_the_disk_is_full, set_up_kiosk, Stored,
+};
+use trato_kiosk_core::Kiosk;
 
 fn is_root() -> bool {
     Command::new("id")
@@ -135,15 +116,8 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
     }
     let disk = SmallDisk::new(16).expect("a 16 MiB ext4 filesystem on a loop device");
     let root = disk.mount.join("trato");
-    let mut kiosk = Kiosk::open(&root).unwrap();
-    kiosk
-        .complete_setup(
-            &[("unit.clues", "DFIMS000020"), ("unit.name", "HGZ 1")],
-            "2468",
-            "13579",
-        )
-        .unwrap();
-    let mut stored: Vec<(Uuid, Vec<Answer>)> = Vec::new();
+    let mut kiosk = set_up_kiosk(&root);
+    let mut stored: Vec<Stored> = Vec::new();
     for n in 0..20 {
         let id = kiosk.start_survey("es").unwrap();
         kiosk.submit(id, "es", &answers(n)).unwrap();
@@ -160,28 +134,8 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
     );
 
     // Patients keep answering until SQLite needs a block it cannot get.
-    let (refused, error) = (20..5_000)
-        .find_map(|n| {
-            let id = kiosk.start_survey("es").unwrap();
-            match kiosk.submit(id, "es", &answers(n)) {
-                Ok(_) => {
-                    stored.push((id, answers(n)));
-                    None
-                }
-                Err(error) => Some(((id, answers(n)), error)),
-            }
-        })
-        .expect("a full disk never refused a response");
+    let (refused, error) = answer_until_refused(&mut kiosk, 20..5_000, &mut stored);
     assert_eq!(error.code(), "storage_full", "{error}");
-    let ui_texts = include_str!("../../../ui/errors.js");
-    let staff_words = ui_texts
-        .split_once("storage_full:")
-        .map(|(_, rest)| rest.split_once('}').map_or(rest, |(entry, _)| entry))
-        .unwrap_or_default();
-    assert!(
-        staff_words.contains("disco") && staff_words.contains("lleno"),
-        "ui/errors.js has no Spanish sentence for storage_full: {staff_words}"
-    );
     // The next one is refused too, with the same code: the kiosk does not
     // pretend to store while the disk stays full.
     let first_refused = refused.0;
@@ -190,73 +144,20 @@ fn a_real_full_disk_refuses_a_response_clearly_keeps_everything_stored_and_recov
     assert_eq!(again.code(), "storage_full", "{again}");
     let refused = (id, answers(9_999));
 
-    // Staff see why, at the PIN pad and on their screen.
-    let login = kiosk.staff_login("2468").unwrap_err();
-    assert_eq!(login.code(), "storage_full", "{login}");
-    let overview = kiosk.overview(Utc::now().date_naive(), "es").unwrap();
-    assert_eq!(
-        overview
-            .database
-            .last_write_failure
-            .expect("staff are not told")
-            .code,
-        "storage_full"
-    );
-
-    // Every stored response is there, whole; nothing of the refused one.
-    for (id, answers) in &stored {
-        let response = kiosk
-            .store()
-            .response(*id)
-            .unwrap()
-            .expect("a stored response is gone");
-        assert_eq!(&response.answers, answers);
-    }
-    for id in [first_refused, refused.0] {
-        assert!(kiosk.store().response(id).unwrap().is_none());
-    }
-    let check = Connection::open(data_dir::database_path(&root)).unwrap();
-    let integrity: String = check
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
-    drop(check);
+    assert_staff_told_the_disk_is_full(&mut kiosk);
+    assert_nothing_damaged(&kiosk, &root, &stored, &[first_refused, refused.0]);
     println!(
         "{} responses stored before the disk was full ({filled} bytes of filler)",
         stored.len()
     );
 
-    // Space is freed: the last patient's "Enviar" stores the same response,
-    // staff log in, and new patients are stored.
+    // Space is freed.
     std::fs::remove_file(&filler).unwrap();
-    kiosk.staff_login("2468").unwrap();
-    kiosk.submit(refused.0, "es", &refused.1).unwrap();
-    assert_eq!(
-        kiosk
-            .store()
-            .response(refused.0)
-            .unwrap()
-            .expect("not stored after space was freed")
-            .answers,
-        refused.1
-    );
-    let id = kiosk.start_survey("es").unwrap();
-    kiosk.submit(id, "es", &answers(10_000)).unwrap();
-    assert!(kiosk.store().response(id).unwrap().is_some());
+    assert_recovers(&mut kiosk, &refused);
 
     // And after a restart on the same disk, everything is still there.
     drop(kiosk);
     let kiosk = Kiosk::open(&root).unwrap();
-    for (id, answers) in &stored {
-        assert_eq!(
-            &kiosk
-                .store()
-                .response(*id)
-                .unwrap()
-                .expect("lost at restart")
-                .answers,
-            answers
-        );
-    }
+    assert_nothing_damaged(&kiosk, &root, &stored, &[]);
     drop(kiosk);
 }

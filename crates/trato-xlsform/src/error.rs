@@ -93,23 +93,25 @@ impl fmt::Display for CellError {
     }
 }
 
-/// Why a survey file could not be loaded.
+/// Why a survey file could not be loaded. Each message carries its cause
+/// and declares no error source, so the command lines' error chain (`{:#}`)
+/// prints every problem once.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("no se puede leer {} | cannot read {}: {source}", .path.display(), .path.display())]
+    #[error("no se puede leer {} | cannot read {}: {error}", .path.display(), .path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "{}: guarde la hoja de cálculo como .xlsx | save the spreadsheet as .xlsx (Excel workbook)",
         .0.display()
     )]
     NotXlsx(PathBuf),
-    #[error("{}: la encuesta no es válida | is not a valid survey: {source}", .path.display())]
+    #[error("{}: {error}", .path.display())]
     Json {
         path: PathBuf,
-        source: trato_domain::SurveyError,
+        error: trato_domain::SurveyError,
     },
     #[error(
         "{}: {} problema(s) en la hoja de cálculo | {} problem(s) in the spreadsheet:\n{}",

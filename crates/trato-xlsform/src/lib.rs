@@ -65,11 +65,13 @@ pub fn survey_from_xlsx(bytes: &[u8]) -> Result<SurveyDefinition, Vec<CellError>
                     location,
                     es: format!(
                         "no cumple el formato de encuesta ({}): {}",
-                        issue.path, issue.message
+                        issue.path,
+                        issue.problem.es()
                     ),
                     en: format!(
                         "breaks the survey format ({}): {}",
-                        issue.path, issue.message
+                        issue.path,
+                        issue.problem.en()
                     ),
                 });
             }
@@ -94,9 +96,9 @@ pub fn load_survey_file(path: &Path) -> Result<SurveyDefinition, LoadError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| LoadError::Read {
+        std::fs::read(path).map_err(|error| LoadError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })
     };
     match extension.as_deref() {
@@ -108,9 +110,9 @@ pub fn load_survey_file(path: &Path) -> Result<SurveyDefinition, LoadError> {
         _ => {
             let bytes = read(path)?;
             let text = String::from_utf8_lossy(&bytes);
-            SurveyDefinition::from_json(&text).map_err(|source| LoadError::Json {
+            SurveyDefinition::from_json(&text).map_err(|error| LoadError::Json {
                 path: path.to_owned(),
-                source,
+                error,
             })
         }
     }

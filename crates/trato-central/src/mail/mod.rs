@@ -99,8 +99,9 @@ pub fn spawn(
 
 /// One pass: every urgent message due, then every digest due.
 pub async fn run_once(state: &AppState, mailer: &Mailer, pacing: Pacing) -> Result<(), StoreError> {
-    run_urgent(state, mailer, pacing).await?;
-    run_digests(state, mailer, pacing).await
+    let pass = Pass::load(state, mailer, pacing).await?;
+    pass.urgent().await?;
+    pass.digests().await
 }
 
 /// Every urgent message due now.
@@ -109,33 +110,73 @@ pub async fn run_urgent(
     mailer: &Mailer,
     pacing: Pacing,
 ) -> Result<(), StoreError> {
-    let now = state.clock.now();
-    let people = recipients::Directory::load(&*state.store).await?;
-    loop {
-        let due = state.store.mail().due_urgent(now, 50).await?;
-        let n = due.len();
-        for row in due {
-            send_urgent(state, mailer, pacing, &people, row, now).await?;
-        }
-        if n < 50 {
-            break;
-        }
-    }
-    Ok(())
+    Pass::load(state, mailer, pacing).await?.urgent().await
 }
 
-/// Every digest due now (at most one per account and local day).
-pub async fn run_digests(
-    state: &AppState,
-    mailer: &Mailer,
+/// What one pass over the outbox works with: the time it runs at and who
+/// receives what.
+struct Pass<'a> {
+    state: &'a AppState,
+    mailer: &'a Mailer,
     pacing: Pacing,
-) -> Result<(), StoreError> {
-    let now = state.clock.now();
-    let people = recipients::Directory::load(&*state.store).await?;
-    for account in people.digest_accounts() {
-        send_digest_if_due(state, mailer, pacing, &people, account, now).await?;
+    people: recipients::Directory,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Pass<'a> {
+    async fn load(
+        state: &'a AppState,
+        mailer: &'a Mailer,
+        pacing: Pacing,
+    ) -> Result<Self, StoreError> {
+        let now = state.clock.now();
+        let people = recipients::Directory::load(&*state.store).await?;
+        Ok(Self {
+            state,
+            mailer,
+            pacing,
+            people,
+            now,
+        })
     }
-    Ok(())
+
+    /// Every urgent message due now.
+    async fn urgent(&self) -> Result<(), StoreError> {
+        loop {
+            let due = self.state.store.mail().due_urgent(self.now, 50).await?;
+            let n = due.len();
+            for row in due {
+                send_urgent(
+                    self.state,
+                    self.mailer,
+                    self.pacing,
+                    &self.people,
+                    row,
+                    self.now,
+                )
+                .await?;
+            }
+            if n < 50 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Every digest due now (at most one per account and local day).
+    async fn digests(&self) -> Result<(), StoreError> {
+        for account in self.people.digest_accounts() {
+            send_digest_if_due(
+                self.state,
+                self.mailer,
+                self.pacing,
+                &self.people,
+                account,
+                self.now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 async fn send_urgent(

@@ -117,6 +117,31 @@ pub struct AlertRecord {
 }
 
 impl AlertRecord {
+    /// The alert a response raised for `reason` at ingest, not yet handled:
+    /// its answers as `question=code` pairs, and its first non-empty comment.
+    pub fn raised(r: &trato_domain::Response, day: NaiveDate, reason: String) -> Self {
+        let answers = response_answers(r);
+        let comment = r
+            .answers
+            .iter()
+            .find_map(|a| a.text.clone())
+            .filter(|t| !t.is_empty());
+        Self {
+            id: r.id,
+            unit_clues: r.unit_clues.clone(),
+            service_area: r.service_area.clone(),
+            finished_at: r.finished_at,
+            day,
+            reason,
+            answers,
+            comment,
+            attended_at: None,
+            attended_by: None,
+            note: None,
+            assigned_to: None,
+        }
+    }
+
     /// The reason keys, in rule order.
     pub fn reason_keys(&self) -> impl Iterator<Item = &str> {
         self.reason.split(',').filter(|k| !k.is_empty())
@@ -147,6 +172,15 @@ impl AlertAction {
             Self::Assigned => "assigned",
             Self::Unassigned => "unassigned",
             Self::Attended => "attended",
+        }
+    }
+
+    /// What assigning an alert to `to` is: unassigning when `to` is nobody.
+    pub fn of_assignment(to: Option<&str>) -> Self {
+        if to.is_some() {
+            Self::Assigned
+        } else {
+            Self::Unassigned
         }
     }
 
@@ -195,24 +229,12 @@ pub struct CommentRecord {
     pub answers: String,
 }
 
-/// One comment to store at ingest.
-#[derive(Debug, Clone)]
-pub struct NewComment {
-    pub response_id: Uuid,
-    pub question: String,
-    pub unit_clues: String,
-    pub service_area: String,
-    pub finished_at: DateTime<Utc>,
-    pub utc_offset_minutes: i32,
-    pub day: NaiveDate,
-    pub text: String,
-}
-
 /// The comments of newly stored responses (flagged ones excluded: they count
-/// nowhere).
+/// nowhere), each with its response's answers (stored apart, and joined
+/// again when read).
 pub fn new_comments<'a>(
     responses: impl IntoIterator<Item = &'a trato_domain::Response>,
-) -> Vec<NewComment> {
+) -> Vec<CommentRecord> {
     let mut out = Vec::new();
     for r in responses {
         if r.status == trato_domain::ResponseStatus::Flagged {
@@ -220,7 +242,7 @@ pub fn new_comments<'a>(
         }
         for a in &r.answers {
             if let Some(text) = a.text.as_deref().filter(|t| !t.is_empty()) {
-                out.push(NewComment {
+                out.push(CommentRecord {
                     response_id: r.id,
                     question: a.question.clone(),
                     unit_clues: r.unit_clues.clone(),
@@ -229,6 +251,7 @@ pub fn new_comments<'a>(
                     utc_offset_minutes: r.utc_offset_minutes,
                     day: crate::store::dash::local_day(r),
                     text: text.to_owned(),
+                    answers: response_answers(r),
                 });
             }
         }
@@ -517,6 +540,15 @@ pub(crate) fn like_pattern(text: &str) -> String {
     }
     p.push('%');
     p
+}
+
+/// A response's coded answers as [`join_answers`] writes them.
+fn response_answers(r: &trato_domain::Response) -> String {
+    join_answers(
+        r.answers
+            .iter()
+            .flat_map(|a| a.codes.iter().map(|c| (a.question.clone(), c.clone()))),
+    )
 }
 
 /// `(answers of one response)`: `question=code+code;...` in stored order.

@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use trato_domain::{QuestionKind, Response, ResponseStatus, Sentiment, SurveyDefinition};
-use uuid::Uuid;
 
 use crate::error::StoreError;
 
@@ -316,19 +315,6 @@ pub trait DashStore: Send + Sync {
     ) -> Result<RebuiltChunk, StoreError>;
 }
 
-/// One alert row to insert at ingest.
-#[derive(Debug, Clone)]
-pub struct NewAlert {
-    pub id: Uuid,
-    pub unit_clues: String,
-    pub service_area: String,
-    pub finished_at: DateTime<Utc>,
-    pub day: NaiveDate,
-    pub reason: String,
-    pub answers: String,
-    pub comment: Option<String>,
-}
-
 /// What a batch adds to the dashboard tables: computed in Rust from the newly
 /// stored responses, written by the backend inside the ingest transaction.
 #[derive(Debug, Default)]
@@ -339,7 +325,7 @@ pub struct Rollup {
     pub indicators: BTreeMap<IndicatorRow, Tally>,
     /// Per option of the choice questions.
     pub options: BTreeMap<OptionRow, i64>,
-    pub alerts: Vec<NewAlert>,
+    pub alerts: Vec<crate::store::alerts::AlertRecord>,
 }
 
 /// The kiosk-local calendar day a response finished on.
@@ -426,7 +412,8 @@ impl Rollup {
             self.add_meaning(r, day, def);
             if let Some(reason) = def.alert_reasons(&r.answers) {
                 totals.alerts = 1;
-                self.alerts.push(NewAlert::new(r, day, reason));
+                self.alerts
+                    .push(crate::store::alerts::AlertRecord::raised(r, day, reason));
             }
         }
         self.figures
@@ -438,35 +425,6 @@ impl Rollup {
     /// Responses counted (flagged ones are not).
     pub fn responses(&self) -> i64 {
         self.figures.values().map(|t| t.responses).sum()
-    }
-}
-
-impl NewAlert {
-    /// The alert a response raised for `reason` (its answers as
-    /// `question=code` pairs, and its first non-empty comment).
-    fn new(r: &Response, day: NaiveDate, reason: String) -> Self {
-        let answers = r
-            .answers
-            .iter()
-            .filter(|a| !a.codes.is_empty())
-            .map(|a| format!("{}={}", a.question, a.codes.join("+")))
-            .collect::<Vec<_>>()
-            .join(";");
-        let comment = r
-            .answers
-            .iter()
-            .find_map(|a| a.text.clone())
-            .filter(|t| !t.is_empty());
-        Self {
-            id: r.id,
-            unit_clues: r.unit_clues.clone(),
-            service_area: r.service_area.clone(),
-            finished_at: r.finished_at,
-            day,
-            reason,
-            answers,
-            comment,
-        }
     }
 }
 

@@ -101,7 +101,10 @@ pub(crate) fn outbox_rows<'a>(
         .alerts
         .iter()
         .map(|a| {
-            let urgent = surveys.get(&a.id).is_some_and(|d| d.is_urgent(&a.reason));
+            // `reason` holds the matched reasons joined by "," (`alert_reasons`).
+            let urgent = surveys
+                .get(&a.id)
+                .is_some_and(|d| a.reason.split(',').any(|r| d.alert_urgent(r.trim())));
             (a.id, a.unit_clues.as_str(), urgent)
         })
         .collect()

@@ -72,6 +72,21 @@ fn parse_opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> 
     s.as_deref().map(parse_ts).transpose()
 }
 
+/// Every row of a query, each read by `f`, which (unlike the closure of
+/// `query_map`) may fail with a [`StoreError`] (a stored value that does not parse).
+fn all_rows<T>(
+    st: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut rows = st.query(params)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(f(r)?);
+    }
+    Ok(out)
+}
+
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A panic while holding the lock cannot leave a half transaction behind
     // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.

@@ -4,9 +4,9 @@
 //! missing `TRATO_TEST_PG_URL` fails the test instead of skipping PostgreSQL.
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use trato_central::admin::{self, IssuedKiosk};
@@ -244,14 +244,19 @@ impl TestServer {
 
 /// A complete, valid response to the default survey.
 pub fn response(kiosk: &IssuedKiosk, at: DateTime<Utc>) -> Response {
+    response_from(&kiosk.unit_clues, &kiosk.id, at)
+}
+
+/// [`response`] from a kiosk known by its unit and id.
+pub fn response_from(unit_clues: &str, kiosk_id: &str, at: DateTime<Utc>) -> Response {
     Response {
         id: Uuid::now_v7(),
         survey_id: "trato-digno".into(),
         survey_version: 1,
-        unit_clues: kiosk.unit_clues.clone(),
+        unit_clues: unit_clues.into(),
         unit_name: "HGZ 1 Ciudad de México".into(),
         service_area: "urgencias".into(),
-        kiosk_id: kiosk.id.clone(),
+        kiosk_id: kiosk_id.into(),
         language: "es".into(),
         started_at: at - Duration::seconds(40),
         finished_at: at,
@@ -306,4 +311,31 @@ pub async fn pg_client(url: &str) -> tokio_postgres::Client {
         .expect("connect to the test PostgreSQL");
     tokio::spawn(conn);
     client
+}
+
+/// One clock for the centre (and, where a test implements the kiosk's clock
+/// for it too, its kiosks), moved by the test.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn new(t: DateTime<Utc>) -> Self {
+        Self(Mutex::new(t))
+    }
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+    pub fn get(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl trato_central::clock::Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.get()
+    }
+}
+
+/// Local time at UTC-6 (the kiosks' offset in these tests) as UTC.
+pub fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap() + Duration::hours(6)
 }

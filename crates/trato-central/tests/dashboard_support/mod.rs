@@ -10,7 +10,7 @@ use trato_central::admin::{self, IssuedKiosk};
 use trato_central::dashboard::{auth, catalogue};
 use trato_central::ingest::encode_batch;
 use trato_central::{AppState, Config, Store};
-use trato_domain::wire::{BatchRequest, WireResponse};
+use trato_domain::wire::BatchRequest;
 use trato_domain::{Answer, FlagReason, Response, ResponseStatus};
 use uuid::Uuid;
 
@@ -218,31 +218,8 @@ impl Dash {
 
     pub async fn post_batch(&self, k: &IssuedKiosk, responses: Vec<Response>) {
         for chunk in responses.chunks(500) {
-            let b = BatchRequest {
-                kiosk_id: k.id.clone(),
-                unit_clues: k.unit_clues.clone(),
-                sent_at: Utc::now(),
-                responses: chunk
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, response)| WireResponse {
-                        seq: i as u64 + 1,
-                        response,
-                    })
-                    .collect(),
-                ..Default::default()
-            };
-            let r = self
-                .client
-                .post(self.url("/api/v1/batches"))
-                .bearer_auth(&k.token)
-                .header("content-encoding", "gzip")
-                .body(encode_batch(&b).unwrap())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+            self.send_batch(k, &crate::common::batch(k, chunk.to_vec()))
+                .await;
         }
     }
 
@@ -257,27 +234,22 @@ impl Dash {
         survey: Option<(&str, u32)>,
     ) {
         let b = BatchRequest {
-            kiosk_id: k.id.clone(),
-            unit_clues: k.unit_clues.clone(),
             sent_at,
-            responses: responses
-                .into_iter()
-                .enumerate()
-                .map(|(i, response)| WireResponse {
-                    seq: i as u64 + 1,
-                    response,
-                })
-                .collect(),
             backlog,
             survey_id: survey.map(|(id, _)| id.to_owned()),
             survey_version: survey.map(|(_, v)| v),
+            ..crate::common::batch(k, responses)
         };
+        self.send_batch(k, &b).await;
+    }
+
+    async fn send_batch(&self, k: &IssuedKiosk, b: &BatchRequest) {
         let r = self
             .client
             .post(self.url("/api/v1/batches"))
             .bearer_auth(&k.token)
             .header("content-encoding", "gzip")
-            .body(encode_batch(&b).unwrap())
+            .body(encode_batch(b).unwrap())
             .send()
             .await
             .unwrap();

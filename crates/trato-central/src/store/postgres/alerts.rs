@@ -9,7 +9,7 @@ use super::PostgresStore;
 use crate::error::StoreError;
 use crate::store::alerts::{
     join_answers, AlertAction, AlertEvent, AlertFilter, AlertGroup, AlertRecord, AlertStore, Bind,
-    CommentCursor, CommentQuery, CommentRecord, Cursor, NewComment, Sql, ALERT_COLUMNS,
+    CommentCursor, CommentQuery, CommentRecord, Cursor, Sql, ALERT_COLUMNS,
 };
 use crate::store::corrupt;
 
@@ -54,7 +54,7 @@ fn alert_record(r: &tokio_postgres::Row) -> Result<AlertRecord, StoreError> {
 /// Stores the comments of a batch's new responses; inside its transaction.
 pub(super) async fn insert_comments(
     tx: &deadpool_postgres::Transaction<'_>,
-    comments: &[NewComment],
+    comments: &[CommentRecord],
 ) -> Result<(), StoreError> {
     if comments.is_empty() {
         return Ok(());
@@ -160,11 +160,7 @@ impl AlertStore for PostgresStore {
             )
             .await?;
         if n == 1 {
-            let action = if to.is_some() {
-                AlertAction::Assigned
-            } else {
-                AlertAction::Unassigned
-            };
+            let action = AlertAction::of_assignment(to);
             tx.execute(
                 "INSERT INTO alert_events (response_id, at, actor, action, detail)
                  VALUES ($1, $2, $3, $4, $5)",

@@ -10,7 +10,7 @@ use crate::error::StoreError;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, rebuild_responses_sql, rollup_from_json, row_kind,
     AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums, IndicatorSum,
-    NewAccount, NewAlert, RebuiltChunk, Rollup, SurveyDefs, Tally, Totals, Unit, UnitIndicatorSum,
+    NewAccount, RebuiltChunk, Rollup, SurveyDefs, Tally, Totals, Unit, UnitIndicatorSum,
     OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
@@ -231,7 +231,7 @@ fn push_totals(cols: &mut [Vec<i32>], c: &Totals) {
 /// all in one statement.
 async fn insert_alerts(
     tx: &deadpool_postgres::Transaction<'_>,
-    alerts: &[NewAlert],
+    alerts: &[crate::store::alerts::AlertRecord],
 ) -> Result<u64, StoreError> {
     if alerts.is_empty() {
         return Ok(0);

@@ -98,29 +98,17 @@ impl MailStore for PostgresStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let c = self.pool.get().await?;
-        let rows = match units {
-            None => {
-                c.query(
-                    &format!(
-                        "SELECT {OUTBOX_COLUMNS} FROM mail_outbox
-                         WHERE queued_at >= $1 AND queued_at < $2 ORDER BY queued_at"
-                    ),
-                    &[&from, &to],
-                )
-                .await?
-            }
-            Some(units) => {
-                c.query(
-                    &format!(
-                        "SELECT {OUTBOX_COLUMNS} FROM mail_outbox
-                         WHERE queued_at >= $1 AND queued_at < $2 AND unit_clues = ANY($3)
-                         ORDER BY queued_at"
-                    ),
-                    &[&from, &to, &units],
-                )
-                .await?
-            }
-        };
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM mail_outbox
+                     WHERE queued_at >= $1 AND queued_at < $2
+                       AND ($3::text[] IS NULL OR unit_clues = ANY($3))
+                     ORDER BY queued_at"
+                ),
+                &[&from, &to, &units],
+            )
+            .await?;
         rows.iter().map(outbox).collect()
     }
 

@@ -3,14 +3,14 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, params_from_iter, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
+use super::{all_rows, parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::alerts::{
     join_answers, AlertAction, AlertEvent, AlertFilter, AlertGroup, AlertRecord, AlertStore, Bind,
-    CommentCursor, CommentQuery, CommentRecord, Cursor, NewComment, Sql, ALERT_COLUMNS,
+    CommentCursor, CommentQuery, CommentRecord, Cursor, Sql, ALERT_COLUMNS,
 };
 use crate::store::corrupt;
 
@@ -36,49 +36,32 @@ fn uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(corrupt)
 }
 
-type AlertRow = [Option<String>; 12];
-
-fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
-    let mut out: AlertRow = Default::default();
-    for (i, x) in out.iter_mut().enumerate() {
-        *x = r.get(i)?;
-    }
-    Ok(out)
-}
-
-fn alert_record(v: AlertRow) -> Result<AlertRecord, StoreError> {
-    let [id, unit, area, fin, d, reason, answers, comment, at, by, note, assigned] = v;
-    let req = |s: Option<String>| s.ok_or_else(|| corrupt("NULL in alerts"));
+fn alert_record(r: &rusqlite::Row<'_>) -> Result<AlertRecord, StoreError> {
     Ok(AlertRecord {
-        id: uuid(&req(id)?)?,
-        unit_clues: req(unit)?,
-        service_area: req(area)?,
-        finished_at: parse_ts(&req(fin)?)?,
-        day: day(&req(d)?)?,
-        reason: req(reason)?,
-        answers: req(answers)?,
-        comment,
-        attended_at: parse_opt_ts(at)?,
-        attended_by: by,
-        note,
-        assigned_to: assigned,
+        id: uuid(&r.get::<_, String>(0)?)?,
+        unit_clues: r.get(1)?,
+        service_area: r.get(2)?,
+        finished_at: parse_ts(&r.get::<_, String>(3)?)?,
+        day: day(&r.get::<_, String>(4)?)?,
+        reason: r.get(5)?,
+        answers: r.get(6)?,
+        comment: r.get(7)?,
+        attended_at: parse_opt_ts(r.get(8)?)?,
+        attended_by: r.get(9)?,
+        note: r.get(10)?,
+        assigned_to: r.get(11)?,
     })
 }
 
 fn query_alerts(c: &rusqlite::Connection, sql: Sql) -> Result<Vec<AlertRecord>, StoreError> {
     let mut st = c.prepare_cached(&sql.text)?;
-    let rows = st.query_map(params_from_iter(values(sql.binds)), alert_row)?;
-    let mut out = Vec::new();
-    for r in rows {
-        out.push(alert_record(r?)?);
-    }
-    Ok(out)
+    all_rows(&mut st, params_from_iter(values(sql.binds)), alert_record)
 }
 
 /// Stores the comments of a batch's new responses; inside its transaction.
 pub(super) fn insert_comments(
     tx: &rusqlite::Connection,
-    comments: &[NewComment],
+    comments: &[CommentRecord],
 ) -> Result<(), StoreError> {
     let mut st = tx.prepare_cached(
         "INSERT INTO comments (response_id, question, unit_clues, service_area, finished_at,
@@ -132,13 +115,11 @@ impl AlertStore for SqliteStore {
 
     async fn get(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
         self.read(move |c| {
-            let row = c
-                .prepare_cached(&format!(
-                    "SELECT {ALERT_COLUMNS} FROM alerts WHERE response_id = ?1"
-                ))?
-                .query_row([id.to_string()], alert_row)
-                .optional()?;
-            row.map(alert_record).transpose()
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE response_id = ?1"
+            ))?;
+            let mut rows = st.query([id.to_string()])?;
+            rows.next()?.map(alert_record).transpose()
         })
         .await
     }
@@ -151,9 +132,7 @@ impl AlertStore for SqliteStore {
                 "SELECT {ALERT_COLUMNS} FROM alerts WHERE response_id = ?1"
             ))?;
             for id in &ids {
-                if let Some(r) = st.query_row([id], alert_row).optional()? {
-                    out.push(alert_record(r)?);
-                }
+                out.extend(all_rows(&mut st, [id], alert_record)?);
             }
             Ok(out)
         })
@@ -177,11 +156,7 @@ impl AlertStore for SqliteStore {
                 params![id, to],
             )?;
             if n == 1 {
-                let action = if to.is_some() {
-                    AlertAction::Assigned
-                } else {
-                    AlertAction::Unassigned
-                };
+                let action = AlertAction::of_assignment(to.as_deref());
                 tx.execute(
                     "INSERT INTO alert_events (response_id, at, actor, action, detail)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -267,41 +242,27 @@ impl AlertStore for SqliteStore {
         let sql = Sql::comment_page(q, after, limit, false);
         self.read(move |c| {
             let mut st = c.prepare_cached(&sql.text)?;
-            let rows = st.query_map(params_from_iter(values(sql.binds)), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i32>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            })?;
             let mut answers = c.prepare_cached(
                 "SELECT question, code FROM answers
                  WHERE response_id = ?1 AND code IS NOT NULL ORDER BY rowid",
             )?;
-            let mut out = Vec::new();
-            for r in rows {
-                let (id, question, unit, area, fin, offset, d, text) = r?;
+            all_rows(&mut st, params_from_iter(values(sql.binds)), |r| {
+                let id: String = r.get(0)?;
                 let codes = answers
                     .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<Result<Vec<(String, String)>, _>>()?;
-                out.push(CommentRecord {
+                Ok(CommentRecord {
                     response_id: uuid(&id)?,
-                    question,
-                    unit_clues: unit,
-                    service_area: area,
-                    finished_at: parse_ts(&fin)?,
-                    utc_offset_minutes: offset,
-                    day: day(&d)?,
-                    text,
+                    question: r.get(1)?,
+                    unit_clues: r.get(2)?,
+                    service_area: r.get(3)?,
+                    finished_at: parse_ts(&r.get::<_, String>(4)?)?,
+                    utc_offset_minutes: r.get(5)?,
+                    day: day(&r.get::<_, String>(6)?)?,
+                    text: r.get(7)?,
                     answers: join_answers(codes),
-                });
-            }
-            Ok(out)
+                })
+            })
         })
         .await
     }

@@ -10,8 +10,8 @@ use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_responses_sql, rollup_from_json,
     row_kind, AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums,
-    IndicatorSum, NewAccount, NewAlert, RebuiltChunk, Rollup, Tally, Totals, Unit,
-    UnitIndicatorSum, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    IndicatorSum, NewAccount, RebuiltChunk, Rollup, Tally, Totals, Unit, UnitIndicatorSum,
+    OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
@@ -145,7 +145,10 @@ fn survey_definitions(
 
 /// Inserts alerts not yet there (an existing one, perhaps attended, stays);
 /// returns how many were added.
-fn insert_alerts(tx: &rusqlite::Connection, alerts: &[NewAlert]) -> Result<u64, StoreError> {
+fn insert_alerts(
+    tx: &rusqlite::Connection,
+    alerts: &[crate::store::alerts::AlertRecord],
+) -> Result<u64, StoreError> {
     let mut al = tx.prepare_cached(
         "INSERT INTO alerts (response_id, unit_clues, service_area, finished_at, day, reason,
             answers, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, Row};
 use uuid::Uuid;
 
-use super::{parse_opt_ts, parse_ts, ts, SqliteStore};
+use super::{all_rows, parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::mail::{Attempt, DigestRow, MailStore, OutboxRow};
@@ -15,85 +15,32 @@ const OUTBOX_COLUMNS: &str = "alert_id, unit_clues, urgent, queued_at, attempts,
 const DIGEST_COLUMNS: &str = "account_id, day, window_from, window_to, attempts, \
     next_attempt_at, sent_at, recipient, last_error";
 
-type RawOutbox = (
-    String,
-    String,
-    bool,
-    String,
-    i32,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-fn raw_outbox(r: &Row<'_>) -> rusqlite::Result<RawOutbox> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
-}
-
-fn outbox(raw: RawOutbox) -> Result<OutboxRow, StoreError> {
-    let (id, unit_clues, urgent, queued, attempts, next, sent, recipients, last_error) = raw;
+fn outbox(r: &Row<'_>) -> Result<OutboxRow, StoreError> {
     Ok(OutboxRow {
-        alert_id: Uuid::parse_str(&id).map_err(corrupt)?,
-        unit_clues,
-        urgent,
-        queued_at: parse_ts(&queued)?,
-        attempts,
-        next_attempt_at: parse_opt_ts(next)?,
-        sent_at: parse_opt_ts(sent)?,
-        recipients,
-        last_error,
+        alert_id: Uuid::parse_str(&r.get::<_, String>(0)?).map_err(corrupt)?,
+        unit_clues: r.get(1)?,
+        urgent: r.get(2)?,
+        queued_at: parse_ts(&r.get::<_, String>(3)?)?,
+        attempts: r.get(4)?,
+        next_attempt_at: parse_opt_ts(r.get(5)?)?,
+        sent_at: parse_opt_ts(r.get(6)?)?,
+        recipients: r.get(7)?,
+        last_error: r.get(8)?,
     })
 }
 
-type RawDigest = (
-    String,
-    String,
-    String,
-    String,
-    i32,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-);
-
-fn raw_digest(r: &Row<'_>) -> rusqlite::Result<RawDigest> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
-}
-
-fn digest(raw: RawDigest) -> Result<DigestRow, StoreError> {
-    let (account_id, day, from, to, attempts, next, sent, recipient, last_error) = raw;
+fn digest(r: &Row<'_>) -> Result<DigestRow, StoreError> {
+    let day: String = r.get(1)?;
     Ok(DigestRow {
-        account_id,
+        account_id: r.get(0)?,
         day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(corrupt)?,
-        window_from: parse_ts(&from)?,
-        window_to: parse_ts(&to)?,
-        attempts,
-        next_attempt_at: parse_opt_ts(next)?,
-        sent_at: parse_opt_ts(sent)?,
-        recipient,
-        last_error,
+        window_from: parse_ts(&r.get::<_, String>(2)?)?,
+        window_to: parse_ts(&r.get::<_, String>(3)?)?,
+        attempts: r.get(4)?,
+        next_attempt_at: parse_opt_ts(r.get(5)?)?,
+        sent_at: parse_opt_ts(r.get(6)?)?,
+        recipient: r.get(7)?,
+        last_error: r.get(8)?,
     })
 }
 
@@ -127,8 +74,7 @@ impl MailStore for SqliteStore {
                    AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
                  ORDER BY queued_at LIMIT ?2"
             ))?;
-            let rows = st.query_map(params![ts(now), limit], raw_outbox)?;
-            rows.map(|r| outbox(r?)).collect()
+            all_rows(&mut st, params![ts(now), limit], outbox)
         })
         .await
     }
@@ -171,8 +117,7 @@ impl MailStore for SqliteStore {
                 "SELECT {OUTBOX_COLUMNS} FROM mail_outbox
                  WHERE queued_at >= ?1 AND queued_at < ?2{filter} ORDER BY queued_at"
             ))?;
-            let rows = st.query_map(params_from_iter(args), raw_outbox)?;
-            rows.map(|r| outbox(r?)).collect()
+            all_rows(&mut st, params_from_iter(args), outbox)
         })
         .await
     }
@@ -184,13 +129,11 @@ impl MailStore for SqliteStore {
     ) -> Result<Option<DigestRow>, StoreError> {
         let account_id = account_id.to_owned();
         self.read(move |c| {
-            let raw = c
-                .prepare_cached(&format!(
-                    "SELECT {DIGEST_COLUMNS} FROM mail_digests WHERE account_id = ?1 AND day = ?2"
-                ))?
-                .query_row(params![account_id, day.to_string()], raw_digest)
-                .optional()?;
-            raw.map(digest).transpose()
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {DIGEST_COLUMNS} FROM mail_digests WHERE account_id = ?1 AND day = ?2"
+            ))?;
+            let mut rows = st.query(params![account_id, day.to_string()])?;
+            rows.next()?.map(digest).transpose()
         })
         .await
     }
@@ -242,17 +185,11 @@ impl MailStore for SqliteStore {
                 "SELECT {OUTBOX_COLUMNS} FROM mail_outbox
                  WHERE urgent = 1 AND sent_at IS NULL ORDER BY queued_at"
             ))?;
-            let urgent = st
-                .query_map([], raw_outbox)?
-                .map(|r| outbox(r?))
-                .collect::<Result<Vec<_>, StoreError>>()?;
+            let urgent = all_rows(&mut st, [], outbox)?;
             let mut st = c.prepare_cached(&format!(
                 "SELECT {DIGEST_COLUMNS} FROM mail_digests WHERE sent_at IS NULL ORDER BY day"
             ))?;
-            let digests = st
-                .query_map([], raw_digest)?
-                .map(|r| digest(r?))
-                .collect::<Result<Vec<_>, StoreError>>()?;
+            let digests = all_rows(&mut st, [], digest)?;
             Ok((urgent, digests))
         })
         .await
