@@ -110,17 +110,7 @@ fn artifacts() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_see_figures_live_update_and_attend_an_alert() {
-    let (Some(chromium), Some(chromedriver)) = (
-        find_bin(&["chromium", "chromium-browser", "google-chrome"]),
-        find_bin(&["chromedriver"]),
-    ) else {
-        // CI installs them (.ci/setup --tests) and sets TRATO_REQUIRE_BROWSER,
-        // so there a missing browser fails instead of passing unseen.
-        assert!(
-            std::env::var_os("TRATO_REQUIRE_BROWSER").is_none(),
-            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
-        );
-        eprintln!("SKIPPED: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
+    let Some((c, _driver, _profile)) = browser(1500).await else {
         return;
     };
     let d = start(Backend::Sqlite).await;
@@ -140,70 +130,10 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
         kiosks.push(k);
     }
 
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--window-size=1366,1500", "--lang=es-MX",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }
-    });
-    let c = ClientBuilder::rustls()
-        .expect("rustls")
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a chromedriver session");
-
     // Log in.
     c.goto(&d.url("/tablero")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/login"));
-    c.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("nacional")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    if !until(Duration::from_secs(10), || async { loads(&c).await >= 1 }).await {
-        let url = c.current_url().await.unwrap();
-        let src = c.source().await.unwrap_or_default();
-        std::fs::write(
-            artifacts().join("dashboard-failed.png"),
-            c.screenshot().await.unwrap(),
-        )
-        .unwrap();
-        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
-    }
+    sign_in(&c, &d, "nacional").await;
     assert!(
         until(Duration::from_secs(5), || async {
             text(&c, "#live").await == "En vivo"
@@ -341,9 +271,11 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     d.stop().await;
 }
 
-/// chromedriver and a headless Chromium session 1366 px wide, or `None`
-/// (with a message) when they are not installed and not required.
-async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
+/// chromedriver and a headless Chromium session 1366 px wide and `height`
+/// tall, or `None` (with a message) when they are not installed and not
+/// required (CI installs them with `.ci/setup --tests` and sets
+/// TRATO_REQUIRE_BROWSER, so there a missing browser fails).
+async fn browser(height: u32) -> Option<(Client, Driver, tempfile::TempDir)> {
     let (Some(chromium), Some(chromedriver)) = (
         find_bin(&["chromium", "chromium-browser", "google-chrome"]),
         find_bin(&["chromedriver"]),
@@ -376,7 +308,7 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--window-size=1366,1000", "--lang=es-MX",
+                "--no-first-run", &format!("--window-size=1366,{height}"), "--lang=es-MX",
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }
@@ -410,10 +342,16 @@ async fn sign_in(c: &Client, d: &Dash, name: &str) {
         .click()
         .await
         .unwrap();
-    assert!(
-        until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await,
-        "the tablero loads"
-    );
+    if !until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await {
+        let url = c.current_url().await.unwrap();
+        let src = c.source().await.unwrap_or_default();
+        std::fs::write(
+            artifacts().join("dashboard-failed.png"),
+            c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
+    }
 }
 
 /// The ids of the alerts the page lists.
@@ -444,7 +382,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches() {
-    let Some((c, _driver, _profile)) = browser().await else {
+    let Some((c, _driver, _profile)) = browser(1000).await else {
         return;
     };
     let d = start(Backend::Sqlite).await;
@@ -540,6 +478,23 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .map(|a| a["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(listed(&c).await, want, "the unit's alerts, newest first");
+    // Times in the unit's local time (its kiosk reports UTC-6), as the API
+    // gives them; the browser runs in UTC and never converts.
+    let a0 = &api["alerts"][0];
+    let meta = text(&c, &format!("#alerts li[data-id={}]", a0["id"])).await;
+    let utc_shown = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap()
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    };
+    for (local, utc) in [("finished_at", "finished_at"), ("due_at", "due_at")] {
+        let want = a0["local"][local].as_str().unwrap();
+        assert!(meta.contains(want), "{want} in {meta}");
+        assert!(!meta.contains(&utc_shown(&a0[utc])), "UTC in {meta}");
+    }
     assert!(
         text(&c, "#alerts-total").await.contains("de 48"),
         "{}",
@@ -633,6 +588,14 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .await,
         "the history lists the assignment"
     );
+    let detail = d
+        .get_json(&nat, &format!("/api/v1/dashboard/alerts/{}", ids[0]))
+        .await;
+    let history = text(&c, &format!("{first} ol.history")).await;
+    assert!(
+        history.contains(detail["history"][0]["at_local"].as_str().unwrap()),
+        "{history}"
+    );
     std::fs::write(
         artifacts().join("dashboard-alert-history.png"),
         c.screenshot().await.unwrap(),
@@ -715,8 +678,42 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     );
     let first_comment = text(&c, "#comments li.comment blockquote").await;
     assert_eq!(first_comment, "La espera en urgencias fue de 1 horas");
+    let newest = &all["comments"][0];
+    assert!(text(&c, "#comments li.comment")
+        .await
+        .contains(newest["local_time"].as_str().unwrap()));
     std::fs::write(
         artifacts().join("dashboard-comments.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The printed report lists the period's comments, newest first.
+    c.goto(&d.url(&format!("/informe?unit=DFIMS000020&{period}")))
+        .await
+        .unwrap();
+    let listed_comments = c
+        .find_all(Locator::Css("[data-testid=report-comments] li"))
+        .await
+        .unwrap();
+    assert_eq!(listed_comments.len(), 24);
+    let first = text(&c, "[data-testid=report-comments] li").await;
+    assert!(first.contains(newest["text"].as_str().unwrap()), "{first}");
+    assert!(
+        first.contains(newest["local_time"].as_str().unwrap()),
+        "{first}"
+    );
+    assert!(text(&c, "[data-testid=report-comments-count]")
+        .await
+        .contains("24 comentarios"));
+    c.execute(
+        "document.querySelector('[data-testid=report-comments]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        artifacts().join("informe-comentarios.png"),
         c.screenshot().await.unwrap(),
     )
     .unwrap();
@@ -735,7 +732,7 @@ impl trato_central::clock::Clock for TestClock {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kioscos_view_shows_silent_kiosks() {
-    let Some((c, _driver, _profile)) = browser().await else {
+    let Some((c, _driver, _profile)) = browser(1000).await else {
         return;
     };
     let start = Utc::now();
@@ -765,29 +762,7 @@ async fn kioscos_view_shows_silent_kiosks() {
     .await;
     d.kiosk("VZIMS001112").await;
 
-    c.goto(&d.url("/login")).await.unwrap();
-    c.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("nacional")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        until(Duration::from_secs(10), || async { loads(&c).await >= 1 }).await,
-        "the tablero loads"
-    );
+    sign_in(&c, &d, "nacional").await;
     let nat = d.login("nacional").await;
     let api = d.get_json(&nat, "/api/v1/dashboard/kiosks").await;
     assert_eq!(api["counts"]["silent"], 1, "{api}");
@@ -801,6 +776,17 @@ async fn kioscos_view_shows_silent_kiosks() {
     let first = text(&c, "#kioscos tbody tr:first-child").await;
     assert!(first.contains("sin contacto desde hace 49 h"), "{first}");
     assert!(first.contains("HGZ No. 1 Ciudad de México"), "{first}");
+    // Its last contact in the unit's local time, as the API gives it.
+    let k = api["kiosks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["unit_clues"] == "DFIMS000020")
+        .unwrap();
+    assert!(
+        first.contains(k["last_contact_local"].as_str().unwrap()),
+        "{first}"
+    );
     let skew_cell = text(
         &c,
         &format!("#kioscos tr[data-kiosk='{}'] td.skewed", skewed.id),
