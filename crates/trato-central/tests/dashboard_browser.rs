@@ -221,10 +221,7 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     );
 
     // A clear picture of the page for people: this bimester.
-    let png = c.screenshot().await.unwrap();
-    let path = artifacts().join("dashboard.png");
-    std::fs::write(&path, png).unwrap();
-    println!("screenshot: {}", path.display());
+    snap(&c, "dashboard.png").await;
 
     let li = c.find(Locator::Css(&sel)).await.unwrap();
     li.find(Locator::Css("details summary"))
@@ -264,8 +261,7 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     // The printable report opens.
     c.goto(&d.url("/informe?unit=DFIMS000020")).await.unwrap();
     assert!(text(&c, "h1").await.contains("Informe bimestral"));
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(artifacts().join("informe.png"), png).unwrap();
+    snap(&c, "informe.png").await;
 
     c.close().await.unwrap();
     d.stop().await;
@@ -336,22 +332,38 @@ async fn sign_in(c: &Client, d: &Dash, name: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
+    click(c, "form button[type=submit]").await;
+    if !until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await {
+        let url = c.current_url().await.unwrap();
+        let src = c.source().await.unwrap_or_default();
+        snap(c, "dashboard-failed.png").await;
+        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
+    }
+}
+
+/// Saves a screenshot as `target/test-artifacts/NAME`.
+async fn snap(c: &Client, name: &str) {
+    let path = artifacts().join(name);
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+/// Clicks the element `css` finds.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    if !until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await {
-        let url = c.current_url().await.unwrap();
-        let src = c.source().await.unwrap_or_default();
-        std::fs::write(
-            artifacts().join("dashboard-failed.png"),
-            c.screenshot().await.unwrap(),
-        )
-        .unwrap();
-        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
-    }
+}
+
+/// Whether, within `wait`, an element `css` appears whose text contains `want`.
+async fn shows(c: &Client, css: &str, want: &str, wait: Duration) -> bool {
+    until(wait, || async {
+        c.find(Locator::Css(css)).await.is_ok() && text(c, css).await.contains(want)
+    })
+    .await
 }
 
 /// The ids of the alerts the page lists.
@@ -449,14 +461,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     sign_in(&c, &d, "nacional").await;
     // From the unit's row to its alerts in one click.
     after_refresh(&c, || async {
-        c.find(Locator::Css(
-            "#units button.link-button[data-unit='DFIMS000020']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click(&c, "#units button.link-button[data-unit='DFIMS000020']").await;
     })
     .await;
     let scope = c
@@ -530,21 +535,12 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     )
     .await
     .unwrap();
-    std::fs::write(
-        artifacts().join("dashboard-alerts.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    snap(&c, "dashboard-alerts.png").await;
 
     // Assign one to the unit's account; its history says so.
     let ids = listed(&c).await;
     let first = format!("#alerts li[data-id='{}']", ids[0]);
-    c.find(Locator::Css(&format!("{first} details summary")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{first} details summary")).await;
     let sel = c
         .wait()
         .at_most(Duration::from_secs(5))
@@ -552,39 +548,25 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .await
         .unwrap();
     sel.select_by_value("unidad.020").await.unwrap();
-    c.find(Locator::Css(&format!("{first} form.assign button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{first} form.assign button")).await;
     assert!(
-        until(Duration::from_secs(5), || async {
-            c.find(Locator::Css(&format!("{first} .a-meta")))
-                .await
-                .is_ok()
-                && text(&c, &format!("{first} .a-meta"))
-                    .await
-                    .contains("Responsable: unidad.020")
-        })
+        shows(
+            &c,
+            &format!("{first} .a-meta"),
+            "Responsable: unidad.020",
+            Duration::from_secs(5)
+        )
         .await,
         "the assignment shows"
     );
-    c.find(Locator::Css(&format!("{first} details summary")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{first} details summary")).await;
     assert!(
-        until(Duration::from_secs(5), || async {
-            c.find(Locator::Css(&format!("{first} ol.history")))
-                .await
-                .is_ok()
-                && text(&c, &format!("{first} ol.history"))
-                    .await
-                    .contains("asignó a unidad.020")
-        })
+        shows(
+            &c,
+            &format!("{first} ol.history"),
+            "asignó a unidad.020",
+            Duration::from_secs(5)
+        )
         .await,
         "the history lists the assignment"
     );
@@ -596,22 +578,11 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         history.contains(detail["history"][0]["at_local"].as_str().unwrap()),
         "{history}"
     );
-    std::fs::write(
-        artifacts().join("dashboard-alert-history.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    snap(&c, "dashboard-alert-history.png").await;
 
     // Attend three at once with one note.
     for id in &ids[1..4] {
-        c.find(Locator::Css(&format!(
-            "#alerts li[data-id='{id}'] input.pick"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click(&c, &format!("#alerts li[data-id='{id}'] input.pick")).await;
     }
     assert_eq!(text(&c, "#bulk-count").await, "3 alertas seleccionadas");
     c.find(Locator::Css("#bulk-note"))
@@ -621,12 +592,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .await
         .unwrap();
     after_refresh(&c, || async {
-        c.find(Locator::Css("#bulk button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, "#bulk button[type=submit]").await;
     })
     .await;
     assert!(
@@ -682,11 +648,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     assert!(text(&c, "#comments li.comment")
         .await
         .contains(newest["local_time"].as_str().unwrap()));
-    std::fs::write(
-        artifacts().join("dashboard-comments.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    snap(&c, "dashboard-comments.png").await;
 
     // The printed report lists the period's comments, newest first.
     c.goto(&d.url(&format!("/informe?unit=DFIMS000020&{period}")))
@@ -712,11 +674,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     )
     .await
     .unwrap();
-    std::fs::write(
-        artifacts().join("informe-comentarios.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    snap(&c, "informe-comentarios.png").await;
 
     c.close().await.unwrap();
     d.stop().await;
@@ -825,21 +783,14 @@ async fn kioscos_view_shows_silent_kiosks() {
         .unwrap();
     by_state.click().await.unwrap();
     c.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
-    std::fs::write(
-        artifacts().join("dashboard-kioscos-headline.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    snap(&c, "dashboard-kioscos-headline.png").await;
     c.execute(
         "document.getElementById('kioscos-card').scrollIntoView()",
         vec![],
     )
     .await
     .unwrap();
-    let png = c.screenshot().await.unwrap();
-    let path = artifacts().join("dashboard-kioscos.png");
-    std::fs::write(&path, png).unwrap();
-    println!("screenshot: {}", path.display());
+    snap(&c, "dashboard-kioscos.png").await;
     c.close().await.unwrap();
     d.stop().await;
 }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::api::{bad_query, params, Params};
+use super::api::{bad_query, Listing, Params};
 use super::auth::check_csrf;
 use super::export::{read_all, Cell, Table};
 use super::labels::{AlertView, Labels};
@@ -293,10 +293,13 @@ pub async fn list(
     viewer: Viewer,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    let catalogue = state.store.dash().units().await?;
-    let resolved = p.resolve(&viewer, &catalogue)?;
-    let labels = Labels::load(&*state.store).await?;
+    let Listing {
+        p,
+        catalogue,
+        resolved,
+        labels,
+        clocks,
+    } = Listing::load(&state, &viewer, q).await?;
     let due = Due {
         settings: &state.config.alert_due,
         labels: &labels,
@@ -304,7 +307,6 @@ pub async fn list(
     let now = Utc::now();
     let f = filter(&p, &resolved, &due, now)?;
     let store = state.store.alerts();
-    let clocks = UnitClocks::load(&*state.store).await?;
     if let Some(export) = p.export()? {
         let (store, f) = (&store, &f);
         let records = read_all(move |after, n| store.page(f, after, n), cursor_of).await?;

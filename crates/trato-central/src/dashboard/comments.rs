@@ -9,7 +9,7 @@ use axum::Json;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::api::{bad_query, params, Params};
+use super::api::{bad_query, Listing, Params};
 use super::export::{read_all, Cell, Table};
 use super::labels::Labels;
 use super::Viewer;
@@ -117,12 +117,14 @@ pub async fn list(
     viewer: Viewer,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    let catalogue = state.store.dash().units().await?;
-    let resolved = p.resolve(&viewer, &catalogue)?;
+    let Listing {
+        p,
+        catalogue,
+        resolved,
+        labels,
+        clocks,
+    } = Listing::load(&state, &viewer, q).await?;
     let cq = query(&p, resolved.units.clone())?;
-    let labels = Labels::load(&*state.store).await?;
-    let clocks = UnitClocks::load(&*state.store).await?;
     let shown = Shown {
         labels: &labels,
         catalogue: &catalogue,

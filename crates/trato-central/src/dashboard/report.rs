@@ -366,7 +366,7 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
 fn comments_sheet(r: &Report, wb: &mut Workbook) -> Result<(), XlsxError> {
     comments::table(&r.comments).write_sheet(wb, 2)?;
     let ws = wb.worksheet_from_name("Comentarios")?;
-    ws.write_string_with_format(0, 0, &comments_count_line(r), &Format::new().set_bold())?;
+    ws.write_string_with_format(0, 0, comments_count_line(r), &Format::new().set_bold())?;
     Ok(())
 }
 
