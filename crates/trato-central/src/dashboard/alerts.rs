@@ -287,7 +287,7 @@ fn tally(
 }
 
 /// `GET /api/v1/dashboard/alerts`: a page as JSON, or every match as CSV or
-/// XLSX (`format`, up to [`EXPORT_MAX`] rows).
+/// XLSX (`format`, up to [`super::api::EXPORT_MAX`] rows).
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
