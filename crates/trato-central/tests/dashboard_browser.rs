@@ -348,6 +348,16 @@ async fn snap(c: &Client, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
+/// Scrolls the element `css` finds into view (for a screenshot).
+async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView()",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap();
+}
+
 /// Clicks the element `css` finds.
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -529,12 +539,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         })
         .await
     );
-    c.execute(
-        "document.getElementById('alerts-card').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#alerts-card").await;
     snap(&c, "dashboard-alerts.png").await;
 
     // Assign one to the unit's account; its history says so.
@@ -610,12 +615,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     }
 
     // Comments: newest first, searched, with their answers.
-    c.execute(
-        "document.getElementById('comments-card').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#comments-card").await;
     let all = d
         .get_json(
             &nat,
@@ -668,12 +668,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     assert!(text(&c, "[data-testid=report-comments-count]")
         .await
         .contains("24 comentarios"));
-    c.execute(
-        "document.querySelector('[data-testid=report-comments]').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "[data-testid=report-comments]").await;
     snap(&c, "informe-comentarios.png").await;
 
     c.close().await.unwrap();
@@ -784,12 +779,7 @@ async fn kioscos_view_shows_silent_kiosks() {
     by_state.click().await.unwrap();
     c.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
     snap(&c, "dashboard-kioscos-headline.png").await;
-    c.execute(
-        "document.getElementById('kioscos-card').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#kioscos-card").await;
     snap(&c, "dashboard-kioscos.png").await;
     c.close().await.unwrap();
     d.stop().await;

@@ -117,30 +117,24 @@ pub async fn list(
     viewer: Viewer,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Listing {
-        p,
-        catalogue,
-        resolved,
-        labels,
-        clocks,
-    } = Listing::load(&state, &viewer, q).await?;
-    let cq = query(&p, resolved.units.clone())?;
+    let l = Listing::load(&state, &viewer, q).await?;
+    let cq = query(&l.p, l.resolved.units.clone())?;
     let shown = Shown {
-        labels: &labels,
-        catalogue: &catalogue,
-        clocks: &clocks,
+        labels: &l.labels,
+        catalogue: &l.catalogue,
+        clocks: &l.clocks,
     };
     let store = state.store.alerts();
-    if let Some(export) = p.export()? {
+    if let Some(export) = l.p.export()? {
         let (store, q) = (&store, &cq);
         let records = read_all(move |after, n| store.comments(q, after, n), cursor_of).await?;
         let items: Vec<CommentItem> = records.into_iter().map(|c| shown.item(c)).collect();
         let name = format!("comentarios-{}-{}", cq.from, cq.to);
         return table(&items).reply(export, &name);
     }
-    let limit = p.limit(PAGE_DEFAULT)?;
+    let limit = l.p.limit(PAGE_DEFAULT)?;
     let (page, total) = tokio::try_join!(
-        store.comments(&cq, comment_cursor(&p)?, limit + 1),
+        store.comments(&cq, comment_cursor(&l.p)?, limit + 1),
         store.count_comments(&cq)
     )?;
     let more = page.len() as i64 > limit;
