@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::error::StoreError;
-use crate::opening_hours::{OpeningHours, DEFAULT_UTC_OFFSET_MINUTES};
+use crate::local_time::{self, UnitClocks};
+use crate::opening_hours::OpeningHours;
 use crate::store::dash::Unit;
 use crate::store::Store;
 
@@ -37,6 +38,8 @@ pub struct KioskStatus {
     pub unit_name: String,
     pub parent: String,
     pub last_contact: Option<DateTime<Utc>>,
+    /// The same in the unit's local time, as the page shows it.
+    pub last_contact_local: Option<String>,
     /// Responses pending on the kiosk behind its last batch, as it said.
     pub backlog: Option<i64>,
     pub survey_id: Option<String>,
@@ -113,17 +116,8 @@ pub async fn fleet(
     let hours: HashMap<String, OpeningHours> =
         store.fleet().unit_hours().await?.into_iter().collect();
     let hours_of = |u: &str| hours.get(u).copied().unwrap_or_default();
-    // The unit's local time: the offset of its most recently heard kiosk.
-    let mut offsets: HashMap<&str, (DateTime<Utc>, i32)> = HashMap::new();
-    for k in &kiosks {
-        if let (Some(seen), Some(off)) = (k.last_seen_at, k.last_utc_offset_minutes) {
-            let e = offsets.entry(k.unit_clues.as_str()).or_insert((seen, off));
-            if seen > e.0 {
-                *e = (seen, off);
-            }
-        }
-    }
-    let offset_of = |u: &str| offsets.get(u).map_or(DEFAULT_UTC_OFFSET_MINUTES, |e| e.1);
+    let clocks = UnitClocks::from_kiosks(&kiosks);
+    let offset_of = |u: &str| clocks.offset(u);
     let unit_of = |c: &str| catalogue.iter().find(|u| u.clues == c);
 
     let mut counts = FleetCounts::default();
@@ -191,6 +185,7 @@ pub async fn fleet(
             unit_name: unit.map_or_else(|| k.unit_clues.clone(), |u| u.name.clone()),
             parent: unit.map_or_else(|| "(fuera del catálogo)".to_owned(), |u| u.parent.clone()),
             last_contact,
+            last_contact_local: last_contact.map(|t| local_time::display(t, offset)),
             backlog: k.last_backlog,
             survey_id,
             survey_version,

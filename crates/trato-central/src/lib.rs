@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod kiosks;
+pub mod local_time;
 pub mod mail;
 pub mod opening_hours;
 pub mod ratelimit;

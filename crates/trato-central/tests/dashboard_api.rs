@@ -249,12 +249,7 @@ async fn figures_match_sql_on_every_scope_period_and_area() {
         assert_eq!(r.status(), 200);
         let bytes = r.bytes().await.unwrap();
         assert_eq!(&bytes[..2], b"PK");
-        let html = d
-            .get(&nat, "/informe?unit=DFIMS000020")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let html = d.get_text(&nat, "/informe?unit=DFIMS000020").await;
         assert!(html.contains("Informe bimestral") && html.contains("HGZ No. 1"));
         d.stop().await;
         println!("{b:?}: {:?}", t0.elapsed());

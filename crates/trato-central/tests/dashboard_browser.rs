@@ -110,17 +110,7 @@ fn artifacts() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_see_figures_live_update_and_attend_an_alert() {
-    let (Some(chromium), Some(chromedriver)) = (
-        find_bin(&["chromium", "chromium-browser", "google-chrome"]),
-        find_bin(&["chromedriver"]),
-    ) else {
-        // CI installs them (.ci/setup --tests) and sets TRATO_REQUIRE_BROWSER,
-        // so there a missing browser fails instead of passing unseen.
-        assert!(
-            std::env::var_os("TRATO_REQUIRE_BROWSER").is_none(),
-            "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
-        );
-        eprintln!("SKIPPED: chromium and chromedriver are needed (apt-get install chromium chromium-driver)");
+    let Some((c, _driver, _profile)) = browser(1500).await else {
         return;
     };
     let d = start(Backend::Sqlite).await;
@@ -140,70 +130,10 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
         kiosks.push(k);
     }
 
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--window-size=1366,1500", "--lang=es-MX",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }
-    });
-    let c = ClientBuilder::rustls()
-        .expect("rustls")
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a chromedriver session");
-
     // Log in.
     c.goto(&d.url("/tablero")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/login"));
-    c.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("nacional")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    if !until(Duration::from_secs(10), || async { loads(&c).await >= 1 }).await {
-        let url = c.current_url().await.unwrap();
-        let src = c.source().await.unwrap_or_default();
-        std::fs::write(
-            artifacts().join("dashboard-failed.png"),
-            c.screenshot().await.unwrap(),
-        )
-        .unwrap();
-        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
-    }
+    sign_in(&c, &d, "nacional").await;
     assert!(
         until(Duration::from_secs(5), || async {
             text(&c, "#live").await == "En vivo"
@@ -291,10 +221,7 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     );
 
     // A clear picture of the page for people: this bimester.
-    let png = c.screenshot().await.unwrap();
-    let path = artifacts().join("dashboard.png");
-    std::fs::write(&path, png).unwrap();
-    println!("screenshot: {}", path.display());
+    snap(&c, "dashboard.png").await;
 
     let li = c.find(Locator::Css(&sel)).await.unwrap();
     li.find(Locator::Css("details summary"))
@@ -334,16 +261,17 @@ async fn log_in_see_figures_live_update_and_attend_an_alert() {
     // The printable report opens.
     c.goto(&d.url("/informe?unit=DFIMS000020")).await.unwrap();
     assert!(text(&c, "h1").await.contains("Informe bimestral"));
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(artifacts().join("informe.png"), png).unwrap();
+    snap(&c, "informe.png").await;
 
     c.close().await.unwrap();
     d.stop().await;
 }
 
-/// chromedriver and a headless Chromium session 1366 px wide, or `None`
-/// (with a message) when they are not installed and not required.
-async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
+/// chromedriver and a headless Chromium session 1366 px wide and `height`
+/// tall, or `None` (with a message) when they are not installed and not
+/// required (CI installs them with `.ci/setup --tests` and sets
+/// TRATO_REQUIRE_BROWSER, so there a missing browser fails).
+async fn browser(height: u32) -> Option<(Client, Driver, tempfile::TempDir)> {
     let (Some(chromium), Some(chromedriver)) = (
         find_bin(&["chromium", "chromium-browser", "google-chrome"]),
         find_bin(&["chromedriver"]),
@@ -376,7 +304,7 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--window-size=1366,1000", "--lang=es-MX",
+                "--no-first-run", &format!("--window-size=1366,{height}"), "--lang=es-MX",
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }
@@ -404,16 +332,48 @@ async fn sign_in(c: &Client, d: &Dash, name: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
+    click(c, "form button[type=submit]").await;
+    if !until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await {
+        let url = c.current_url().await.unwrap();
+        let src = c.source().await.unwrap_or_default();
+        snap(c, "dashboard-failed.png").await;
+        panic!("page did not load: {url}\n{}", &src[..src.len().min(3000)]);
+    }
+}
+
+/// Saves a screenshot as `target/test-artifacts/NAME`.
+async fn snap(c: &Client, name: &str) {
+    let path = artifacts().join(name);
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+/// Scrolls the element `css` finds into view (for a screenshot).
+async fn scroll_to(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView()",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Clicks the element `css` finds.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    assert!(
-        until(Duration::from_secs(10), || async { loads(c).await >= 1 }).await,
-        "the tablero loads"
-    );
+}
+
+/// Whether, within `wait`, an element `css` appears whose text contains `want`.
+async fn shows(c: &Client, css: &str, want: &str, wait: Duration) -> bool {
+    until(wait, || async {
+        c.find(Locator::Css(css)).await.is_ok() && text(c, css).await.contains(want)
+    })
+    .await
 }
 
 /// The ids of the alerts the page lists.
@@ -444,7 +404,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches() {
-    let Some((c, _driver, _profile)) = browser().await else {
+    let Some((c, _driver, _profile)) = browser(1000).await else {
         return;
     };
     let d = start(Backend::Sqlite).await;
@@ -511,14 +471,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     sign_in(&c, &d, "nacional").await;
     // From the unit's row to its alerts in one click.
     after_refresh(&c, || async {
-        c.find(Locator::Css(
-            "#units button.link-button[data-unit='DFIMS000020']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click(&c, "#units button.link-button[data-unit='DFIMS000020']").await;
     })
     .await;
     let scope = c
@@ -540,6 +493,23 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .map(|a| a["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(listed(&c).await, want, "the unit's alerts, newest first");
+    // Times in the unit's local time (its kiosk reports UTC-6), as the API
+    // gives them; the browser runs in UTC and never converts.
+    let a0 = &api["alerts"][0];
+    let meta = text(&c, &format!("#alerts li[data-id={}]", a0["id"])).await;
+    let utc_shown = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap()
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    };
+    for (local, utc) in [("finished_at", "finished_at"), ("due_at", "due_at")] {
+        let want = a0["local"][local].as_str().unwrap();
+        assert!(meta.contains(want), "{want} in {meta}");
+        assert!(!meta.contains(&utc_shown(&a0[utc])), "UTC in {meta}");
+    }
     assert!(
         text(&c, "#alerts-total").await.contains("de 48"),
         "{}",
@@ -569,27 +539,13 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         })
         .await
     );
-    c.execute(
-        "document.getElementById('alerts-card').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
-    std::fs::write(
-        artifacts().join("dashboard-alerts.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    scroll_to(&c, "#alerts-card").await;
+    snap(&c, "dashboard-alerts.png").await;
 
     // Assign one to the unit's account; its history says so.
     let ids = listed(&c).await;
     let first = format!("#alerts li[data-id='{}']", ids[0]);
-    c.find(Locator::Css(&format!("{first} details summary")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{first} details summary")).await;
     let sel = c
         .wait()
         .at_most(Duration::from_secs(5))
@@ -597,58 +553,41 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .await
         .unwrap();
     sel.select_by_value("unidad.020").await.unwrap();
-    c.find(Locator::Css(&format!("{first} form.assign button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{first} form.assign button")).await;
     assert!(
-        until(Duration::from_secs(5), || async {
-            c.find(Locator::Css(&format!("{first} .a-meta")))
-                .await
-                .is_ok()
-                && text(&c, &format!("{first} .a-meta"))
-                    .await
-                    .contains("Responsable: unidad.020")
-        })
+        shows(
+            &c,
+            &format!("{first} .a-meta"),
+            "Responsable: unidad.020",
+            Duration::from_secs(5)
+        )
         .await,
         "the assignment shows"
     );
-    c.find(Locator::Css(&format!("{first} details summary")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{first} details summary")).await;
     assert!(
-        until(Duration::from_secs(5), || async {
-            c.find(Locator::Css(&format!("{first} ol.history")))
-                .await
-                .is_ok()
-                && text(&c, &format!("{first} ol.history"))
-                    .await
-                    .contains("asignó a unidad.020")
-        })
+        shows(
+            &c,
+            &format!("{first} ol.history"),
+            "asignó a unidad.020",
+            Duration::from_secs(5)
+        )
         .await,
         "the history lists the assignment"
     );
-    std::fs::write(
-        artifacts().join("dashboard-alert-history.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    let detail = d
+        .get_json(&nat, &format!("/api/v1/dashboard/alerts/{}", ids[0]))
+        .await;
+    let history = text(&c, &format!("{first} ol.history")).await;
+    assert!(
+        history.contains(detail["history"][0]["at_local"].as_str().unwrap()),
+        "{history}"
+    );
+    snap(&c, "dashboard-alert-history.png").await;
 
     // Attend three at once with one note.
     for id in &ids[1..4] {
-        c.find(Locator::Css(&format!(
-            "#alerts li[data-id='{id}'] input.pick"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click(&c, &format!("#alerts li[data-id='{id}'] input.pick")).await;
     }
     assert_eq!(text(&c, "#bulk-count").await, "3 alertas seleccionadas");
     c.find(Locator::Css("#bulk-note"))
@@ -658,12 +597,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
         .await
         .unwrap();
     after_refresh(&c, || async {
-        c.find(Locator::Css("#bulk button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, "#bulk button[type=submit]").await;
     })
     .await;
     assert!(
@@ -681,12 +615,7 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     }
 
     // Comments: newest first, searched, with their answers.
-    c.execute(
-        "document.getElementById('comments-card').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
+    scroll_to(&c, "#comments-card").await;
     let all = d
         .get_json(
             &nat,
@@ -715,11 +644,32 @@ async fn alerts_view_filters_assigns_attends_in_bulk_and_comments_view_searches(
     );
     let first_comment = text(&c, "#comments li.comment blockquote").await;
     assert_eq!(first_comment, "La espera en urgencias fue de 1 horas");
-    std::fs::write(
-        artifacts().join("dashboard-comments.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    let newest = &all["comments"][0];
+    assert!(text(&c, "#comments li.comment")
+        .await
+        .contains(newest["local_time"].as_str().unwrap()));
+    snap(&c, "dashboard-comments.png").await;
+
+    // The printed report lists the period's comments, newest first.
+    c.goto(&d.url(&format!("/informe?unit=DFIMS000020&{period}")))
+        .await
+        .unwrap();
+    let listed_comments = c
+        .find_all(Locator::Css("[data-testid=report-comments] li"))
+        .await
+        .unwrap();
+    assert_eq!(listed_comments.len(), 24);
+    let first = text(&c, "[data-testid=report-comments] li").await;
+    assert!(first.contains(newest["text"].as_str().unwrap()), "{first}");
+    assert!(
+        first.contains(newest["local_time"].as_str().unwrap()),
+        "{first}"
+    );
+    assert!(text(&c, "[data-testid=report-comments-count]")
+        .await
+        .contains("24 comentarios"));
+    scroll_to(&c, "[data-testid=report-comments]").await;
+    snap(&c, "informe-comentarios.png").await;
 
     c.close().await.unwrap();
     d.stop().await;
@@ -735,7 +685,7 @@ impl trato_central::clock::Clock for TestClock {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kioscos_view_shows_silent_kiosks() {
-    let Some((c, _driver, _profile)) = browser().await else {
+    let Some((c, _driver, _profile)) = browser(1000).await else {
         return;
     };
     let start = Utc::now();
@@ -765,29 +715,7 @@ async fn kioscos_view_shows_silent_kiosks() {
     .await;
     d.kiosk("VZIMS001112").await;
 
-    c.goto(&d.url("/login")).await.unwrap();
-    c.find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .send_keys("nacional")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        until(Duration::from_secs(10), || async { loads(&c).await >= 1 }).await,
-        "the tablero loads"
-    );
+    sign_in(&c, &d, "nacional").await;
     let nat = d.login("nacional").await;
     let api = d.get_json(&nat, "/api/v1/dashboard/kiosks").await;
     assert_eq!(api["counts"]["silent"], 1, "{api}");
@@ -801,6 +729,17 @@ async fn kioscos_view_shows_silent_kiosks() {
     let first = text(&c, "#kioscos tbody tr:first-child").await;
     assert!(first.contains("sin contacto desde hace 49 h"), "{first}");
     assert!(first.contains("HGZ No. 1 Ciudad de México"), "{first}");
+    // Its last contact in the unit's local time, as the API gives it.
+    let k = api["kiosks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["unit_clues"] == "DFIMS000020")
+        .unwrap();
+    assert!(
+        first.contains(k["last_contact_local"].as_str().unwrap()),
+        "{first}"
+    );
     let skew_cell = text(
         &c,
         &format!("#kioscos tr[data-kiosk='{}'] td.skewed", skewed.id),
@@ -839,21 +778,9 @@ async fn kioscos_view_shows_silent_kiosks() {
         .unwrap();
     by_state.click().await.unwrap();
     c.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
-    std::fs::write(
-        artifacts().join("dashboard-kioscos-headline.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
-    c.execute(
-        "document.getElementById('kioscos-card').scrollIntoView()",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let png = c.screenshot().await.unwrap();
-    let path = artifacts().join("dashboard-kioscos.png");
-    std::fs::write(&path, png).unwrap();
-    println!("screenshot: {}", path.display());
+    snap(&c, "dashboard-kioscos-headline.png").await;
+    scroll_to(&c, "#kioscos-card").await;
+    snap(&c, "dashboard-kioscos.png").await;
     c.close().await.unwrap();
     d.stop().await;
 }

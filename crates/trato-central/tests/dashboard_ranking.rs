@@ -31,6 +31,19 @@ fn rated(
     out
 }
 
+/// A new kiosk of `unit` that posted `good` and `bad` ratings on `day`.
+async fn kiosk_rated(
+    d: &Dash,
+    unit: &str,
+    day: NaiveDate,
+    good: usize,
+    bad: usize,
+) -> trato_central::admin::IssuedKiosk {
+    let k = d.kiosk(unit).await;
+    d.post_batch(&k, rated(&k, day, good, bad)).await;
+    k
+}
+
 fn unit<'a>(s: &'a Value, clues: &str) -> &'a Value {
     s["units"]
         .as_array()
@@ -50,21 +63,14 @@ async fn units_rank_with_minimum_interval_and_change() {
         // A: 40 answers, 25 % positive now, 75 % in the previous bimester.
         // B: 40 answers, 90 % positive. C: 10 answers, all negative: the
         // lowest percentage, but too few to be ranked.
-        let a = d.kiosk("DFIMS000020").await;
-        let bk = d.kiosk("DFIMS000032").await;
-        let c = d.kiosk("NLIMS000315").await;
-        d.post_batch(&a, rated(&a, this, 10, 30)).await;
+        let a = kiosk_rated(&d, "DFIMS000020", this, 10, 30).await;
         d.post_batch(&a, rated(&a, before, 30, 10)).await;
-        d.post_batch(&bk, rated(&bk, this, 36, 4)).await;
-        d.post_batch(&c, rated(&c, this, 0, 10)).await;
+        kiosk_rated(&d, "DFIMS000032", this, 36, 4).await;
+        kiosk_rated(&d, "NLIMS000315", this, 0, 10).await;
 
         let nat = d.login("nacional").await;
-        let s = d
-            .get_json(
-                &nat,
-                &format!("/api/v1/dashboard/summary?from={from}&to={this}"),
-            )
-            .await;
+        let summary = format!("/api/v1/dashboard/summary?from={from}&to={this}");
+        let s = d.get_json(&nat, &summary).await;
         assert_eq!(s["min_responses"], 30);
         let (pf, pt) = bimester(from - Duration::days(1));
         assert_eq!(s["previous"]["from"], pf.to_string(), "{b:?}");
@@ -119,17 +125,10 @@ async fn units_rank_with_minimum_interval_and_change() {
             },
         )
         .await;
-        let c = d.kiosk("NLIMS000315").await;
-        d.post_batch(&c, rated(&c, this, 0, 10)).await;
-        let a = d.kiosk("DFIMS000020").await;
-        d.post_batch(&a, rated(&a, this, 10, 30)).await;
+        kiosk_rated(&d, "NLIMS000315", this, 0, 10).await;
+        let a = kiosk_rated(&d, "DFIMS000020", this, 10, 30).await;
         let nat = d.login("nacional").await;
-        let s = d
-            .get_json(
-                &nat,
-                &format!("/api/v1/dashboard/summary?from={from}&to={this}"),
-            )
-            .await;
+        let s = d.get_json(&nat, &summary).await;
         assert_eq!(s["units"][0]["clues"], "NLIMS000315");
         assert_eq!(s["units"][0]["standing"], "ranked");
 
@@ -137,12 +136,7 @@ async fn units_rank_with_minimum_interval_and_change() {
         // change, numbers in Mexican format.
         let many = rated(&a, this, 1200, 0);
         d.post_batch(&a, many).await;
-        let html = d
-            .get(&nat, "/informe?unit=DFIMS000020")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let html = d.get_text(&nat, "/informe?unit=DFIMS000020").await;
         assert!(html.contains("<td>1,240</td>"), "thousands grouped: {html}");
         assert!(html.contains("OOAD Ciudad de México Sur") && html.contains("Nacional"));
         assert!(html.contains("Periodo anterior"));

@@ -15,11 +15,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::api::{bad_query, cell, excel_time, params, Export, Params, EXPORT_MAX};
+use super::api::{bad_query, Listing, Params};
 use super::auth::check_csrf;
+use super::export::{read_all, Cell, Table};
 use super::labels::{AlertView, Labels};
 use super::{covers, may_see_unit, Resolved, Role, Viewer};
 use crate::error::{ApiError, ErrorCode};
+use crate::local_time::{self, UnitClocks};
 use crate::service_config::AlertDue;
 use crate::store::alerts::{
     AlertEvent, AlertFilter, AlertGroup, AlertRecord, AlertStatus, DueCutoffs, BULK_MAX,
@@ -29,8 +31,6 @@ use crate::AppState;
 
 /// Alerts per page unless `limit` says otherwise.
 pub const PAGE_DEFAULT: i64 = 50;
-/// Rows read per query while exporting.
-const EXPORT_CHUNK: i64 = 5_000;
 /// The oldest an age filter may reach (ten years).
 const MAX_AGE_HOURS: i64 = 87_600;
 
@@ -77,15 +77,24 @@ impl Due<'_> {
         }
     }
 
-    pub fn item(&self, record: AlertRecord, now: DateTime<Utc>) -> AlertItem {
+    /// The alert as listed at `now`, its times in its unit's local time.
+    pub fn item(&self, record: AlertRecord, now: DateTime<Utc>, clocks: &UnitClocks) -> AlertItem {
         let due_at = self.due_at(&record);
         let overdue = record.attended_at.is_none() && now > due_at;
         let reasons = record.reason_keys().map(str::to_owned).collect();
+        let offset = clocks.offset(&record.unit_clues);
+        let local = LocalTimes {
+            finished_at: local_time::display(record.finished_at, offset),
+            due_at: local_time::display(due_at, offset),
+            attended_at: record.attended_at.map(|t| local_time::display(t, offset)),
+        };
         AlertItem {
             view: self.labels.view(record),
             reasons,
             due_at,
             overdue,
+            utc_offset_minutes: offset,
+            local,
         }
     }
 }
@@ -100,6 +109,18 @@ pub struct AlertItem {
     pub due_at: DateTime<Utc>,
     /// Open and past `due_at`.
     pub overdue: bool,
+    /// The unit's local time (its kiosks' reported offset).
+    pub utc_offset_minutes: i32,
+    /// Its times in that local time, as the page shows them.
+    pub local: LocalTimes,
+}
+
+/// An alert's times in its unit's local time (`07/12/2026 10:15`).
+#[derive(Debug, Serialize)]
+pub struct LocalTimes {
+    pub finished_at: String,
+    pub due_at: String,
+    pub attended_at: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -266,16 +287,19 @@ fn tally(
 }
 
 /// `GET /api/v1/dashboard/alerts`: a page as JSON, or every match as CSV or
-/// XLSX (`format`, up to [`EXPORT_MAX`] rows).
+/// XLSX (`format`, up to [`super::api::EXPORT_MAX`] rows).
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    let catalogue = state.store.dash().units().await?;
-    let resolved = p.resolve(&viewer, &catalogue)?;
-    let labels = Labels::load(&*state.store).await?;
+    let Listing {
+        p,
+        catalogue,
+        resolved,
+        labels,
+        clocks,
+    } = Listing::load(&state, &viewer, q).await?;
     let due = Due {
         settings: &state.config.alert_due,
         labels: &labels,
@@ -284,24 +308,14 @@ pub async fn list(
     let f = filter(&p, &resolved, &due, now)?;
     let store = state.store.alerts();
     if let Some(export) = p.export()? {
-        let mut items = Vec::new();
-        let mut after = None;
-        while (items.len() as i64) < EXPORT_MAX {
-            let chunk = store.page(&f, after, EXPORT_CHUNK).await?;
-            let last = chunk.len() < EXPORT_CHUNK as usize;
-            after = chunk.last().map(cursor_of);
-            items.extend(chunk.into_iter().map(|a| due.item(a, now)));
-            if last {
-                break;
-            }
-        }
-        items.truncate(EXPORT_MAX as usize);
+        let (store, f) = (&store, &f);
+        let records = read_all(move |after, n| store.page(f, after, n), cursor_of).await?;
+        let items: Vec<AlertItem> = records
+            .into_iter()
+            .map(|a| due.item(a, now, &clocks))
+            .collect();
         let name = format!("alertas-{}-{}", f.from, f.to);
-        let body = match export {
-            Export::Csv => csv(&items, &catalogue).map_err(|e| ApiError::internal(&e))?,
-            Export::Xlsx => xlsx(&items, &catalogue).map_err(|e| ApiError::internal(&e))?,
-        };
-        return Ok(export.reply(&name, body));
+        return table(&items, &catalogue).reply(export, &name);
     }
     let limit = p.limit(PAGE_DEFAULT)?;
     let (page, groups) =
@@ -314,7 +328,10 @@ pub async fn list(
     let (total, reasons, units) = tally(&groups, &f, &due, &catalogue);
     Ok(Json(AlertList {
         total,
-        alerts: page.into_iter().map(|a| due.item(a, now)).collect(),
+        alerts: page
+            .into_iter()
+            .map(|a| due.item(a, now, &clocks))
+            .collect(),
         next_cursor,
         reasons,
         units,
@@ -331,7 +348,7 @@ fn cursor_of(a: &AlertRecord) -> crate::store::alerts::Cursor {
 
 const EXPORT_HEADER: [&str; 16] = [
     "id",
-    "fecha_hora_utc",
+    "fecha_hora_local",
     "dia",
     "clues",
     "unidad",
@@ -340,95 +357,51 @@ const EXPORT_HEADER: [&str; 16] = [
     "motivo",
     "respuestas",
     "comentario",
-    "vence_utc",
+    "vence_local",
     "vencida",
     "asignada_a",
-    "atendida_utc",
+    "atendida_local",
     "atendida_por",
     "nota",
 ];
 
-fn utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// One export row, every text neutralised.
-fn row(a: &AlertItem, catalogue: &[Unit]) -> [String; 16] {
-    let r = &a.view.record;
-    let name = catalogue
+/// The alerts as an export: times in each unit's local time, every text
+/// neutralised.
+pub fn table(items: &[AlertItem], catalogue: &[Unit]) -> Table {
+    let rows = items
         .iter()
-        .find(|u| u.clues == r.unit_clues)
-        .map_or("", |u| u.name.as_str());
-    [
-        r.id.to_string(),
-        utc(r.finished_at),
-        r.day.to_string(),
-        cell(&r.unit_clues),
-        cell(name),
-        cell(&r.service_area),
-        cell(&r.reason),
-        cell(&a.view.reason_label),
-        cell(&a.view.answers_text),
-        cell(r.comment.as_deref().unwrap_or("")),
-        utc(a.due_at),
-        if a.overdue { "sí" } else { "no" }.into(),
-        cell(r.assigned_to.as_deref().unwrap_or("")),
-        r.attended_at.map(utc).unwrap_or_default(),
-        cell(r.attended_by.as_deref().unwrap_or("")),
-        cell(r.note.as_deref().unwrap_or("")),
-    ]
-}
-
-/// UTF-8 with BOM, so Excel keeps the accents.
-pub fn csv(items: &[AlertItem], catalogue: &[Unit]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(EXPORT_HEADER)?;
-    for a in items {
-        w.write_record(row(a, catalogue))?;
+        .map(|a| {
+            let r = &a.view.record;
+            let name = catalogue
+                .iter()
+                .find(|u| u.clues == r.unit_clues)
+                .map_or("", |u| u.name.as_str());
+            let at = |t: DateTime<Utc>| local_time::local(t, a.utc_offset_minutes);
+            vec![
+                Cell::Text(r.id.to_string()),
+                Cell::Time(Some(at(r.finished_at))),
+                Cell::Text(r.day.to_string()),
+                Cell::text(&r.unit_clues),
+                Cell::text(name),
+                Cell::text(&r.service_area),
+                Cell::text(&r.reason),
+                Cell::text(&a.view.reason_label),
+                Cell::text(&a.view.answers_text),
+                Cell::long(r.comment.as_deref().unwrap_or("")),
+                Cell::Time(Some(at(a.due_at))),
+                Cell::Text(if a.overdue { "sí" } else { "no" }.into()),
+                Cell::text(r.assigned_to.as_deref().unwrap_or("")),
+                Cell::Time(r.attended_at.map(at)),
+                Cell::text(r.attended_by.as_deref().unwrap_or("")),
+                Cell::long(r.note.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: "Alertas",
+        header: &EXPORT_HEADER,
+        rows,
     }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// The time in an export column that holds one (`None`: a text column).
-fn time_cell(a: &AlertItem, column: usize) -> Option<Option<DateTime<Utc>>> {
-    match column {
-        1 => Some(Some(a.view.record.finished_at)),
-        10 => Some(Some(a.due_at)),
-        13 => Some(a.view.record.attended_at),
-        _ => None,
-    }
-}
-
-/// One sheet, times as typed date cells.
-pub fn xlsx(
-    items: &[AlertItem],
-    catalogue: &[Unit],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Alertas")?;
-    let bold = Format::new().set_bold();
-    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    for (c, h) in EXPORT_HEADER.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *h, &bold)?;
-    }
-    for (i, a) in items.iter().enumerate() {
-        let r = (i + 1) as u32;
-        for (c, v) in row(a, catalogue).iter().enumerate() {
-            match time_cell(a, c) {
-                Some(Some(t)) => {
-                    ws.write_datetime_with_format(r, c as u16, excel_time(t.naive_utc())?, &when)?;
-                }
-                Some(None) => {}
-                None => {
-                    ws.write(r, c as u16, v.as_str())?;
-                }
-            }
-        }
-    }
-    ws.autofilter(0, 0, items.len() as u32, (EXPORT_HEADER.len() - 1) as u16)?;
-    wb.save_to_buffer()
 }
 
 fn not_found() -> ApiError {
@@ -471,12 +444,20 @@ async fn assignable(
     Ok(names)
 }
 
+/// One change in an alert's history, with its time in the unit's local time.
+#[derive(Debug, Serialize)]
+pub struct HistoryItem {
+    #[serde(flatten)]
+    pub event: AlertEvent,
+    pub at_local: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct AlertDetail {
     #[serde(flatten)]
     pub alert: AlertItem,
     /// Every change, oldest first.
-    pub history: Vec<AlertEvent>,
+    pub history: Vec<HistoryItem>,
     /// Accounts it may be assigned to.
     pub assignable: Vec<String>,
 }
@@ -491,10 +472,22 @@ async fn detail(
         settings: &state.config.alert_due,
         labels: &labels,
     };
-    let history = state.store.alerts().history(alert.id).await?;
+    let clocks = UnitClocks::load(&*state.store).await?;
+    let offset = clocks.offset(&alert.unit_clues);
+    let history = state
+        .store
+        .alerts()
+        .history(alert.id)
+        .await?
+        .into_iter()
+        .map(|event| HistoryItem {
+            at_local: local_time::display(event.at, offset),
+            event,
+        })
+        .collect();
     let assignable = assignable(state, &alert.unit_clues, catalogue).await?;
     Ok(AlertDetail {
-        alert: due.item(alert, Utc::now()),
+        alert: due.item(alert, Utc::now(), &clocks),
         history,
         assignable,
     })
@@ -752,10 +745,11 @@ mod tests {
             .unwrap()
             .0;
         // 30 h old: past 24 h, not past 72 h.
-        assert!(due.item(record(&urgent, "", ""), now).overdue);
-        assert!(!due.item(record(&other, "", ""), now).overdue);
+        let clocks = UnitClocks::default();
+        assert!(due.item(record(&urgent, "", ""), now, &clocks).overdue);
+        assert!(!due.item(record(&other, "", ""), now, &clocks).overdue);
         let both = format!("{other},{urgent}");
-        let item = due.item(record(&both, "", ""), now);
+        let item = due.item(record(&both, "", ""), now, &clocks);
         assert!(item.overdue);
         assert_eq!(
             item.due_at,
@@ -774,6 +768,7 @@ mod tests {
         let items = [due.item(
             record("x", "=HYPERLINK(\"http://x\")", "@SUM(A1)"),
             Utc::now(),
+            &UnitClocks::default(),
         )];
         let units = [Unit {
             clues: "DFIMS000020".into(),
@@ -782,7 +777,7 @@ mod tests {
             parent: "OOAD DF".into(),
             state: "DF".into(),
         }];
-        let out = String::from_utf8(csv(&items, &units).unwrap()).unwrap();
+        let out = String::from_utf8(table(&items, &units).csv().unwrap()).unwrap();
         let mut r = ::csv::Reader::from_reader(out.trim_start_matches('\u{feff}').as_bytes());
         let row = r.records().next().unwrap().unwrap();
         assert_eq!(&row[4], "'=cmd|' /C calc'!A0");
@@ -791,6 +786,6 @@ mod tests {
         assert_eq!(&row[12], "'=jefa");
         assert_eq!(&row[14], "'-ana");
         assert_eq!(&row[15], "'@SUM(A1)");
-        assert!(xlsx(&items, &units).unwrap().starts_with(b"PK"));
+        assert!(table(&items, &units).xlsx().unwrap().starts_with(b"PK"));
     }
 }

@@ -11,9 +11,11 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use trato_domain::text::{neutralise_formula, truncate_chars};
 
+use super::labels::Labels;
 use super::summary::{Period, SummaryQuery};
 use super::{home, may_see_unit, resolve, summary, today, Resolved, Summary, Viewer, Want};
 use crate::error::{ApiError, ErrorCode};
+use crate::local_time::UnitClocks;
 use crate::store::alerts::Cursor;
 use crate::store::dash::Unit;
 use crate::AppState;
@@ -187,6 +189,36 @@ impl Params {
             _ => home(viewer),
         };
         resolve(viewer, &want, catalogue)
+    }
+}
+
+/// What a list of alerts or comments starts from: the request's
+/// parameters, the catalogue, the scope they resolve to (403 outside the
+/// viewer's), the surveys' words and the units' local times.
+pub struct Listing {
+    pub p: Params,
+    pub catalogue: Vec<Unit>,
+    pub resolved: Resolved,
+    pub labels: Labels,
+    pub clocks: UnitClocks,
+}
+
+impl Listing {
+    pub async fn load(
+        state: &AppState,
+        viewer: &Viewer,
+        q: Result<Query<Params>, QueryRejection>,
+    ) -> Result<Self, ApiError> {
+        let p = params(q)?;
+        let catalogue = state.store.dash().units().await?;
+        let resolved = p.resolve(viewer, &catalogue)?;
+        Ok(Self {
+            labels: Labels::load(&*state.store).await?,
+            clocks: UnitClocks::load(&*state.store).await?,
+            p,
+            catalogue,
+            resolved,
+        })
     }
 }
 

@@ -6,19 +6,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{Duration, FixedOffset};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::api::{bad_query, cell, excel_time, params, Export, Params, EXPORT_MAX};
+use super::api::{bad_query, Listing, Params};
+use super::export::{read_all, Cell, Table};
 use super::labels::Labels;
 use super::Viewer;
 use crate::error::ApiError;
+use crate::local_time::{self, UnitClocks};
 use crate::store::alerts::{CommentCursor, CommentQuery, CommentRecord, Cursor};
 use crate::store::dash::Unit;
 use crate::AppState;
 
 pub const PAGE_DEFAULT: i64 = 50;
-const EXPORT_CHUNK: i64 = 5_000;
 /// Longest search text.
 const MAX_SEARCH_CHARS: usize = 100;
 
@@ -27,10 +28,37 @@ pub struct CommentItem {
     #[serde(flatten)]
     pub record: CommentRecord,
     pub unit_name: String,
-    /// When the patient answered, in the kiosk's own time (`YYYY-MM-DD HH:MM`).
+    /// When the patient answered, in the unit's local time (`07/12/2026 10:15`).
     pub local_time: String,
+    /// The same, for typed spreadsheet cells.
+    #[serde(skip)]
+    pub local_at: NaiveDateTime,
     /// The answers in words ("Trato: Mal · ...").
     pub answers_text: String,
+}
+
+/// The comments as the tablero and the report show them.
+pub struct Shown<'a> {
+    pub labels: &'a Labels,
+    pub catalogue: &'a [Unit],
+    pub clocks: &'a UnitClocks,
+}
+
+impl Shown<'_> {
+    pub fn item(&self, c: CommentRecord) -> CommentItem {
+        let offset = self.clocks.offset(&c.unit_clues);
+        CommentItem {
+            unit_name: self
+                .catalogue
+                .iter()
+                .find(|u| u.clues == c.unit_clues)
+                .map_or_else(|| c.unit_clues.clone(), |u| u.name.clone()),
+            local_time: local_time::display(c.finished_at, offset),
+            local_at: local_time::local(c.finished_at, offset),
+            answers_text: self.labels.answers(&c.answers),
+            record: c,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -40,25 +68,27 @@ pub struct CommentList {
     pub next_cursor: Option<String>,
 }
 
-fn local_time(c: &CommentRecord) -> String {
-    let offset = FixedOffset::east_opt(c.utc_offset_minutes * 60)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
-    c.finished_at
-        .with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-fn item(c: CommentRecord, labels: &Labels, catalogue: &[Unit]) -> CommentItem {
-    CommentItem {
-        unit_name: catalogue
-            .iter()
-            .find(|u| u.clues == c.unit_clues)
-            .map_or_else(|| c.unit_clues.clone(), |u| u.name.clone()),
-        local_time: local_time(&c),
-        answers_text: labels.answers(&c.answers),
-        record: c,
-    }
+/// The newest `limit` comments of `units` over a period (no search, every
+/// area), and how many there are in all: the bimonthly report's list.
+pub async fn newest(
+    state: &AppState,
+    units: Option<Vec<String>>,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+    shown: &Shown<'_>,
+) -> Result<(Vec<CommentItem>, i64), ApiError> {
+    let q = CommentQuery {
+        from,
+        to,
+        units,
+        area: None,
+        search: None,
+    };
+    let store = state.store.alerts();
+    let (page, total) =
+        tokio::try_join!(store.comments(&q, None, limit), store.count_comments(&q))?;
+    Ok((page.into_iter().map(|c| shown.item(c)).collect(), total))
 }
 
 fn query(p: &Params, units: Option<Vec<String>>) -> Result<CommentQuery, ApiError> {
@@ -87,35 +117,24 @@ pub async fn list(
     viewer: Viewer,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let p = params(q)?;
-    let catalogue = state.store.dash().units().await?;
-    let resolved = p.resolve(&viewer, &catalogue)?;
-    let cq = query(&p, resolved.units.clone())?;
-    let labels = Labels::load(&*state.store).await?;
+    let l = Listing::load(&state, &viewer, q).await?;
+    let cq = query(&l.p, l.resolved.units.clone())?;
+    let shown = Shown {
+        labels: &l.labels,
+        catalogue: &l.catalogue,
+        clocks: &l.clocks,
+    };
     let store = state.store.alerts();
-    if let Some(export) = p.export()? {
-        let mut items = Vec::new();
-        let mut after = None;
-        while (items.len() as i64) < EXPORT_MAX {
-            let chunk = store.comments(&cq, after, EXPORT_CHUNK).await?;
-            let last = chunk.len() < EXPORT_CHUNK as usize;
-            after = chunk.last().map(cursor_of);
-            items.extend(chunk.into_iter().map(|c| item(c, &labels, &catalogue)));
-            if last {
-                break;
-            }
-        }
-        items.truncate(EXPORT_MAX as usize);
+    if let Some(export) = l.p.export()? {
+        let (store, q) = (&store, &cq);
+        let records = read_all(move |after, n| store.comments(q, after, n), cursor_of).await?;
+        let items: Vec<CommentItem> = records.into_iter().map(|c| shown.item(c)).collect();
         let name = format!("comentarios-{}-{}", cq.from, cq.to);
-        let body = match export {
-            Export::Csv => csv(&items).map_err(|e| ApiError::internal(&e))?,
-            Export::Xlsx => xlsx(&items).map_err(|e| ApiError::internal(&e))?,
-        };
-        return Ok(export.reply(&name, body));
+        return table(&items).reply(export, &name);
     }
-    let limit = p.limit(PAGE_DEFAULT)?;
+    let limit = l.p.limit(PAGE_DEFAULT)?;
     let (page, total) = tokio::try_join!(
-        store.comments(&cq, comment_cursor(&p)?, limit + 1),
+        store.comments(&cq, comment_cursor(&l.p)?, limit + 1),
         store.count_comments(&cq)
     )?;
     let more = page.len() as i64 > limit;
@@ -125,10 +144,7 @@ pub async fn list(
         .flatten();
     Ok(Json(CommentList {
         total,
-        comments: page
-            .into_iter()
-            .map(|c| item(c, &labels, &catalogue))
-            .collect(),
+        comments: page.into_iter().map(|c| shown.item(c)).collect(),
         next_cursor,
     })
     .into_response())
@@ -167,58 +183,28 @@ const HEADER: [&str; 9] = [
     "respuestas",
 ];
 
-fn row(c: &CommentItem) -> [String; 9] {
+/// The comments as an export (the comments view's, and the report's sheet).
+pub fn table(items: &[CommentItem]) -> Table {
+    Table {
+        sheet: "Comentarios",
+        header: &HEADER,
+        rows: items.iter().map(row).collect(),
+    }
+}
+
+fn row(c: &CommentItem) -> Vec<Cell> {
     let r = &c.record;
-    [
-        r.response_id.to_string(),
-        c.local_time.clone(),
-        r.day.to_string(),
-        cell(&r.unit_clues),
-        cell(&c.unit_name),
-        cell(&r.service_area),
-        cell(&r.question),
-        cell(&r.text),
-        cell(&c.answers_text),
+    vec![
+        Cell::Text(r.response_id.to_string()),
+        Cell::Time(Some(c.local_at)),
+        Cell::Text(r.day.to_string()),
+        Cell::text(&r.unit_clues),
+        Cell::text(&c.unit_name),
+        Cell::text(&r.service_area),
+        Cell::text(&r.question),
+        Cell::long(&r.text),
+        Cell::text(&c.answers_text),
     ]
-}
-
-pub fn csv(items: &[CommentItem]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(HEADER)?;
-    for c in items {
-        w.write_record(row(c))?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
-pub fn xlsx(items: &[CommentItem]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Comentarios")?;
-    let bold = Format::new().set_bold();
-    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let wrap = Format::new().set_text_wrap();
-    for (c, h) in HEADER.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *h, &bold)?;
-    }
-    ws.set_column_width(7, 60)?;
-    for (i, c) in items.iter().enumerate() {
-        let r = (i + 1) as u32;
-        for (col, v) in row(c).iter().enumerate() {
-            if col == 1 {
-                let local = c.record.finished_at
-                    + Duration::minutes(i64::from(c.record.utc_offset_minutes));
-                ws.write_datetime_with_format(r, 1, excel_time(local.naive_utc())?, &when)?;
-            } else if col == 7 {
-                ws.write_with_format(r, 7, v.as_str(), &wrap)?;
-            } else {
-                ws.write(r, col as u16, v.as_str())?;
-            }
-        }
-    }
-    ws.autofilter(0, 0, items.len() as u32, (HEADER.len() - 1) as u16)?;
-    wb.save_to_buffer()
 }
 
 #[cfg(test)]
@@ -228,7 +214,7 @@ mod tests {
     use uuid::Uuid;
 
     #[test]
-    fn exports_neutralise_formulas_and_show_the_kiosks_time() {
+    fn exports_neutralise_formulas_and_show_the_units_time() {
         let rec = CommentRecord {
             response_id: Uuid::nil(),
             question: "comentario".into(),
@@ -242,12 +228,19 @@ mod tests {
             text: "=HYPERLINK(\"http://x\")".into(),
             answers: String::new(),
         };
-        let items = [item(rec, &Labels::default(), &[])];
-        assert_eq!(items[0].local_time, "2026-03-02 12:05");
-        let out = String::from_utf8(csv(&items).unwrap()).unwrap();
+        let shown = Shown {
+            labels: &Labels::default(),
+            catalogue: &[],
+            clocks: &UnitClocks::default(),
+        };
+        let items = [shown.item(rec)];
+        // No kiosk has reported: Mexico's central time.
+        assert_eq!(items[0].local_time, "02/03/2026 12:05");
+        let out = String::from_utf8(table(&items).csv().unwrap()).unwrap();
         let mut r = ::csv::Reader::from_reader(out.trim_start_matches('\u{feff}').as_bytes());
         let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[1], "2026-03-02 12:05:00");
         assert_eq!(&row[7], "'=HYPERLINK(\"http://x\")");
-        assert!(xlsx(&items).unwrap().starts_with(b"PK"));
+        assert!(table(&items).xlsx().unwrap().starts_with(b"PK"));
     }
 }

@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod catalogue;
 pub mod comments;
+pub mod export;
 pub mod format;
 pub mod indicators;
 pub mod kiosks;

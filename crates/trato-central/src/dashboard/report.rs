@@ -1,5 +1,7 @@
 //! The bimonthly report per unit (IMSS runs its perception survey every two
-//! months): the page's figures for a period, as XLSX and as a printable page.
+//! months): the page's figures for a period and the period's newest
+//! comments (what a committee discusses in its session), as XLSX and as a
+//! printable page. Times in the unit's local time.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +14,14 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use trato_domain::text::truncate_chars;
 
 use super::api::{bad_query, params, Params};
+use super::comments::{self, CommentItem, Shown};
 use super::format::{mx_int, mx_pct, mx_points};
+use super::labels::Labels;
 use super::summary::{scope_totals, Period, SummaryQuery};
 use super::web::{escape, page};
 use super::{summary, today, Figures, Summary, Viewer, Want};
 use crate::error::ApiError;
+use crate::local_time::{self, UnitClocks};
 use crate::store::dash::{FigureQuery, Tally};
 use crate::AppState;
 
@@ -43,7 +48,17 @@ pub struct Report {
     pub national_totals: Figures,
     /// The figures of each service area, as the summary's.
     pub by_area: Vec<(String, Figures)>,
+    /// The period's newest comments (at most [`COMMENTS_MAX`]) ...
+    pub comments: Vec<CommentItem>,
+    /// ... of this many.
+    pub comments_total: i64,
+    /// The unit's local time, for the report's own times.
+    pub utc_offset_minutes: i32,
 }
+
+/// Comments a report lists; the rest are counted, and the comments view
+/// and its export have them all.
+pub const COMMENTS_MAX: i64 = 100;
 
 async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, ApiError> {
     let unit = p
@@ -108,7 +123,26 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
         }
     };
     let national_totals = scope_totals(&*state.store, None, period, headline.as_deref()).await?;
+    let labels = Labels::load(&*state.store).await?;
+    let clocks = UnitClocks::load(&*state.store).await?;
+    let shown = Shown {
+        labels: &labels,
+        catalogue: &catalogue,
+        clocks: &clocks,
+    };
+    let (comments, comments_total) = comments::newest(
+        state,
+        resolved.units.clone(),
+        from,
+        to,
+        COMMENTS_MAX,
+        &shown,
+    )
+    .await?;
     Ok(Report {
+        comments,
+        comments_total,
+        utc_offset_minutes: clocks.offset(&unit),
         summary: s,
         unit_name,
         parent,
@@ -323,7 +357,32 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, XlsxError> {
         "Servicio",
         r.by_area.iter().map(|(a, f)| (a.clone(), f)).collect(),
     )?;
+    comments_sheet(r, &mut wb)?;
     wb.save_to_buffer()
+}
+
+/// "Comentarios": the listed comments as the comments export writes them,
+/// under a line that says how many there are in all.
+fn comments_sheet(r: &Report, wb: &mut Workbook) -> Result<(), XlsxError> {
+    comments::table(&r.comments).write_sheet(wb, 2)?;
+    let ws = wb.worksheet_from_name("Comentarios")?;
+    ws.write_string_with_format(0, 0, comments_count_line(r), &Format::new().set_bold())?;
+    Ok(())
+}
+
+/// "100 comentarios más recientes de 240", or "12 comentarios".
+fn comments_count_line(r: &Report) -> String {
+    let shown = r.comments.len() as i64;
+    match r.comments_total {
+        0 => "Sin comentarios en el periodo.".to_owned(),
+        n if n > shown => format!(
+            "Los {} comentarios más recientes de {}: el resto, en Comentarios del tablero.",
+            mx_int(shown),
+            mx_int(n)
+        ),
+        1 => "1 comentario.".to_owned(),
+        n => format!("{} comentarios.", mx_int(n)),
+    }
 }
 
 /// `GET /api/v1/dashboard/report.xlsx?unit=CLUES[&from&to]`.
@@ -425,7 +484,8 @@ pub async fn report_page(
 {trend}
 <h2>Por servicio <small>(% positivo de cada indicador)</small></h2>
 <table class="tabla"><thead><tr><th>Servicio</th>{heads}</tr></thead><tbody>{areas}</tbody></table>
-<p class="pie">Generado {gen} por {who}. Positivo y negativo según lo que declara cada versión de la encuesta, sobre quienes dieron una opinión.</p>
+{comments}
+<p class="pie">Generado el {gen} (hora local de la unidad) por {who}. Positivo y negativo según lo que declara cada versión de la encuesta, sobre quienes dieron una opinión.</p>
 </main>"#,
         xlsx = escape(&xlsx_link),
         name = escape(&r.unit_name),
@@ -433,10 +493,48 @@ pub async fn report_page(
         parent = escape(&r.parent),
         from = s.from,
         to = s.to,
-        gen = s.generated_at.format("%Y-%m-%d %H:%M UTC"),
+        comments = comments_html(&r, clues),
+        gen = local_time::display(s.generated_at, r.utc_offset_minutes),
         who = escape(&viewer.name),
     );
     Ok(page("Informe bimestral — Trato Digno", &body, None).into_response())
+}
+
+/// The period's comments, newest first, each with its local time, service
+/// and the answers it came with; then how many more and where they are.
+fn comments_html(r: &Report, clues: &str) -> String {
+    let s = &r.summary;
+    let mut out = format!(
+        "<section class=\"comentarios\" data-testid=\"report-comments\">\n<h2>Comentarios del periodo <small>(como se guardaron: datos personales enmascarados; los más recientes primero)</small></h2>\n<p class=\"muted\" data-testid=\"report-comments-count\">{}</p>\n<ol class=\"comentarios\">",
+        escape(&comments_count_line(r))
+    );
+    for c in &r.comments {
+        out.push_str(&format!(
+            "<li><p class=\"c-meta\"><time>{}</time> · {}</p><blockquote>{}</blockquote><p class=\"c-answers\">{}</p></li>",
+            escape(&c.local_time),
+            escape(&c.record.service_area),
+            escape(&c.record.text),
+            escape(&c.answers_text),
+        ));
+    }
+    out.push_str("</ol>");
+    let more = r.comments_total - r.comments.len() as i64;
+    if more > 0 {
+        let all = format!(
+            "/api/v1/dashboard/comments?scope=unit:{}&from={}&to={}&format=xlsx",
+            clues, s.from, s.to
+        );
+        out.push_str(&format!(
+            "<p class=\"mas\" data-testid=\"report-comments-more\">Hay {} comentarios más en este periodo: véalos todos en la sección <a href=\"/tablero#comments-card\">Comentarios del tablero</a> (unidad {}, del {} al {}) o <a href=\"{}\">descárguelos completos (XLSX)</a>.</p>",
+            mx_int(more),
+            escape(clues),
+            s.from,
+            s.to,
+            escape(&all)
+        ));
+    }
+    out.push_str("</section>");
+    out
 }
 
 /// The daily % positive of the headline indicator as a small bar chart,

@@ -14,6 +14,7 @@ use super::ranking::{standing, wilson, Standing};
 use super::report::bimester;
 use super::{pct, Resolved};
 use crate::error::ApiError;
+use crate::local_time::{self, UnitClocks};
 use crate::store::dash::{FigureQuery, FigureSums, Tally, Totals, Unit};
 use crate::store::Store;
 
@@ -108,6 +109,8 @@ pub struct UnitFigures {
     pub change_points: Option<f64>,
     pub kiosks: usize,
     pub last_contact: Option<DateTime<Utc>>,
+    /// The same in the unit's local time, as the page shows it.
+    pub last_contact_local: Option<String>,
     /// No kiosk of the unit has been heard from for more than a day.
     pub silent: bool,
 }
@@ -335,7 +338,9 @@ async fn unit_rows(
     // Last contact per unit, from the kiosks' last batch.
     let time = Utc::now();
     let mut contact: HashMap<String, (usize, Option<DateTime<Utc>>)> = HashMap::new();
-    for k in store.list_kiosks().await? {
+    let kiosks = store.list_kiosks().await?;
+    let clocks = UnitClocks::from_kiosks(&kiosks);
+    for k in kiosks {
         if k.revoked_at.is_some() {
             continue;
         }
@@ -364,6 +369,7 @@ async fn unit_rows(
         .into_iter()
         .map(|(clues, (name, parent))| {
             let (kiosks, last) = contact.get(&clues).copied().unwrap_or_default();
+            let last_contact_local = last.map(|t| local_time::display(t, clocks.offset(&clues)));
             let figures = now.remove(&clues).unwrap_or_default();
             let head = headline.and_then(|k| figures.indicators.get(k));
             let opinions = head.map_or(0, |i| {
@@ -385,6 +391,7 @@ async fn unit_rows(
                 parent,
                 kiosks,
                 last_contact: last,
+                last_contact_local,
                 silent: last.is_none_or(|t| time - t > Duration::days(1)),
             }
         })

@@ -2,22 +2,16 @@
 //! reason and the comment as stored (masked at receipt: no e-mail, phone,
 //! NSS or CURP); never the answers in full nor anything else a patient wrote.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::smtp::Outgoing;
 use crate::dashboard::labels::Labels;
 use crate::kiosks::{Fleet, KioskState};
+use crate::local_time::display as local_time;
 use crate::store::alerts::AlertRecord;
 
 /// Most alerts listed one by one in a digest; the rest are counted.
 pub const DIGEST_LIST_MAX: usize = 200;
-
-/// `07/12/2026 10:15` in local time at `utc_offset_minutes`.
-pub fn local_time(t: DateTime<Utc>, utc_offset_minutes: i32) -> String {
-    (t + Duration::minutes(i64::from(utc_offset_minutes)))
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
-}
 
 fn comment_line(a: &AlertRecord) -> String {
     match a.comment.as_deref().filter(|c| !c.trim().is_empty()) {

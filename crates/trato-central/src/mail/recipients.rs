@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
 
 use crate::dashboard::Role;
 use crate::error::StoreError;
+use crate::local_time::UnitClocks;
 use crate::opening_hours::DEFAULT_UTC_OFFSET_MINUTES;
 use crate::store::dash::Unit;
 use crate::store::Store;
@@ -33,7 +34,7 @@ impl Recipient {
 pub struct Directory {
     accounts: Vec<Recipient>,
     units: Vec<Unit>,
-    offsets: HashMap<String, i32>,
+    clocks: UnitClocks,
 }
 
 impl Directory {
@@ -54,27 +55,18 @@ impl Directory {
                 })
             })
             .collect();
-        let mut latest: HashMap<String, (DateTime<Utc>, i32)> = HashMap::new();
-        for k in store.list_kiosks().await? {
-            if let (Some(seen), Some(off)) = (k.last_seen_at, k.last_utc_offset_minutes) {
-                let e = latest.entry(k.unit_clues).or_insert((seen, off));
-                if seen > e.0 {
-                    *e = (seen, off);
-                }
-            }
-        }
         Ok(Self::new(
             accounts,
             store.dash().units().await?,
-            latest.into_iter().map(|(u, (_, o))| (u, o)).collect(),
+            UnitClocks::load(store).await?,
         ))
     }
 
-    pub fn new(accounts: Vec<Recipient>, units: Vec<Unit>, offsets: HashMap<String, i32>) -> Self {
+    pub fn new(accounts: Vec<Recipient>, units: Vec<Unit>, clocks: UnitClocks) -> Self {
         Self {
             accounts,
             units,
-            offsets,
+            clocks,
         }
     }
 
@@ -84,10 +76,7 @@ impl Directory {
 
     /// A unit's local time: its kiosks' latest reported UTC offset.
     pub fn unit_offset(&self, clues: &str) -> i32 {
-        self.offsets
-            .get(clues)
-            .copied()
-            .unwrap_or(DEFAULT_UTC_OFFSET_MINUTES)
+        self.clocks.offset(clues)
     }
 
     pub fn unit_name<'a>(&'a self, clues: &'a str) -> &'a str {
@@ -146,16 +135,16 @@ impl Directory {
     /// scope keep (Mexico's central time when none has said).
     pub fn local_offset(&self, a: &Recipient) -> i32 {
         let mut seen: HashMap<i32, usize> = HashMap::new();
-        for (unit, off) in &self.offsets {
+        for (unit, off) in self.clocks.iter() {
             let covered = match a.role {
                 Role::National => true,
-                Role::Unit => *unit == a.scope,
+                Role::Unit => unit == a.scope,
                 Role::Ooad | Role::Umae => {
                     self.parent_of(unit).is_some_and(|u| u.parent == a.scope)
                 }
             };
             if covered {
-                *seen.entry(*off).or_default() += 1;
+                *seen.entry(off).or_default() += 1;
             }
         }
         seen.into_iter()

@@ -198,6 +198,15 @@ impl Dash {
         serde_json::from_str(&t).unwrap()
     }
 
+    /// A page or file as text, asserting it was served.
+    pub async fn get_text(&self, s: &Session, path: &str) -> String {
+        let r = self.get(s, path).await;
+        let st = r.status();
+        let t = r.text().await.unwrap();
+        assert_eq!(st, 200, "{path}: {t}");
+        t
+    }
+
     pub async fn attend(
         &self,
         s: &Session,

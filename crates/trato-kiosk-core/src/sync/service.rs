@@ -1,5 +1,5 @@
-//! The background sync task: one sync at a time, woken soon after each new
-//! response, backing off (exponential, jitter, 15-minute cap) while the centre
+//! The background sync task: one sync at a time, woken promptly after each
+//! new response (a short pause gathers a burst into one batch), backing off (exponential, jitter, 15-minute cap) while the centre
 //! does not answer, and a snapshot of its state for the staff screen.
 
 use std::future::Future;
@@ -18,7 +18,10 @@ use super::{Backoff, SyncError, SyncOptions, SyncReport, SyncView, Syncer};
 pub struct ServiceOptions {
     pub sync: SyncOptions,
     pub backoff: Backoff,
-    /// After a new response, wait this long (more responses may follow).
+    /// After a new response, wait this long so a burst (a patient who
+    /// answers while another finishes, several kiosks' worth after a
+    /// restart) goes in one batch. Short: the tablero is live, and a kiosk
+    /// with a patient every 30 s gains nothing from waiting longer.
     pub wake_delay: Duration,
     /// While backing off, a new response brings the next attempt forward,
     /// but never to less than this after the last one.
@@ -28,12 +31,15 @@ pub struct ServiceOptions {
     pub idle_poll: Duration,
 }
 
+/// The default [`ServiceOptions::wake_delay`].
+pub const WAKE_DELAY: Duration = Duration::from_millis(200);
+
 impl Default for ServiceOptions {
     fn default() -> Self {
         ServiceOptions {
             sync: SyncOptions::default(),
             backoff: Backoff::default(),
-            wake_delay: Duration::from_secs(2),
+            wake_delay: WAKE_DELAY,
             min_retry: Duration::from_secs(30),
             idle_poll: Duration::from_secs(10 * 60),
         }
@@ -119,6 +125,26 @@ pub fn spawn_service(
     (handle, run(syncer, options, on_survey, shared))
 }
 
+/// When the next sync runs once a response was stored at `now`: after the
+/// short wake delay when the centre answered last time (never later than
+/// already planned, so a burst of responses does not keep pushing it back);
+/// while backing off, no sooner than `min_retry` after the last attempt.
+fn due_after_response(
+    options: &ServiceOptions,
+    now: Instant,
+    planned: Instant,
+    failures: u32,
+    last_attempt: Instant,
+) -> Instant {
+    let soon = now + options.wake_delay;
+    let earliest = if failures > 0 {
+        last_attempt + options.min_retry
+    } else {
+        soon
+    };
+    planned.min(soon.max(earliest))
+}
+
 async fn run(
     mut syncer: Syncer,
     options: ServiceOptions,
@@ -137,9 +163,7 @@ async fn run(
             () = tokio::time::sleep_until(next_due) => {}
             () = shared.now.notified() => {}
             () = shared.nudge.notified() => {
-                let soon = Instant::now() + options.wake_delay;
-                let earliest = if failures > 0 { last_attempt + options.min_retry } else { soon };
-                next_due = next_due.min(soon.max(earliest));
+                next_due = due_after_response(&options, Instant::now(), next_due, failures, last_attempt);
                 continue;
             }
         }
@@ -195,4 +219,50 @@ async fn run(
         }
     }
     tracing::info!("sync task stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idle_kiosk_syncs_a_new_response_within_the_short_wake_delay() {
+        let o = ServiceOptions::default();
+        assert!(
+            o.wake_delay <= Duration::from_millis(250),
+            "{:?}",
+            o.wake_delay
+        );
+        let now = Instant::now();
+        // Idle: the next look was minutes away.
+        let planned = now + o.idle_poll;
+        let due = due_after_response(&o, now, planned, 0, now - Duration::from_secs(600));
+        assert_eq!(due, now + o.wake_delay);
+    }
+
+    #[test]
+    fn a_burst_of_responses_goes_in_one_sync_not_pushed_back_by_each() {
+        let o = ServiceOptions::default();
+        let t0 = Instant::now();
+        let first = due_after_response(&o, t0, t0 + o.idle_poll, 0, t0);
+        // More responses within the delay keep the first one's time.
+        let later = t0 + o.wake_delay / 2;
+        assert_eq!(due_after_response(&o, later, first, 0, t0), first);
+    }
+
+    #[test]
+    fn while_backing_off_a_response_waits_for_the_minimum_retry() {
+        let o = ServiceOptions::default();
+        let last = Instant::now();
+        let now = last + Duration::from_secs(1);
+        let planned = last + Duration::from_secs(600);
+        let due = due_after_response(&o, now, planned, 3, last);
+        assert_eq!(due, last + o.min_retry);
+        // ... and never later than the backoff already planned.
+        let soon_planned = last + Duration::from_secs(5);
+        assert_eq!(
+            due_after_response(&o, now, soon_planned, 3, last),
+            soon_planned
+        );
+    }
 }

@@ -77,7 +77,7 @@ window.TableroAlertas = (function () {
     const what = h.action === "attended" ? "marcó atendida: " + (h.detail || "")
       : h.action === "assigned" ? "asignó a " + h.detail
       : "quitó la asignación";
-    return ctx.when(h.at) + " · " + h.by + " " + what;
+    return h.at_local + " · " + h.by + " " + what;
   }
 
   async function openDetail(a, box) {
@@ -92,7 +92,7 @@ window.TableroAlertas = (function () {
     box.textContent = "";
     const hist = ctx.el("ol", "history");
     hist.setAttribute("aria-label", "Historial");
-    hist.appendChild(ctx.el("li", null, ctx.when(d.finished_at) + " · respuesta del paciente: alerta abierta"));
+    hist.appendChild(ctx.el("li", null, d.local.finished_at + " · respuesta del paciente: alerta abierta"));
     for (const h of d.history) hist.appendChild(ctx.el("li", null, historyLine(h)));
     box.append(ctx.el("h3", null, "Historial"), hist);
     if (!d.attended_at) {
@@ -173,16 +173,16 @@ window.TableroAlertas = (function () {
     const badge = a.attended_at ? ["ok", "Atendida"] : a.overdue ? ["late", "Vencida"] : ["alarm", "Abierta"];
     head.append(ctx.el("span", "badge " + badge[0], badge[1]), " ",
       ctx.el("strong", null, a.reason_label), " ",
-      ctx.el("span", "muted", ctx.when(a.finished_at) + " · " + ctx.unitName(a.unit_clues) + " · " + a.service_area));
+      ctx.el("span", "muted", a.local.finished_at + " · " + ctx.unitName(a.unit_clues) + " · " + a.service_area));
     li.appendChild(head);
     const meta = [];
-    if (!a.attended_at) meta.push((a.overdue ? "Venció " : "Vence ") + ctx.when(a.due_at));
+    if (!a.attended_at) meta.push((a.overdue ? "Venció " : "Vence ") + a.local.due_at);
     meta.push(a.assigned_to ? "Responsable: " + a.assigned_to : "Sin responsable");
     li.appendChild(ctx.el("div", "a-meta" + (a.overdue ? " late" : ""), meta.join(" · ")));
     li.appendChild(ctx.el("div", "a-answers", a.answers_text));
     if (a.comment) li.appendChild(ctx.el("div", "a-comment", "«" + a.comment + "»"));
     if (a.attended_at) {
-      li.appendChild(ctx.el("div", "a-note", "Atendida " + ctx.when(a.attended_at) + " por " + a.attended_by + ": " + a.note));
+      li.appendChild(ctx.el("div", "a-note", "Atendida " + a.local.attended_at + " por " + a.attended_by + ": " + a.note));
     }
     const more = ctx.el("details", "a-detail");
     more.appendChild(ctx.el("summary", null, a.attended_at ? "Historial" : "Historial, responsable y atender"));
@@ -218,7 +218,7 @@ window.TableroAlertas = (function () {
   function commentItem(c) {
     const li = ctx.el("li", "comment");
     li.dataset.testid = "comment-row";
-    li.appendChild(ctx.el("div", "muted", c.local_time + " (hora del quiosco) · " + c.unit_name + " · " + c.service_area));
+    li.appendChild(ctx.el("div", "muted", c.local_time + " (hora local) · " + c.unit_name + " · " + c.service_area));
     li.appendChild(ctx.el("blockquote", null, c.text));
     if (c.answers_text) li.appendChild(ctx.el("div", "a-answers", c.answers_text));
     return li;

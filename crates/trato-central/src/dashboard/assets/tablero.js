@@ -119,11 +119,6 @@
     if (Math.abs(v) < 0.05) return "= 0.0";
     return (v > 0 ? "▲ +" : "▼ −") + MX1.format(Math.abs(v));
   }
-  function when(iso) {
-    if (!iso) return "nunca";
-    const d = new Date(iso);
-    return d.toLocaleString("es-MX", { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" });
-  }
 
   function fillScopes() {
     const sel = $("scope");
@@ -333,7 +328,7 @@
     if (late && late.overdue) al.append(" ", el("span", "badge late", num(late.overdue) + " vencidas"));
     tr.appendChild(al);
     const c = el("td");
-    c.appendChild(el("span", null, when(u.last_contact)));
+    c.appendChild(el("span", null, u.last_contact_local || "nunca"));
     if (u.silent) c.append(" ", el("span", "badge silent", u.kiosks ? "sin contacto > 1 día" : "sin quiosco"));
     tr.appendChild(c);
     const r = el("td");
@@ -411,22 +406,13 @@
   }
 
   function alertContext() {
-    return { api: api, el: el, query: query, when: when, num: num, csrf: csrf, me: me, unitName: unitName, refresh: refresh, showUnitAlerts: showUnitAlerts };
+    return { api: api, el: el, query: query, num: num, csrf: csrf, me: me, unitName: unitName, refresh: refresh, showUnitAlerts: showUnitAlerts };
   }
 
   // Kioscos: every kiosk of the scope with its state; silence counts only
   // within the unit's opening hours (computed by the centre).
   let fleet = null;
   let kioskSort = { key: "state", dir: 1 };
-
-  // A time in the unit's local time (the offset its kiosks report), as
-  // 07/12/2026 10:15.
-  function localTime(iso, offsetMin) {
-    if (!iso) return "nunca";
-    const d = new Date(Date.parse(iso) + offsetMin * 60000);
-    const p = (n) => String(n).padStart(2, "0");
-    return p(d.getUTCDate()) + "/" + p(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes());
-  }
 
   function skewText(ms) {
     if (ms === null || ms === undefined) return "—";
@@ -467,7 +453,7 @@
       unit.append(el("span", null, k.unit_name), el("br"), el("span", "muted mono", k.unit_clues));
       tr.appendChild(unit);
       const contact = el("td");
-      contact.append(el("span", null, localTime(k.last_contact, k.utc_offset_minutes)), el("br"), el("small", "muted", "Horario: " + k.opening_hours));
+      contact.append(el("span", null, k.last_contact_local || "nunca"), el("br"), el("small", "muted", "Horario: " + k.opening_hours));
       tr.appendChild(contact);
       tr.appendChild(el("td", "num", k.backlog === null ? "—" : num(k.backlog)));
       tr.appendChild(el("td", null, k.survey_id ? k.survey_id + " v" + k.survey_version : "—"));
