@@ -471,7 +471,7 @@ async fn an_older_format_kiosk_is_never_offered_a_newer_format() {
     assert_eq!(report.sent(), 5, "responses keep going");
     assert!(report.new_survey.is_none());
     let problem = report.survey_problem.expect("the kiosk says why");
-    assert!(problem.contains("format 2"), "{problem}");
+    assert!(problem.contains("formato 2"), "{problem}");
     assert_eq!(k.kiosk.bootstrap().survey.version, 1, "keeps its survey");
 
     let overview = k

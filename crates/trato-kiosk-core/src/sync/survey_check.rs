@@ -34,7 +34,7 @@ pub fn sort_offer(reply: &ActiveSurveyReply, running: (&str, u32), reads: u32) -
             id: w.id.clone(),
             version: w.version,
             problem: format!(
-                "the centre has {} v{} for this unit in survey format {}; this kiosk reads up to format {reads}: update the kiosk app",
+                "el servidor central tiene la encuesta {} versión {} para esta unidad en el formato {}; este quiosco lee hasta el formato {reads}: actualice la aplicación del quiosco",
                 w.id, w.version, w.format
             ),
         };
