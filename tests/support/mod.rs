@@ -332,14 +332,13 @@ impl KioskApp {
         );
         let deadline = Instant::now() + WAIT;
         loop {
-            let tapped = self
-                .client
-                .execute(&script, vec![])
-                .await
-                .ok()
-                .and_then(|v| v.as_bool());
-            if tapped == Some(true) {
-                return;
+            match self.client.execute(&script, vec![]).await {
+                Ok(tapped) if tapped.as_bool() == Some(true) => return,
+                // The tap closed the window before WebDriver heard back (as
+                // leaving kiosk mode does): nothing is left to tap, and the
+                // caller checks what the tap did.
+                Err(e) if window_gone(&e) => return,
+                _ => {}
             }
             if Instant::now() > deadline {
                 let state = self
@@ -597,4 +596,11 @@ pub fn processes() -> Vec<(u32, u32, Vec<String>)> {
             Some((pid, ppid, args))
         })
         .collect()
+}
+
+/// Whether WebDriver's session or window has gone (the app exited).
+fn window_gone(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    matches!(e, CmdError::Standard(w)
+        if matches!(w.error, ErrorStatus::InvalidSessionId | ErrorStatus::NoSuchWindow))
 }
