@@ -520,20 +520,29 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         .await;
         assert!(!alerts_before.is_empty());
 
-        // Back to schema 5 as an older centre left it (undoing 0006 to 0011).
+        // Back to schema 5 as an older centre left it (undoing 0006 to 0012).
         let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON)
             .unwrap()
             .without_meaning();
         let plain_json = serde_json::to_string(&plain).unwrap().replace('\'', "''");
         let old_rollups = schema_5_daily_figures(backend == Backend::Postgres);
-        let version = match backend {
-            Backend::Sqlite => "PRAGMA user_version = 5;",
-            Backend::Postgres => "UPDATE schema_version SET version = 5;",
+        let (version, counts) = match backend {
+            Backend::Sqlite => (
+                "PRAGMA user_version = 5;",
+                "DROP TRIGGER alert_counts_raised; DROP TRIGGER alert_counts_attended;",
+            ),
+            Backend::Postgres => (
+                "UPDATE schema_version SET version = 5;",
+                "DROP TRIGGER alert_counts_raised ON alerts;
+                 DROP TRIGGER alert_counts_attended ON alerts;
+                 DROP FUNCTION alert_counts_raised(); DROP FUNCTION alert_counts_attended();",
+            ),
         };
         exec(
             &d,
             &format!(
-                "DROP TABLE alert_events; DROP TABLE comments;
+                "{counts} DROP TABLE alert_counts;
+                 DROP TABLE alert_events; DROP TABLE comments;
                  DROP INDEX alerts_finished; DROP INDEX alerts_open_finished;
                  DROP INDEX alerts_counts; ALTER TABLE alerts DROP COLUMN assigned_to;
                  DROP TABLE indicator_figures; DROP TABLE indicator_unit_figures;

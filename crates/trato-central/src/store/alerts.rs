@@ -9,6 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use trato_domain::wire::MAX_UTC_OFFSET_MINUTES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,6 +31,39 @@ pub struct DueCutoffs {
     pub other: Option<DateTime<Utc>>,
 }
 
+impl DueCutoffs {
+    /// Whether an alert with this stored reason (keys joined by ",") can
+    /// fall due at all.
+    pub fn covers(&self, reason: &str) -> bool {
+        self.other.is_some()
+            || reason
+                .split(',')
+                .any(|k| self.keys.iter().any(|(key, _)| key == k))
+    }
+
+    /// The last day whose alerts, if open and of a reason that falls due,
+    /// are all past due: the day before the earliest cutoff less the widest
+    /// UTC offset a kiosk's day may span. `None` when nothing falls due.
+    fn last_settled_day(&self) -> Option<NaiveDate> {
+        let earliest = self.keys.iter().map(|(_, c)| *c).chain(self.other).min()?;
+        let widest = chrono::Duration::minutes(MAX_UTC_OFFSET_MINUTES.into());
+        earliest
+            .checked_sub_signed(widest)
+            .and_then(|t| t.date_naive().pred_opt())
+    }
+}
+
+/// How the counts of a filter are read: the settled days from the kept
+/// counts (`alert_counts`), the days still falling due alert by alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountPlan {
+    /// Days whose counts come from `alert_counts`; their open alerts are
+    /// overdue exactly when their reason falls due.
+    pub kept: Option<(NaiveDate, NaiveDate)>,
+    /// Days counted from the alerts themselves.
+    pub exact: Option<(NaiveDate, NaiveDate)>,
+}
+
 /// Which alerts: a period of kiosk-local days, the units (`None`: all), an
 /// optional service area, and the list's own filters.
 #[derive(Debug, Clone)]
@@ -48,6 +82,59 @@ pub struct AlertFilter {
     /// Assigned to this account (empty: to nobody).
     pub assigned_to: Option<String>,
     pub due: DueCutoffs,
+}
+
+impl AlertFilter {
+    /// Splits the period for [`AlertStore::groups`]. The kept counts know no
+    /// time of day nor account, so an age or assignee filter counts every
+    /// day alert by alert.
+    pub fn count_plan(&self) -> CountPlan {
+        if self.finished_by.is_some() || self.finished_after.is_some() || self.assigned_to.is_some()
+        {
+            return CountPlan {
+                kept: None,
+                exact: Some((self.from, self.to)),
+            };
+        }
+        // Nothing falls due: no day needs its alerts read one by one.
+        let settled = self.due.last_settled_day().unwrap_or(self.to);
+        let kept_to = settled.min(self.to);
+        CountPlan {
+            kept: (self.from <= kept_to).then_some((self.from, kept_to)),
+            exact: kept_to
+                .succ_opt()
+                .filter(|_| kept_to < self.to)
+                .map(|next| (next.max(self.from), self.to)),
+        }
+    }
+
+    /// The same alerts over another period.
+    fn over(&self, (from, to): (NaiveDate, NaiveDate)) -> Self {
+        Self {
+            from,
+            to,
+            ..self.clone()
+        }
+    }
+}
+
+/// Sums groups of the same unit and reason.
+fn merge_groups(groups: impl IntoIterator<Item = AlertGroup>) -> Vec<AlertGroup> {
+    let mut out: Vec<AlertGroup> = Vec::new();
+    for g in groups {
+        match out
+            .iter_mut()
+            .find(|o| o.unit_clues == g.unit_clues && o.reason == g.reason)
+        {
+            Some(o) => {
+                o.total += g.total;
+                o.open += g.open;
+                o.overdue += g.overdue;
+            }
+            None => out.push(g),
+        }
+    }
+    out
 }
 
 /// Where a page ends: the next page starts after this alert (newest first).
@@ -273,7 +360,27 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<Vec<AlertRecord>, StoreError>;
     /// Counts per unit and stored reason under the filter's period, units,
     /// area and age (not its status or reason: those are summed in Rust).
-    async fn groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError>;
+    /// The same as [`Self::exact_groups`], read mostly from the kept counts.
+    async fn groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
+        let plan = f.count_plan();
+        let mut all = Vec::new();
+        if let Some(days) = plan.kept {
+            let kept = self.kept_groups(&f.over(days)).await?;
+            all.extend(kept.into_iter().map(|g| AlertGroup {
+                overdue: if f.due.covers(&g.reason) { g.open } else { 0 },
+                ..g
+            }));
+        }
+        if let Some(days) = plan.exact {
+            all.extend(self.exact_groups(&f.over(days)).await?);
+        }
+        Ok(merge_groups(all))
+    }
+    /// [`Self::groups`] counted alert by alert.
+    async fn exact_groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError>;
+    /// Totals and open counts per unit and stored reason from the kept
+    /// counts, over the filter's period, units and area (overdue left 0).
+    async fn kept_groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError>;
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<AlertRecord>, StoreError>;
     /// Assigns an alert to an account (`None`: to nobody) and records it;
@@ -369,10 +476,12 @@ impl Sql {
         let mut any = Vec::new();
         let mut known = Vec::new();
         for (key, cutoff) in &due.keys {
+            // Each placeholder is bound once and may be read twice: an
+            // unread bind is an error on SQLite.
             let has = self.has_reason(key);
             let c = self.bind(Bind::Time(*cutoff));
             any.push(format!("({has} AND finished_at < {c})"));
-            known.push(self.has_reason(key));
+            known.push(has);
         }
         if let Some(other) = due.other {
             let c = self.bind(Bind::Time(other));
@@ -395,16 +504,7 @@ impl Sql {
     /// `WHERE ...` for the filter's period, units, area, age and account
     /// (and, with `listing`, its status and reason).
     pub fn alert_where(&mut self, f: &AlertFilter, listing: bool) -> String {
-        let from = self.bind(Bind::Day(f.from));
-        let to = self.bind(Bind::Day(f.to));
-        let mut w = vec![format!("day BETWEEN {from} AND {to}")];
-        if let Some(u) = &f.units {
-            w.push(self.units(u));
-        }
-        if let Some(a) = &f.area {
-            let p = self.bind(Bind::Text(a.clone()));
-            w.push(format!("service_area = {p}"));
-        }
+        let mut w = self.period(f.from, f.to, &f.units, &f.area);
         if let Some(t) = f.finished_by {
             let p = self.bind(Bind::Time(t));
             w.push(format!("finished_at <= {p}"));
@@ -471,18 +571,43 @@ impl Sql {
         s
     }
 
-    /// `WHERE ...` for comments.
-    fn comment_where(&mut self, q: &CommentQuery) -> String {
-        let from = self.bind(Bind::Day(q.from));
-        let to = self.bind(Bind::Day(q.to));
+    /// Totals and open counts per unit and stored reason, from `alert_counts`
+    /// (a zero overdue column, so rows read as [`Self::alert_groups`]'s).
+    pub fn kept_alert_groups(f: &AlertFilter, pg: bool) -> Self {
+        let mut s = Self::new(pg);
+        let w = s.period(f.from, f.to, &f.units, &f.area).join(" AND ");
+        s.text = format!(
+            "SELECT unit_clues, reason, CAST(SUM(total) AS BIGINT), CAST(SUM(open) AS BIGINT),
+                    CAST(0 AS BIGINT)
+             FROM alert_counts WHERE {w} GROUP BY unit_clues, reason"
+        );
+        s
+    }
+
+    /// The conditions for a period of days, units and service area.
+    fn period(
+        &mut self,
+        from: NaiveDate,
+        to: NaiveDate,
+        units: &Option<Vec<String>>,
+        area: &Option<String>,
+    ) -> Vec<String> {
+        let from = self.bind(Bind::Day(from));
+        let to = self.bind(Bind::Day(to));
         let mut w = vec![format!("day BETWEEN {from} AND {to}")];
-        if let Some(u) = &q.units {
+        if let Some(u) = units {
             w.push(self.units(u));
         }
-        if let Some(a) = &q.area {
+        if let Some(a) = area {
             let p = self.bind(Bind::Text(a.clone()));
             w.push(format!("service_area = {p}"));
         }
+        w
+    }
+
+    /// `WHERE ...` for comments.
+    fn comment_where(&mut self, q: &CommentQuery) -> String {
+        let mut w = self.period(q.from, q.to, &q.units, &q.area);
         if let Some(t) = &q.search {
             let p = self.bind(Bind::Text(like_pattern(t)));
             let op = if self.pg { "ILIKE" } else { "LIKE" };
@@ -592,6 +717,76 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(junk), None, "{junk}");
         }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn filter(from: &str, to: &str, due: DueCutoffs) -> AlertFilter {
+        AlertFilter {
+            from: day(from),
+            to: day(to),
+            units: None,
+            area: None,
+            status: AlertStatus::Open,
+            reason: None,
+            finished_by: None,
+            finished_after: None,
+            assigned_to: None,
+            due,
+        }
+    }
+
+    #[test]
+    fn counts_are_kept_up_to_the_last_day_wholly_past_due() {
+        let cutoff: DateTime<Utc> = "2026-12-07T10:00:00Z".parse().unwrap();
+        let due = DueCutoffs {
+            keys: vec![("respeto".into(), cutoff + chrono::Duration::hours(48))],
+            other: Some(cutoff),
+        };
+        // 12-05 at UTC-14 ends 12-06T14:00Z, before the cutoff; 12-06 does not.
+        let plan = filter("2026-11-01", "2026-12-31", due.clone()).count_plan();
+        assert_eq!(plan.kept, Some((day("2026-11-01"), day("2026-12-05"))));
+        assert_eq!(plan.exact, Some((day("2026-12-06"), day("2026-12-31"))));
+
+        let old = filter("2026-11-01", "2026-11-30", due.clone()).count_plan();
+        assert_eq!((old.kept.is_some(), old.exact), (true, None));
+        let recent = filter("2026-12-06", "2026-12-07", due.clone()).count_plan();
+        assert_eq!(recent.kept, None);
+        assert_eq!(recent.exact, Some((day("2026-12-06"), day("2026-12-07"))));
+
+        // Nothing falls due: every day from the kept counts.
+        let never = filter("2026-11-01", "2026-12-31", DueCutoffs::default()).count_plan();
+        assert_eq!(never.kept, Some((day("2026-11-01"), day("2026-12-31"))));
+        assert_eq!(never.exact, None);
+    }
+
+    #[test]
+    fn an_age_or_assignee_filter_counts_alert_by_alert() {
+        let mut f = filter("2026-11-01", "2026-11-30", DueCutoffs::default());
+        f.assigned_to = Some(String::new());
+        let plan = f.count_plan();
+        assert_eq!((plan.kept, plan.exact), (None, Some((f.from, f.to))));
+        f.assigned_to = None;
+        f.finished_by = Some("2026-11-20T00:00:00Z".parse().unwrap());
+        assert_eq!(f.count_plan().kept, None);
+    }
+
+    #[test]
+    fn a_reason_falls_due_by_any_of_its_keys_or_the_rest_rule() {
+        let t = Utc::now();
+        let only_respeto = DueCutoffs {
+            keys: vec![("respeto".into(), t)],
+            other: None,
+        };
+        assert!(only_respeto.covers("trato,respeto"));
+        assert!(!only_respeto.covers("trato"));
+        let rest = DueCutoffs {
+            other: Some(t),
+            ..only_respeto
+        };
+        assert!(rest.covers("trato"));
     }
 
     #[test]

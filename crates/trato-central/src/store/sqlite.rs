@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_kiosk_reports.sql"),
     include_str!("../../migrations/sqlite/0010_mail_outbox.sql"),
     include_str!("../../migrations/sqlite/0011_alert_handling.sql"),
+    include_str!("../../migrations/sqlite/0012_alert_counts.sql"),
 ];
 const READERS: usize = 4;
 

@@ -87,6 +87,22 @@ impl PostgresStore {
         let p = params(sql.binds);
         Ok(c.query(&sql.text, &refs(&p)).await?)
     }
+
+    /// Rows of unit, reason, total, open and overdue.
+    async fn query_groups(&self, sql: Sql) -> Result<Vec<AlertGroup>, StoreError> {
+        let rows = self.query_sql(sql).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AlertGroup {
+                    unit_clues: r.try_get(0)?,
+                    reason: r.try_get(1)?,
+                    total: r.try_get(2)?,
+                    open: r.try_get(3)?,
+                    overdue: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -103,19 +119,12 @@ impl AlertStore for PostgresStore {
         rows.iter().map(alert_record).collect()
     }
 
-    async fn groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
-        let rows = self.query_sql(Sql::alert_groups(f, true)).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AlertGroup {
-                    unit_clues: r.try_get(0)?,
-                    reason: r.try_get(1)?,
-                    total: r.try_get(2)?,
-                    open: r.try_get(3)?,
-                    overdue: r.try_get(4)?,
-                })
-            })
-            .collect()
+    async fn exact_groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
+        self.query_groups(Sql::alert_groups(f, true)).await
+    }
+
+    async fn kept_groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
+        self.query_groups(Sql::kept_alert_groups(f, true)).await
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
@@ -182,6 +191,18 @@ impl AlertStore for PostgresStore {
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
         let ids = ids.to_vec();
+        // The kept counts these alerts move, locked in key order as ingest
+        // locks them, so an attend and a batch never wait on each other.
+        tx.execute(
+            "SELECT 1 FROM alert_counts c
+             WHERE (c.day, c.unit_clues, c.service_area, c.reason) IN (
+                 SELECT day, unit_clues, service_area, reason FROM alerts
+                 WHERE response_id = ANY($1) AND attended_at IS NULL)
+             ORDER BY c.day, c.unit_clues, c.service_area, c.reason
+             FOR UPDATE",
+            &[&ids],
+        )
+        .await?;
         let rows = tx
             .query(
                 "UPDATE alerts SET attended_at = $2, attended_by = $3, note = $4

@@ -236,6 +236,16 @@ async fn insert_alerts(
     if alerts.is_empty() {
         return Ok(0);
     }
+    // In `alert_counts` key order: its trigger locks those rows as it goes.
+    let mut alerts: Vec<&crate::store::alerts::AlertRecord> = alerts.iter().collect();
+    alerts.sort_by(|a, b| {
+        (a.day, &a.unit_clues, &a.service_area, &a.reason).cmp(&(
+            b.day,
+            &b.unit_clues,
+            &b.service_area,
+            &b.reason,
+        ))
+    });
     let ids: Vec<Uuid> = alerts.iter().map(|x| x.id).collect();
     let units: Vec<&str> = alerts.iter().map(|x| x.unit_clues.as_str()).collect();
     let areas: Vec<&str> = alerts.iter().map(|x| x.service_area.as_str()).collect();

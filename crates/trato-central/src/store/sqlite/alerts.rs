@@ -58,6 +58,20 @@ fn query_alerts(c: &rusqlite::Connection, sql: Sql) -> Result<Vec<AlertRecord>, 
     all_rows(&mut st, params_from_iter(values(sql.binds)), alert_record)
 }
 
+/// Rows of unit, reason, total, open and overdue.
+fn query_groups(c: &rusqlite::Connection, sql: Sql) -> Result<Vec<AlertGroup>, StoreError> {
+    let mut st = c.prepare_cached(&sql.text)?;
+    all_rows(&mut st, params_from_iter(values(sql.binds)), |r| {
+        Ok(AlertGroup {
+            unit_clues: r.get(0)?,
+            reason: r.get(1)?,
+            total: r.get(2)?,
+            open: r.get(3)?,
+            overdue: r.get(4)?,
+        })
+    })
+}
+
 /// Stores the comments of a batch's new responses; inside its transaction.
 pub(super) fn insert_comments(
     tx: &rusqlite::Connection,
@@ -95,22 +109,14 @@ impl AlertStore for SqliteStore {
         self.read(move |c| query_alerts(c, sql)).await
     }
 
-    async fn groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
+    async fn exact_groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
         let sql = Sql::alert_groups(f, false);
-        self.read(move |c| {
-            let mut st = c.prepare_cached(&sql.text)?;
-            let rows = st.query_map(params_from_iter(values(sql.binds)), |r| {
-                Ok(AlertGroup {
-                    unit_clues: r.get(0)?,
-                    reason: r.get(1)?,
-                    total: r.get(2)?,
-                    open: r.get(3)?,
-                    overdue: r.get(4)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await
+        self.read(move |c| query_groups(c, sql)).await
+    }
+
+    async fn kept_groups(&self, f: &AlertFilter) -> Result<Vec<AlertGroup>, StoreError> {
+        let sql = Sql::kept_alert_groups(f, false);
+        self.read(move |c| query_groups(c, sql)).await
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<AlertRecord>, StoreError> {
