@@ -342,9 +342,10 @@ const SERVICES: [&str; 4] = ["Consulta externa", "Urgencias", "Farmacia", "Labor
 /// Writes `n` responses to the default survey in one transaction: the same
 /// rows the kiosk stores, without its per-response fsync.
 fn generate(db: &Path, n: u64) -> Result<(), Error> {
+    let survey = survey_catalog::default_survey()?;
     {
         let (mut store, _) = Store::open(db)?;
-        store.install_survey(&survey_catalog::default_survey()?)?;
+        store.install_survey(&survey)?;
     }
     let mut conn = rusqlite::Connection::open(db)?;
     conn.pragma_update(None, "synchronous", "OFF")?;
@@ -354,7 +355,7 @@ fn generate(db: &Path, n: u64) -> Result<(), Error> {
             "INSERT INTO responses (id, seq, survey_id, survey_version, unit_clues, unit_name,
                  service_area, kiosk_id, language, started_at, finished_at, utc_offset_minutes,
                  status, flag_reason)
-             VALUES (?1, ?2, 'trato-digno', 1, 'DFIMS000020', 'HGZ 1 \"Gómez Farías\"',
+             VALUES (?1, ?2, ?8, ?9, 'DFIMS000020', 'HGZ 1 \"Gómez Farías\"',
                  ?3, 'kiosco-1', ?4, ?5, ?6, -360, ?7, NULL)",
         )?;
         let mut answer = tx.prepare(
@@ -382,6 +383,8 @@ fn generate(db: &Path, n: u64) -> Result<(), Error> {
                 stamp(started),
                 stamp(finished),
                 if abandoned { "abandoned" } else { "complete" },
+                survey.id,
+                survey.version,
             ])?;
             let trato = ["1", "2", "3", "4", "4", "5", "5", "5"][rng.usize(..8)];
             answer.execute(rusqlite::params![id, "trato", 0, trato, None::<&str>])?;
