@@ -106,6 +106,25 @@ pub async fn wait_rows_where(
     wait_for(what, STORED_WAIT, async || query(db, sql), check).await
 }
 
+/// A fresh data directory with a kiosk set up for the test unit, after
+/// `prepare` (settings, data, the command line run on the directory).
+pub fn configured_data_dir(prepare: impl FnOnce(&Path, &mut Kiosk)) -> tempfile::TempDir {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut kiosk = Kiosk::open(data_dir.path()).unwrap();
+    kiosk
+        .complete_setup(
+            &[
+                ("unit.clues", "DFIMS000020"),
+                ("unit.name", "HGZ 1 (prueba)"),
+            ],
+            STAFF_PIN,
+            IT_PIN,
+        )
+        .unwrap();
+    prepare(data_dir.path(), &mut kiosk);
+    data_dir
+}
+
 pub struct KioskApp {
     pub client: Client,
     /// WebKitWebDriver's native clicks work in the survey window but crash
@@ -133,22 +152,7 @@ impl KioskApp {
     /// [`Self::launch`], with `prepare` also given the data directory (to
     /// run the `trato-kiosk` command line on it before the app starts).
     pub async fn launch_in_dir(size: &str, prepare: impl FnOnce(&Path, &mut Kiosk)) -> KioskApp {
-        let data_dir = tempfile::tempdir().unwrap();
-        {
-            let mut kiosk = Kiosk::open(data_dir.path()).unwrap();
-            kiosk
-                .complete_setup(
-                    &[
-                        ("unit.clues", "DFIMS000020"),
-                        ("unit.name", "HGZ 1 (prueba)"),
-                    ],
-                    STAFF_PIN,
-                    IT_PIN,
-                )
-                .unwrap();
-            prepare(data_dir.path(), &mut kiosk);
-        }
-        let app = Self::start(size, data_dir).await;
+        let app = Self::start(size, configured_data_dir(prepare)).await;
         app.wait_screen("attract").await;
         app
     }

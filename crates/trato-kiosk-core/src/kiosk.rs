@@ -231,12 +231,14 @@ impl Kiosk {
     /// its reset) is closed first as the idle reset would close it.
     pub fn start_survey(&mut self, language: &str) -> Result<Uuid, KioskError> {
         self.check_language(language)?;
+        let id = Uuid::now_v7();
         self.session = Some(Session {
-            id: Uuid::now_v7(),
+            id,
             started_at: self.clock.now(),
             progress: None,
         });
-        Ok(self.session.as_ref().map(|s| s.id).unwrap_or_default())
+        tracing::debug!(response = %id, "a patient started the survey");
+        Ok(id)
     }
 
     /// A patient tapped a face of the headline question on the attract
@@ -254,7 +256,7 @@ impl Kiosk {
         if headline != Some(answer.question.as_str()) {
             return Err(KioskError::NotHeadline(answer.question.clone()));
         }
-        self.survey.check_answers(
+        let checked = self.survey.check_answers(
             language,
             std::slice::from_ref(answer),
             Completeness::Partial,
@@ -264,6 +266,10 @@ impl Kiosk {
         let answer_kept = !previous.is_some_and(|last| self.too_soon(last, now));
         self.last_face_start = Some(now);
         let response_id = self.start_survey(language)?;
+        // Kept at once: the page may die before the patient answers more.
+        if answer_kept {
+            self.keep_progress(language, checked);
+        }
         Ok(FaceStart {
             response_id,
             answer_kept,
@@ -371,13 +377,19 @@ impl Kiosk {
         let answers = self
             .survey
             .check_answers(language, answers, Completeness::Partial)?;
+        self.keep_progress(language, answers);
+        Ok(())
+    }
+
+    /// The current session's answers so far, already checked.
+    fn keep_progress(&mut self, language: &str, answers: Vec<Answer>) {
         if let Some(session) = self.session.as_mut() {
+            tracing::debug!(response = %session.id, answered = answers.len(), "answers so far kept");
             session.progress = Some(Progress {
                 language: language.to_owned(),
                 answers,
             });
         }
-        Ok(())
     }
 
     /// The page or the whole app is going away mid-survey (SIGTERM, a dead

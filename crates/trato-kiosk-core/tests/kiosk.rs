@@ -416,6 +416,26 @@ fn a_face_tapped_on_the_attract_screen_starts_the_survey_with_that_answer() {
     );
 }
 
+/// The page can die (a crash, a hang) right after the tap, before the
+/// patient answers anything else: Rust already keeps the face's answer.
+#[test]
+fn a_face_tap_is_kept_by_rust_before_the_page_reports_any_progress() {
+    let (_dir, mut kiosk, _clock) = kiosk();
+    let started = kiosk.start_from_face("es", &choice("trato", "2")).unwrap();
+    let abandoned = kiosk
+        .abandon_in_progress()
+        .unwrap()
+        .expect("a survey in progress");
+    assert!(abandoned.kept);
+    let stored = kiosk
+        .store()
+        .response(started.response_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, ResponseStatus::Abandoned);
+    assert_eq!(stored.answers, vec![choice("trato", "2")]);
+}
+
 #[test]
 fn a_face_tap_soon_after_a_completed_survey_does_not_count() {
     let (_dir, mut kiosk, clock) = kiosk();
