@@ -8,6 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use manual_clock::ManualClock;
 use trato_domain::{Answer, FlagReason, ResponseStatus};
 use trato_kiosk_core::{Kiosk, KioskError};
+use uuid::Uuid;
 
 fn kiosk() -> (tempfile::TempDir, Kiosk, Arc<ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
@@ -373,6 +374,12 @@ fn bad_settings_change_nothing() {
     );
 }
 
+fn assert_stored_abandoned(kiosk: &Kiosk, id: Uuid, answers: &[Answer]) {
+    let stored = kiosk.store().response(id).unwrap().unwrap();
+    assert_eq!(stored.status, ResponseStatus::Abandoned);
+    assert_eq!(stored.answers, answers);
+}
+
 #[test]
 fn a_face_tapped_on_the_attract_screen_starts_the_survey_with_that_answer() {
     let (_dir, mut kiosk, clock) = kiosk();
@@ -386,13 +393,7 @@ fn a_face_tapped_on_the_attract_screen_starts_the_survey_with_that_answer() {
         .abandon(started.response_id, "es", &[choice("trato", "2")])
         .unwrap();
     assert!(abandoned.kept);
-    let stored = kiosk
-        .store()
-        .response(started.response_id)
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.status, ResponseStatus::Abandoned);
-    assert_eq!(stored.answers, vec![choice("trato", "2")]);
+    assert_stored_abandoned(&kiosk, started.response_id, &[choice("trato", "2")]);
 
     // A second face within the interval starts a survey without the answer.
     clock.advance(Duration::seconds(3));
@@ -427,13 +428,7 @@ fn a_face_tap_is_kept_by_rust_before_the_page_reports_any_progress() {
         .unwrap()
         .expect("a survey in progress");
     assert!(abandoned.kept);
-    let stored = kiosk
-        .store()
-        .response(started.response_id)
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.status, ResponseStatus::Abandoned);
-    assert_eq!(stored.answers, vec![choice("trato", "2")]);
+    assert_stored_abandoned(&kiosk, started.response_id, &[choice("trato", "2")]);
 }
 
 #[test]
