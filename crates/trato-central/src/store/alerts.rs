@@ -538,10 +538,33 @@ impl Sql {
         format!(" WHERE {}", w.join(" AND "))
     }
 
+    /// ` AND finished_at ...`: the times a period of kiosk-local days can
+    /// hold, whatever the kiosk's offset. It changes no result; it lets a
+    /// page walk the time index newest first instead of sorting the period.
+    fn period_times(&mut self, from: NaiveDate, to: NaiveDate) -> String {
+        let widest = chrono::Duration::minutes(MAX_UTC_OFFSET_MINUTES.into());
+        let start = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        let lo = start(from).checked_sub_signed(widest);
+        let hi = to
+            .succ_opt()
+            .and_then(|d| start(d).checked_add_signed(widest));
+        let mut w = String::new();
+        if let Some(lo) = lo {
+            let p = self.bind(Bind::Time(lo));
+            w.push_str(&format!(" AND finished_at >= {p}"));
+        }
+        if let Some(hi) = hi {
+            let p = self.bind(Bind::Time(hi));
+            w.push_str(&format!(" AND finished_at < {p}"));
+        }
+        w
+    }
+
     /// One page of alerts, newest first.
     pub fn alert_page(f: &AlertFilter, after: Option<Cursor>, limit: i64, pg: bool) -> Self {
         let mut s = Self::new(pg);
         let mut w = s.alert_where(f, true);
+        w.push_str(&s.period_times(f.from, f.to));
         if let Some(c) = after {
             let t = s.bind(Bind::Time(c.finished_at));
             let id = s.bind(Bind::Id(c.id));
@@ -625,6 +648,7 @@ impl Sql {
     ) -> Self {
         let mut s = Self::new(pg);
         let mut w = s.comment_where(q);
+        w.push_str(&s.period_times(q.from, q.to));
         if let Some(c) = after {
             let t = s.bind(Bind::Time(c.at.finished_at));
             let id = s.bind(Bind::Id(c.at.id));
