@@ -52,14 +52,10 @@ fn open<R: Runtime>(
     page: &str,
     plan: WindowPlan,
 ) -> tauri::Result<WebviewWindow<R>> {
-    let monitor_size = app.primary_monitor().ok().flatten().map(|m| {
-        let logical = m.size().to_logical::<f64>(m.scale_factor());
-        (logical.width, logical.height)
-    });
     let (width, height) = plan
         .size
         .map(|(w, h)| (f64::from(w), f64::from(h)))
-        .or(monitor_size)
+        .or_else(|| monitor_size(app))
         .unwrap_or((1280.0, 800.0));
     let kiosk_mode = plan.size.is_none();
     let window = WebviewWindowBuilder::new(app, label, WebviewUrl::App(page.into()))
@@ -68,14 +64,51 @@ fn open<R: Runtime>(
         .position(0.0, 0.0)
         .fullscreen(kiosk_mode)
         .decorations(false)
-        .resizable(false)
+        // A fixed-size GTK window keeps its size when made full screen, so a
+        // kiosk window stays resizable for the compositor (cage) to fit it
+        // to the screen; it has no decorations for a patient to resize it by.
+        .resizable(kiosk_mode)
         .always_on_top(kiosk_mode)
         .disable_drag_drop_handler()
         .zoom_hotkeys_enabled(false)
         .on_navigation(is_app_url)
         .build()?;
     platform::harden(&window);
+    log_size(&window);
     Ok(window)
+}
+
+/// Logs each size the window is given beside its screen's: a window larger
+/// than its screen has every page cut. The compositor passes through larger
+/// sizes while it fits the window, so only the last line tells; the package
+/// test checks it under cage, and IT can read it in the journal.
+fn log_size<R: Runtime>(window: &WebviewWindow<R>) {
+    let this = window.clone();
+    window.on_window_event(move |event| {
+        let tauri::WindowEvent::Resized(size) = event else {
+            return;
+        };
+        let screen = this.current_monitor().ok().flatten().map(|m| *m.size());
+        tracing::info!(
+            window = this.label(),
+            width = size.width,
+            height = size.height,
+            screen_width = screen.map(|s| s.width),
+            screen_height = screen.map(|s| s.height),
+            "window size"
+        );
+    });
+}
+
+/// The logical size of the screen the kiosk shows on. Wayland has no primary
+/// monitor (GDK reports none under cage), so the first monitor stands in.
+fn monitor_size<R: Runtime>(app: &AppHandle<R>) -> Option<(f64, f64)> {
+    let monitor = match app.primary_monitor().ok().flatten() {
+        Some(monitor) => monitor,
+        None => app.available_monitors().ok()?.into_iter().next()?,
+    };
+    let logical = monitor.size().to_logical::<f64>(monitor.scale_factor());
+    Some((logical.width, logical.height))
 }
 
 /// Only the app's own pages may load in the window.
