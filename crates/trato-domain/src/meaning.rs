@@ -51,7 +51,7 @@ impl DeclaredSentiment {
     }
 }
 
-/// `"indicator": {"key": "trato", "label": {...}}` on a question.
+/// `"indicator": {"key": "overall", "label": {...}}` on a question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorDecl {

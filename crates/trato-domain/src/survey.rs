@@ -101,7 +101,7 @@ pub struct SurveyChoice {
     pub audio: Option<LocalizedText>,
 }
 
-/// `{"question": "trato", "any_of": ["1", "2"]}`: show when that earlier
+/// `{"question": "q1", "any_of": ["1", "2"]}`: show when that earlier
 /// question was answered with one of these option codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -20,7 +20,7 @@ pub struct VersionCounts {
     pub counts: Tally,
 }
 
-/// An indicator over the period: `"key": "trato"`, its label, its counts.
+/// An indicator over the period: `"key": "overall"`, its label, its counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorFigures {
     pub key: String,
