@@ -70,10 +70,7 @@ async fn sigterm_mid_survey_stores_the_answers_as_abandoned_and_exits_within_2_s
     app.wait_question("escucha").await;
     let pid = app.app_pid().expect("the kiosk app's process");
 
-    Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
+    support::signal(pid, "TERM").unwrap();
     let asked = Instant::now();
     // What the issue asks of a stop: gone within 2 s (systemd waits 10).
     while alive(pid) {
@@ -102,10 +99,7 @@ async fn a_killed_web_process_leaves_the_answers_stored_as_abandoned_and_the_app
     let pid = app.app_pid().expect("the kiosk app's process");
     let web = web_process(pid);
 
-    Command::new("kill")
-        .args(["-KILL", &web.to_string()])
-        .status()
-        .unwrap();
+    support::signal(web, "KILL").unwrap();
     // WebKitWebDriver's session dies with the page it drove, so what the
     // reloaded page shows cannot be read through it; the log says "loading
     // it again". What is checked here: the answers are stored within 5 s
@@ -172,13 +166,17 @@ impl PlainApp {
 
     /// A real tap at (x, y) in the window, as the touchscreen gives one.
     fn tap(&self, window: &str, x: u32, y: u32) {
-        Command::new("xdotool")
-            .args(["mousemove", "--window", window])
-            .args([x.to_string(), y.to_string()])
-            .args(["click", "1"])
-            .status()
-            .expect("xdotool");
+        let (x, y) = (x.to_string(), y.to_string());
+        xdotool(&["mousemove", "--window", window, &x, &y, "click", "1"]);
     }
+}
+
+/// Runs xdotool (a real X input, as the touchscreen gives one).
+fn xdotool(args: &[&str]) {
+    Command::new("xdotool")
+        .args(args)
+        .status()
+        .expect("xdotool (apt-get install xdotool)");
 }
 
 impl Drop for PlainApp {
@@ -188,9 +186,7 @@ impl Drop for PlainApp {
             let log = std::fs::read_to_string(&self.log).unwrap_or_default();
             eprintln!("the kiosk app's log:\n{log}");
         }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let _ = support::signal(self.child.id(), "TERM");
         let _ = self.child.wait();
     }
 }
@@ -225,18 +221,9 @@ async fn a_hung_web_process_is_ended_and_the_answers_stored_as_abandoned() {
     // stops answering. WebKit notices when input to it goes unanswered for
     // 3 s; it watches key presses (a mouse click queued behind an
     // unanswered pointer motion starts no watch of its own).
-    Command::new("xdotool")
-        .args(["windowfocus", "--sync", &window])
-        .status()
-        .expect("xdotool");
-    Command::new("kill")
-        .args(["-STOP", &web.to_string()])
-        .status()
-        .unwrap();
-    Command::new("xdotool")
-        .args(["key", "Tab"])
-        .status()
-        .expect("xdotool");
+    xdotool(&["windowfocus", "--sync", &window]);
+    support::signal(web, "STOP").unwrap();
+    xdotool(&["key", "Tab"]);
     let pressed = Instant::now();
     // WebKit's 3 s, the kiosk's 1 s of grace, then the page is ended: the
     // answers are stored within the 5 s the issue promises.

@@ -525,9 +525,7 @@ impl Drop for KioskApp {
     /// WebKitWebDriver and the app; a SIGKILL would orphan them. Runs when a
     /// test panics too.
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.driver.id().to_string()])
-            .status();
+        let _ = signal(self.driver.id(), "TERM");
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.driver.try_wait() {
@@ -574,6 +572,14 @@ pub fn execute(db: &Path, sql: &str) {
 
 /// Every process as (pid, parent pid, command line), from /proc.
 #[cfg(target_os = "linux")]
+/// Sends the signal named (`"TERM"`, `"KILL"`, `"STOP"`) to a process.
+pub fn signal(pid: u32, name: &str) -> std::io::Result<std::process::ExitStatus> {
+    Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+}
+
 pub fn processes() -> Vec<(u32, u32, Vec<String>)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -3,9 +3,9 @@
 //! alerts counted one by one: over alerts of 60 days in two units, two
 //! services and every reason, kiosks in the widest UTC offsets, some
 //! attended, a batch sent twice, for periods that cross the settled day and
-//! for every kind of due rule, and the list holds every alert counted; and again after a centre from schema 11
-//! migrates and fills the counts from the alerts it had. On SQLite and (with
-//! `TRATO_TEST_PG_URL`) PostgreSQL.
+//! for every kind of due rule; the list holds every alert counted. And again
+//! after a centre from schema 11 migrates and fills the counts from the
+//! alerts it had. On SQLite and (with `TRATO_TEST_PG_URL`) PostgreSQL.
 
 mod common;
 mod dashboard_support;
