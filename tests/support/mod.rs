@@ -570,8 +570,6 @@ pub fn execute(db: &Path, sql: &str) {
         .unwrap();
 }
 
-/// Every process as (pid, parent pid, command line), from /proc.
-#[cfg(target_os = "linux")]
 /// Sends the signal named (`"TERM"`, `"KILL"`, `"STOP"`) to a process.
 pub fn signal(pid: u32, name: &str) -> std::io::Result<std::process::ExitStatus> {
     Command::new("kill")
@@ -580,6 +578,8 @@ pub fn signal(pid: u32, name: &str) -> std::io::Result<std::process::ExitStatus>
         .status()
 }
 
+/// Every process as (pid, parent pid, command line), from /proc.
+#[cfg(target_os = "linux")]
 pub fn processes() -> Vec<(u32, u32, Vec<String>)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
