@@ -161,9 +161,10 @@ pub struct FigureQuery {
     pub area: Option<String>,
 }
 
-/// Sums for a [`FigureQuery`], added up by the database: the page needs only
-/// these (for the whole institute over 2 months, about 60 days and 1,100
-/// units, times the indicators), never the (day, unit) rows themselves.
+/// Sums for a [`FigureQuery`]: the page needs only these (for the whole
+/// institute over 2 months, about 60 days and 1,100 units, times the
+/// indicators), never the (day, unit) rows themselves. PostgreSQL adds them
+/// up in SQL; SQLite reads the rows and `figure_adder` adds them up.
 #[derive(Debug, Clone, Default)]
 pub struct FigureSums {
     /// Days with responses, in order.

@@ -9,10 +9,11 @@ use crate::error::StoreError;
 use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_responses_sql, rollup_from_json,
-    row_kind, AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums,
-    IndicatorSum, NewAccount, RebuiltChunk, Rollup, Tally, Totals, Unit, UnitIndicatorSum,
-    OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
+    AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums, NewAccount,
+    RebuiltChunk, Rollup, Tally, Totals, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
+    SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
+use crate::store::figure_adder::FigureAdder;
 
 fn day(s: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("day `{s}`: {e}")))
@@ -351,63 +352,54 @@ impl DashStore for SqliteStore {
         let q = q.clone();
         self.read(move |c| {
             let (f, fp) = filters(&q.units, &q.area, 3);
-            // One statement, so every part reads the same snapshot. Each row:
-            // kind, day, unit, survey, version, indicator, four counts (the
-            // totals' two in the first two).
+            // The rows themselves, in key order, added up by FigureAdder (a
+            // GROUP BY here sorts them, once per grouping). One statement, so
+            // both parts read the same snapshot. Each row: day, unit, survey,
+            // version, indicator (NULL for the totals), four counts.
             let sql = format!(
-                "SELECT {day}, day, NULL, NULL, NULL, NULL, {sums}, 0, 0 FROM {table}
-                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day
-                 UNION ALL
-                 SELECT {unit}, NULL, unit_clues, NULL, NULL, NULL, {sums}, 0, 0 FROM {table}
-                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY unit_clues
-                 UNION ALL
-                 SELECT {day_ind}, day, NULL, NULL, NULL, indicator, {TALLY_SUMS} FROM {ind}
-                 WHERE day BETWEEN ?1 AND ?2{f} GROUP BY day, indicator
-                 UNION ALL
-                 SELECT {unit_ind}, NULL, unit_clues, survey_id, survey_version, indicator,
-                        {TALLY_SUMS} FROM {ind}
+                "SELECT day, unit_clues, NULL, NULL, NULL, responses, alerts, 0, 0 FROM {table}
                  WHERE day BETWEEN ?1 AND ?2{f}
-                 GROUP BY unit_clues, survey_id, survey_version, indicator
-                 ORDER BY 1, 2, 3, 4, 5, 6",
-                day = row_kind::DAY,
-                unit = row_kind::UNIT,
-                day_ind = row_kind::DAY_INDICATOR,
-                unit_ind = row_kind::UNIT_INDICATOR,
-                sums = Totals::SUMS,
+                 UNION ALL
+                 SELECT day, unit_clues, survey_id, survey_version, indicator, {counts}
+                 FROM {ind} WHERE day BETWEEN ?1 AND ?2{f}",
                 table = q.table(),
                 ind = q.indicator_table(),
+                counts = Tally::COLUMNS,
             );
             let mut p = vec![day_text(q.from), day_text(q.to)];
             p.extend(fp);
             let mut st = c.prepare_cached(&sql)?;
             let mut rows = st.query(params_from_iter(p.iter()))?;
-            let mut out = FigureSums::default();
+            let mut sums = FigureAdder::default();
             while let Some(r) = rows.next()? {
-                let d = r.get::<_, Option<String>>(1)?;
-                let unit = r.get::<_, Option<String>>(2)?;
-                let key = r.get::<_, Option<String>>(5)?;
-                let tally = tally_at(r, 6)?;
-                match (r.get::<_, i64>(0)?, d, unit, key) {
-                    (row_kind::DAY, Some(d), _, _) => out.days.push((day(&d)?, totals_at(r, 6)?)),
-                    (row_kind::UNIT, _, Some(u), _) => out.units.push((u, totals_at(r, 6)?)),
-                    (row_kind::DAY_INDICATOR, Some(d), _, Some(k)) => {
-                        out.day_indicators.push((day(&d)?, k, tally))
-                    }
-                    (row_kind::UNIT_INDICATOR, _, Some(unit), Some(indicator)) => {
-                        out.unit_indicators.push(UnitIndicatorSum {
-                            unit,
-                            sum: IndicatorSum {
-                                survey_id: r.get(3)?,
-                                survey_version: r.get(4)?,
-                                indicator,
-                                tally,
-                            },
-                        })
-                    }
-                    _ => return Err(corrupt("figures row of no known kind")),
+                let text = |i: usize| -> rusqlite::Result<&str> {
+                    r.get_ref(i)?.as_str().map_err(Into::into)
+                };
+                let (day, unit) = (text(0)?, text(1)?);
+                let n = |i: usize| r.get::<_, i64>(i);
+                match r
+                    .get_ref(4)?
+                    .as_str_or_null()
+                    .map_err(rusqlite::Error::from)?
+                {
+                    None => sums.add_totals(
+                        day,
+                        unit,
+                        Totals {
+                            responses: n(5)?,
+                            alerts: n(6)?,
+                        },
+                    ),
+                    Some(indicator) => sums.add_indicator(
+                        day,
+                        unit,
+                        (text(2)?, r.get(3)?),
+                        indicator,
+                        tally_at(r, 5)?,
+                    ),
                 }
             }
-            Ok(out)
+            sums.finish()
         })
         .await
     }
