@@ -3,7 +3,6 @@
 
 pub mod alerts;
 pub mod dash;
-mod figure_adder;
 pub mod fleet;
 pub mod mail;
 mod postgres;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
@@ -29,6 +29,7 @@ mod alerts;
 mod batch;
 mod checkpoint;
 mod dash;
+mod figure_adder;
 mod fleet;
 mod group_commit;
 mod mail;
@@ -67,6 +68,11 @@ fn parse_ts(s: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| corrupt(format!("timestamp `{s}`: {e}")))
+}
+
+/// A stored kiosk-local day (`YYYY-MM-DD`).
+fn day(s: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("day `{s}`: {e}")))
 }
 
 fn parse_opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {

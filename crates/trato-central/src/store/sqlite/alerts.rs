@@ -1,12 +1,12 @@
 //! SQLite side of [`AlertStore`].
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{all_rows, parse_opt_ts, parse_ts, ts, SqliteStore};
+use super::{all_rows, day, parse_opt_ts, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::alerts::{
     join_answers, AlertAction, AlertEvent, AlertFilter, AlertGroup, AlertRecord, AlertStore, Bind,
@@ -26,10 +26,6 @@ fn values(binds: Vec<Bind>) -> Vec<Value> {
             Bind::Texts(v) => Value::Text(v.join(",")),
         })
         .collect()
-}
-
-fn day(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("day `{s}`: {e}")))
 }
 
 fn uuid(s: &str) -> Result<Uuid, StoreError> {

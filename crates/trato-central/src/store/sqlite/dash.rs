@@ -4,20 +4,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 
-use super::{parse_ts, ts, SqliteStore};
+use super::figure_adder::FigureAdder;
+use super::{day, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
-use crate::store::corrupt;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_responses_sql, rollup_from_json,
     AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums, NewAccount,
     RebuiltChunk, Rollup, Tally, Totals, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
     SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
-use crate::store::figure_adder::FigureAdder;
-
-fn day(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("day `{s}`: {e}")))
-}
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction
 /// (and by `rollup rebuild`). Returns how many alerts were new.
@@ -376,20 +371,12 @@ impl DashStore for SqliteStore {
                     r.get_ref(i)?.as_str().map_err(Into::into)
                 };
                 let (day, unit) = (text(0)?, text(1)?);
-                let n = |i: usize| r.get::<_, i64>(i);
                 match r
                     .get_ref(4)?
                     .as_str_or_null()
                     .map_err(rusqlite::Error::from)?
                 {
-                    None => sums.add_totals(
-                        day,
-                        unit,
-                        Totals {
-                            responses: n(5)?,
-                            alerts: n(6)?,
-                        },
-                    ),
+                    None => sums.add_totals(day, unit, totals_at(r, 5)?),
                     Some(indicator) => sums.add_indicator(
                         day,
                         unit,

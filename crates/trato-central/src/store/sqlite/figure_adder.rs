@@ -9,10 +9,8 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
-
+use super::day;
 use crate::error::StoreError;
-use crate::store::corrupt;
 use crate::store::dash::{FigureSums, IndicatorSum, Tally, Totals, UnitIndicatorSum};
 
 /// Small ids for the strings of a query's rows, with the last one looked up
@@ -105,13 +103,12 @@ impl FigureAdder {
     /// The sums in the order [`FigureSums`] promises: days in order, units
     /// in CLUES order, then survey, version and indicator.
     pub fn finish(self) -> Result<FigureSums, StoreError> {
-        let mut dates = Vec::with_capacity(self.days.names.len());
-        for d in &self.days.names {
-            dates.push(
-                NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| corrupt("rollup day is not a date"))?,
-            );
-        }
+        let dates = self
+            .days
+            .names
+            .iter()
+            .map(|d| day(d))
+            .collect::<Result<Vec<_>, _>>()?;
         let (units, surveys, keys) = (
             &self.units.names,
             &self.surveys.names,
@@ -172,6 +169,8 @@ impl FigureAdder {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     fn tally(answered: i64, positive: i64) -> Tally {
