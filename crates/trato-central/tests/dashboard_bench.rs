@@ -3,9 +3,10 @@
 //! answers the figures are made of, generated in SQL straight into the
 //! `responses` and `answers` tables (as if stored before the dashboard
 //! existed: the rollups start empty); then `rollup rebuild` builds the
-//! rollups (timed), then the institute-wide page and one unit's page for the
-//! last 2 months, cold (first request after opening the store) and warm
-//! (median of 10).
+//! rollups (timed), then the institute-wide page and one unit's page for
+//! this bimester (the page's first choice), the previous one and the last
+//! 60 days, cold (first request after opening the store) and warm (median
+//! of 10).
 //!
 //! `cargo test --release -p trato-central --test dashboard_bench -- --ignored --nocapture`
 //! runs SQLite, and PostgreSQL too with `TRATO_TEST_PG_URL`;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{backends, fresh_db, Backend};
+use trato_central::dashboard::report::bimester;
 use trato_central::dashboard::rollup::rebuild;
 use trato_central::dashboard::summary::{Period, SummaryQuery};
 use trato_central::dashboard::{resolve, summary, today, Role, Viewer, Want};
@@ -285,6 +287,10 @@ async fn analyze_rollups(b: Backend, url: &str) {
             "daily_unit_figures",
             "indicator_figures",
             "indicator_unit_figures",
+            "monthly_unit_figures",
+            "monthly_indicator_unit_figures",
+            "institute_daily_figures",
+            "institute_indicator_figures",
         ] {
             client
                 .batch_execute(&format!("VACUUM ANALYZE {t}"))
@@ -294,14 +300,37 @@ async fn analyze_rollups(b: Backend, url: &str) {
     }
 }
 
-async fn page(store: &dyn Store, want: &Want) -> (Duration, i64) {
+/// The page's periods: its first choice (this bimester, to today), the
+/// previous bimester and a custom range cutting months.
+fn periods() -> [(&'static str, Period); 3] {
+    let to = today();
+    let (from, _) = bimester(to);
+    let (before, before_to) = bimester(from - chrono::Duration::days(1));
+    [
+        ("this bimester", Period { from, to }),
+        (
+            "previous bimester",
+            Period {
+                from: before,
+                to: before_to,
+            },
+        ),
+        (
+            "last 60 days",
+            Period {
+                from: to - chrono::Duration::days(60),
+                to,
+            },
+        ),
+    ]
+}
+
+async fn page(store: &dyn Store, want: &Want, period: Period) -> (Duration, i64) {
     let t = Instant::now();
     let catalogue = store.dash().units().await.unwrap();
     let r = resolve(&viewer(), want, &catalogue).unwrap();
-    let to = today();
-    let from = to - chrono::Duration::days(60);
     let q = SummaryQuery {
-        period: Period { from, to },
+        period,
         area: None,
         min_responses: 30,
     };
@@ -367,17 +396,21 @@ async fn dashboard_at_ten_million_responses() {
         analyze_rollups(b, &db.url).await;
         println!("{b:?}: database {:.1} GB", size_gb(b, &db.url).await);
 
-        for (label, want) in [
-            ("institute, last 2 months", Want::Institute),
-            ("one unit, last 2 months", Want::Unit(clues(17))),
-        ] {
+        for ((scope, want), (period, dates)) in [
+            ("institute", Want::Institute),
+            ("one unit", Want::Unit(clues(17))),
+        ]
+        .into_iter()
+        .flat_map(|w| periods().map(move |p| (w.clone(), p)))
+        {
+            let label = format!("{scope}, {period}");
             // Cold: a store opened just now (empty SQLite page cache, new
             // PostgreSQL connections); the OS file cache is not dropped.
             let store = open_store(&db.url).await.unwrap();
-            let (cold, n) = page(&*store, &want).await;
+            let (cold, n) = page(&*store, &want, dates).await;
             let mut warm = Vec::new();
             for _ in 0..10 {
-                warm.push(page(&*store, &want).await.0);
+                warm.push(page(&*store, &want, dates).await.0);
             }
             warm.sort();
             println!(

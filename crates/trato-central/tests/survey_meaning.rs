@@ -520,7 +520,8 @@ async fn centre_from_schema_5_migrates_and_rebuilds_to_the_same_figures() {
         .await;
         assert!(!alerts_before.is_empty());
 
-        // Back to schema 5 as an older centre left it (undoing 0006 to 0012).
+        // Back to schema 5 as an older centre left it (undoing 0006 to 0013).
+        exec(&d, undo_coarse_figures(backend)).await;
         let plain = SurveyDefinition::from_json(DEFAULT_SURVEY_V1_JSON)
             .unwrap()
             .without_meaning();

@@ -87,6 +87,7 @@ async fn build(state: &AppState, viewer: &Viewer, p: &Params) -> Result<Report, 
             to,
             units: resolved.units.clone(),
             area: None,
+            by_day: false,
         })
         .await?;
     let headline = super::indicators::headline(&s.indicators);

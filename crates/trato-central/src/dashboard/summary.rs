@@ -256,15 +256,17 @@ pub async fn summary(
     q: SummaryQuery,
     catalogue: &[Unit],
 ) -> Result<Summary, ApiError> {
-    let figure_query = |p: Period| FigureQuery {
+    let figure_query = |p: Period, by_day| FigureQuery {
         from: p.from,
         to: p.to,
         units: resolved.units.clone(),
         area: q.area.clone(),
+        by_day,
     };
-    let current = PeriodSums::new(store, &figure_query(q.period)).await?;
+    let current = PeriodSums::new(store, &figure_query(q.period, true)).await?;
     let previous = q.period.previous();
-    let before = PeriodSums::new(store, &figure_query(previous)).await?;
+    // The previous period only for the change: no chart.
+    let before = PeriodSums::new(store, &figure_query(previous, false)).await?;
     // The headline is this period's; the previous period is read with it,
     // so a change compares the same indicator.
     let headline = indicators::headline(&current.indicators).map(str::to_owned);
@@ -320,6 +322,7 @@ pub async fn scope_totals(
         to: period.to,
         units,
         area: None,
+        by_day: false,
     };
     Ok(PeriodSums::new(store, &q).await?.totals(headline))
 }

@@ -79,6 +79,10 @@ impl Totals {
     pub const COLUMNS: &'static str = "responses, alerts";
     pub const SUMS: &'static str = "SUM(responses), SUM(alerts)";
 
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+
     pub fn to_array(self) -> [i64; 2] {
         [self.responses, self.alerts]
     }
@@ -120,6 +124,10 @@ impl Tally {
         self.negative += o.negative;
     }
 
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+
     pub fn to_array(self) -> [i64; 4] {
         [self.answered, self.positive, self.neutral, self.negative]
     }
@@ -159,15 +167,19 @@ pub struct FigureQuery {
     pub to: NaiveDate,
     pub units: Option<Vec<String>>,
     pub area: Option<String>,
+    /// Whether the sums per day are wanted too (the chart), or only those
+    /// per unit.
+    pub by_day: bool,
 }
 
 /// Sums for a [`FigureQuery`]: the page needs only these (for the whole
 /// institute over 2 months, about 60 days and 1,100 units, times the
-/// indicators), never the (day, unit) rows themselves. PostgreSQL adds them
-/// up in SQL; SQLite reads the rows and `figure_adder` adds them up.
+/// indicators), never the (day, unit) rows themselves. Which rollup rows
+/// answer a query is `figure_plan`'s; PostgreSQL adds them up in SQL, SQLite
+/// in `figure_adder`.
 #[derive(Debug, Clone, Default)]
 pub struct FigureSums {
-    /// Days with responses, in order.
+    /// Days with responses, in order (none unless asked `by_day`).
     pub days: Vec<(NaiveDate, Totals)>,
     /// Units with responses, in CLUES order.
     pub units: Vec<(String, Totals)>,
@@ -186,13 +198,26 @@ pub struct UnitIndicatorSum {
 }
 
 impl FigureSums {
-    /// Every response is in exactly one day, so the days add up to the total.
+    /// Every response is in exactly one unit, so the units add up to the
+    /// total.
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
-        for (_, c) in &self.days {
+        for (_, c) in &self.units {
             t.add(c);
         }
         t
+    }
+
+    /// Leaves out the sums that are zero: the coarser rollups may keep rows
+    /// that fell to zero, and a month less its days outside a period may add
+    /// up to nothing. A stored row always counts at least one response or
+    /// answer, so a zero sum means none.
+    pub(crate) fn without_zeros(mut self) -> Self {
+        self.days.retain(|(_, t)| !t.is_zero());
+        self.units.retain(|(_, t)| !t.is_zero());
+        self.day_indicators.retain(|(_, _, t)| !t.is_zero());
+        self.unit_indicators.retain(|u| !u.sum.tally.is_zero());
+        self
     }
 
     /// Each indicator's counts per survey version, over every unit.

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod dash;
+mod figure_plan;
 pub mod fleet;
 pub mod mail;
 mod postgres;

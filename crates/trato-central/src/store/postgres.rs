@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0010_mail_outbox.sql"),
     include_str!("../../migrations/postgres/0011_alert_handling.sql"),
     include_str!("../../migrations/postgres/0012_alert_counts.sql"),
+    include_str!("../../migrations/postgres/0013_coarse_figures.sql"),
 ];
 /// Arbitrary key for the advisory lock that serializes migrations between
 /// processes (a server and a CLI started at once).

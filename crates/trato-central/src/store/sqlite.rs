@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_mail_outbox.sql"),
     include_str!("../../migrations/sqlite/0011_alert_handling.sql"),
     include_str!("../../migrations/sqlite/0012_alert_counts.sql"),
+    include_str!("../../migrations/sqlite/0013_coarse_figures.sql"),
 ];
 const READERS: usize = 4;
 

@@ -443,3 +443,27 @@ pub async fn exec(d: &Dash, sql: &str) {
         }
     }
 }
+
+/// SQL that takes a centre back from schema 13 to 12: the coarser figures
+/// (migration 13) and the triggers that keep them, gone.
+pub fn undo_coarse_figures(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "DROP TRIGGER unit_figures_added; DROP TRIGGER unit_figures_removed;
+             DROP TRIGGER unit_figures_changed; DROP TRIGGER indicator_figures_added;
+             DROP TRIGGER indicator_figures_removed; DROP TRIGGER indicator_figures_changed;
+             DROP TABLE monthly_unit_figures; DROP TABLE monthly_indicator_unit_figures;
+             DROP TABLE institute_daily_figures; DROP TABLE institute_indicator_figures;
+             PRAGMA user_version = 12;"
+        }
+        Backend::Postgres => {
+            "DROP TRIGGER unit_figures_rolled_up ON daily_unit_figures;
+             DROP TRIGGER indicator_figures_rolled_up ON indicator_unit_figures;
+             DROP FUNCTION unit_figures_rolled_up(); DROP FUNCTION indicator_figures_rolled_up();
+             DROP TABLE monthly_unit_figures; DROP TABLE monthly_indicator_unit_figures;
+             DROP TABLE institute_daily_figures; DROP TABLE institute_indicator_figures;
+             DROP FUNCTION figures_shard(TEXT);
+             UPDATE schema_version SET version = 12;"
+        }
+    }
+}

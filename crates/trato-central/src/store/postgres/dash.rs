@@ -13,6 +13,7 @@ use crate::store::dash::{
     NewAccount, RebuiltChunk, Rollup, SurveyDefs, Tally, Totals, Unit, UnitIndicatorSum,
     OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL, SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
+use crate::store::figure_plan::{figure_rows, horizon, SqlParam};
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction
 /// (and by `rollup rebuild`). Returns how many alerts were new.
@@ -320,6 +321,33 @@ fn account(r: &tokio_postgres::Row) -> Result<AccountRecord, StoreError> {
     })
 }
 
+/// Adds one grouped row of a [`figure_rows`] statement.
+fn add_figure_row(out: &mut FigureSums, r: &tokio_postgres::Row) -> Result<(), StoreError> {
+    let d: Option<NaiveDate> = r.try_get(1)?;
+    let unit: Option<String> = r.try_get(2)?;
+    let key: Option<String> = r.try_get(5)?;
+    match (i64::from(r.try_get::<_, i32>(0)?), d, unit, key) {
+        (row_kind::DAY, Some(d), _, _) => out.days.push((d, totals_at(r, 6)?)),
+        (row_kind::UNIT, _, Some(u), _) => out.units.push((u, totals_at(r, 6)?)),
+        (row_kind::DAY_INDICATOR, Some(d), _, Some(k)) => {
+            out.day_indicators.push((d, k, tally_at(r, 6)?))
+        }
+        (row_kind::UNIT_INDICATOR, _, Some(unit), Some(indicator)) => {
+            out.unit_indicators.push(UnitIndicatorSum {
+                unit,
+                sum: IndicatorSum {
+                    survey_id: r.try_get(3)?,
+                    survey_version: u32::try_from(r.try_get::<_, i64>(4)?).unwrap_or(0),
+                    indicator,
+                    tally: tally_at(r, 6)?,
+                },
+            })
+        }
+        _ => return Err(crate::store::corrupt("figures row of no known kind")),
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl DashStore for PostgresStore {
     async fn load_units(&self, units: Vec<Unit>, at: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -422,65 +450,31 @@ impl DashStore for PostgresStore {
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {
         let c = self.pool.get().await?;
-        let mut p: Vec<&(dyn ToSql + Sync)> = vec![&q.from, &q.to];
-        let f = filters(&q.units, &q.area, &mut p);
-        // One statement, so every part reads the same snapshot; one pass over
-        // each table, GROUPING() telling the per-unit rows apart. Each row:
-        // kind, day, unit, survey, version, indicator, four counts (the
-        // totals' two in the first two).
-        let rows = c
-            .query(
-                &format!(
-                    "SELECT CASE WHEN GROUPING(day) = 1 THEN {unit} ELSE {day} END, day,
-                            unit_clues, NULL::text, NULL::int8, NULL::text,
-                            SUM(responses)::int8, SUM(alerts)::int8, 0::int8, 0::int8
-                     FROM {table} WHERE day BETWEEN $1 AND $2{f}
-                     GROUP BY GROUPING SETS ((day), (unit_clues))
-                     UNION ALL
-                     SELECT CASE WHEN GROUPING(day) = 1 THEN {unit_ind} ELSE {day_ind} END, day,
-                            unit_clues, survey_id, survey_version::int8, indicator,
-                            SUM(answered)::int8, SUM(positive)::int8, SUM(neutral)::int8,
-                            SUM(negative)::int8
-                     FROM {ind} WHERE day BETWEEN $1 AND $2{f}
-                     GROUP BY GROUPING SETS ((day, indicator),
-                                             (unit_clues, survey_id, survey_version, indicator))
-                     ORDER BY 1, 2, 3, 4, 5, 6",
-                    day = row_kind::DAY,
-                    unit = row_kind::UNIT,
-                    day_ind = row_kind::DAY_INDICATOR,
-                    unit_ind = row_kind::UNIT_INDICATOR,
-                    table = q.table(),
-                    ind = q.indicator_table(),
-                ),
-                &p,
-            )
-            .await?;
+        let statement = figure_rows(q, horizon(), true);
+        let p: Vec<&(dyn ToSql + Sync)> = statement
+            .params
+            .iter()
+            .map(|p| match p {
+                SqlParam::Day(d) => d as &(dyn ToSql + Sync),
+                SqlParam::Text(t) => t,
+                SqlParam::Texts(t) => t,
+            })
+            .collect();
+        // One statement, so every part reads the same snapshot.
+        let sql = format!(
+            "SELECT kind, day, unit, survey, version, indicator,
+                    SUM(c1)::int8, SUM(c2)::int8, SUM(c3)::int8, SUM(c4)::int8
+             FROM ({parts}) AS r (kind, day, unit, survey, version, indicator, c1, c2, c3, c4)
+             GROUP BY kind, day, unit, survey, version, indicator
+             ORDER BY 1, 2, 3, 4, 5, 6",
+            parts = statement.sql
+        );
+        let rows = c.query(&sql, &p).await?;
         let mut out = FigureSums::default();
         for r in &rows {
-            let d: Option<NaiveDate> = r.try_get(1)?;
-            let unit: Option<String> = r.try_get(2)?;
-            let key: Option<String> = r.try_get(5)?;
-            match (r.try_get::<_, i32>(0)? as i64, d, unit, key) {
-                (row_kind::DAY, Some(d), _, _) => out.days.push((d, totals_at(r, 6)?)),
-                (row_kind::UNIT, _, Some(u), _) => out.units.push((u, totals_at(r, 6)?)),
-                (row_kind::DAY_INDICATOR, Some(d), _, Some(k)) => {
-                    out.day_indicators.push((d, k, tally_at(r, 6)?))
-                }
-                (row_kind::UNIT_INDICATOR, _, Some(unit), Some(indicator)) => {
-                    out.unit_indicators.push(UnitIndicatorSum {
-                        unit,
-                        sum: IndicatorSum {
-                            survey_id: r.try_get(3)?,
-                            survey_version: u32::try_from(r.try_get::<_, i64>(4)?).unwrap_or(0),
-                            indicator,
-                            tally: tally_at(r, 6)?,
-                        },
-                    })
-                }
-                _ => return Err(crate::store::corrupt("figures row of no known kind")),
-            }
+            add_figure_row(&mut out, r)?;
         }
-        Ok(out)
+        Ok(out.without_zeros())
     }
 
     async fn survey_definitions(&self) -> Result<Vec<(String, i64, String)>, StoreError> {

@@ -9,10 +9,11 @@ use super::{day, parse_ts, ts, SqliteStore};
 use crate::error::StoreError;
 use crate::store::dash::{
     add_on_conflict, parse_definitions, placeholders, rebuild_responses_sql, rollup_from_json,
-    AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums, NewAccount,
-    RebuiltChunk, Rollup, Tally, Totals, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
+    row_kind, AccountChange, AccountRecord, AreaSums, DashStore, FigureQuery, FigureSums,
+    NewAccount, RebuiltChunk, Rollup, Tally, Totals, Unit, OFFSET_MARGIN_DAYS, ROLLUP_UNITS_SQL,
     SURVEY_DEFINITIONS_SQL, TALLY_SUMS,
 };
+use crate::store::figure_plan::{figure_rows, horizon, SqlParam};
 
 /// Writes a batch's figures and alerts; called inside the ingest transaction
 /// (and by `rollup rebuild`). Returns how many alerts were new.
@@ -233,6 +234,21 @@ fn totals_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Totals> {
     })
 }
 
+/// Adds one row of a [`figure_rows`] statement.
+fn add_figure_row(sums: &mut FigureAdder, r: &rusqlite::Row<'_>) -> Result<(), StoreError> {
+    let text = |i: usize| -> rusqlite::Result<&str> { r.get_ref(i)?.as_str().map_err(Into::into) };
+    match r.get::<_, i64>(0)? {
+        row_kind::DAY => sums.add_day_totals(text(1)?, totals_at(r, 6)?),
+        row_kind::UNIT => sums.add_unit_totals(text(2)?, totals_at(r, 6)?),
+        row_kind::DAY_INDICATOR => sums.add_day_indicator(text(1)?, text(5)?, tally_at(r, 6)?),
+        row_kind::UNIT_INDICATOR => {
+            sums.add_unit_indicator(text(2)?, (text(3)?, r.get(4)?), text(5)?, tally_at(r, 6)?)
+        }
+        _ => return Err(crate::store::corrupt("figures row of no known kind")),
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl DashStore for SqliteStore {
     async fn load_units(&self, units: Vec<Unit>, at: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -344,49 +360,23 @@ impl DashStore for SqliteStore {
     }
 
     async fn figures(&self, q: &FigureQuery) -> Result<FigureSums, StoreError> {
-        let q = q.clone();
+        let statement = figure_rows(q, horizon(), false);
         self.read(move |c| {
-            let (f, fp) = filters(&q.units, &q.area, 3);
-            // The rows themselves, in key order, added up by FigureAdder (a
-            // GROUP BY here sorts them, once per grouping). One statement, so
-            // both parts read the same snapshot. Each row: day, unit, survey,
-            // version, indicator (NULL for the totals), four counts.
-            let sql = format!(
-                "SELECT day, unit_clues, NULL, NULL, NULL, responses, alerts, 0, 0 FROM {table}
-                 WHERE day BETWEEN ?1 AND ?2{f}
-                 UNION ALL
-                 SELECT day, unit_clues, survey_id, survey_version, indicator, {counts}
-                 FROM {ind} WHERE day BETWEEN ?1 AND ?2{f}",
-                table = q.table(),
-                ind = q.indicator_table(),
-                counts = Tally::COLUMNS,
-            );
-            let mut p = vec![day_text(q.from), day_text(q.to)];
-            p.extend(fp);
-            let mut st = c.prepare_cached(&sql)?;
-            let mut rows = st.query(params_from_iter(p.iter()))?;
+            let params = statement.params.iter().map(|p| match p {
+                SqlParam::Day(d) => day_text(*d),
+                SqlParam::Text(t) => t.clone(),
+                SqlParam::Texts(_) => unreachable!("lists are PostgreSQL's"),
+            });
+            // One statement, so every part reads the same snapshot; its rows
+            // come ungrouped, in key order, and FigureAdder adds them up (a
+            // GROUP BY here sorts them, once per grouping).
+            let mut st = c.prepare_cached(&statement.sql)?;
+            let mut rows = st.query(params_from_iter(params))?;
             let mut sums = FigureAdder::default();
             while let Some(r) = rows.next()? {
-                let text = |i: usize| -> rusqlite::Result<&str> {
-                    r.get_ref(i)?.as_str().map_err(Into::into)
-                };
-                let (day, unit) = (text(0)?, text(1)?);
-                match r
-                    .get_ref(4)?
-                    .as_str_or_null()
-                    .map_err(rusqlite::Error::from)?
-                {
-                    None => sums.add_totals(day, unit, totals_at(r, 5)?),
-                    Some(indicator) => sums.add_indicator(
-                        day,
-                        unit,
-                        (text(2)?, r.get(3)?),
-                        indicator,
-                        tally_at(r, 5)?,
-                    ),
-                }
+                add_figure_row(&mut sums, r)?;
             }
-            sums.finish()
+            Ok(sums.finish()?.without_zeros())
         })
         .await
     }

@@ -44,6 +44,7 @@ impl Ids {
 type UnitTallies = Vec<((usize, u32, usize), Tally)>;
 
 /// Sums of rollup rows, by day and by unit; see [`FigureAdder::finish`].
+/// Rows may be negative (days taken out of a month).
 #[derive(Default)]
 pub(crate) struct FigureAdder {
     days: Ids,
@@ -68,31 +69,40 @@ fn at<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
 }
 
 impl FigureAdder {
-    /// One row of the responses-and-alerts rollup.
-    pub fn add_totals(&mut self, day: &str, unit: &str, totals: Totals) {
-        let (d, u) = (self.days.id(day), self.units.id(unit));
+    /// One day's responses and alerts (of one unit, or of every unit).
+    pub fn add_day_totals(&mut self, day: &str, totals: Totals) {
+        let d = self.days.id(day);
         at(&mut self.day_totals, d)
             .get_or_insert_default()
             .add(&totals);
+    }
+
+    /// A unit's responses and alerts (of a day or a month).
+    pub fn add_unit_totals(&mut self, unit: &str, totals: Totals) {
+        let u = self.units.id(unit);
         at(&mut self.unit_totals, u)
             .get_or_insert_default()
             .add(&totals);
     }
 
-    /// One row of an indicator rollup.
-    pub fn add_indicator(
+    /// One day's counts of an indicator.
+    pub fn add_day_indicator(&mut self, day: &str, indicator: &str, tally: Tally) {
+        let (d, k) = (self.days.id(day), self.indicators.id(indicator));
+        at(at(&mut self.day_tallies, d), k)
+            .get_or_insert_default()
+            .add(&tally);
+    }
+
+    /// A unit's counts of an indicator of one survey version.
+    pub fn add_unit_indicator(
         &mut self,
-        day: &str,
         unit: &str,
         (survey, version): (&str, u32),
         indicator: &str,
         tally: Tally,
     ) {
-        let (d, u) = (self.days.id(day), self.units.id(unit));
+        let u = self.units.id(unit);
         let (s, k) = (self.surveys.id(survey), self.indicators.id(indicator));
-        at(at(&mut self.day_tallies, d), k)
-            .get_or_insert_default()
-            .add(&tally);
         let sums = at(&mut self.unit_tallies, u);
         match sums.iter_mut().find(|(key, _)| *key == (s, version, k)) {
             Some((_, t)) => t.add(&tally),
@@ -189,14 +199,23 @@ mod tests {
     #[test]
     fn rows_in_any_order_add_up_by_day_and_by_unit() {
         let mut a = FigureAdder::default();
-        a.add_totals("2026-03-02", "B", totals(2, 1));
-        a.add_totals("2026-03-01", "A", totals(3, 0));
-        a.add_totals("2026-03-02", "A", totals(1, 0));
-        a.add_indicator("2026-03-02", "B", ("s", 2), "k", tally(2, 1));
-        a.add_indicator("2026-03-01", "A", ("s", 1), "k", tally(3, 3));
-        a.add_indicator("2026-03-02", "A", ("s", 2), "k", tally(1, 0));
-        a.add_indicator("2026-03-02", "A", ("s", 1), "k", tally(1, 1));
-        a.add_indicator("2026-03-02", "A", ("s", 2), "j", tally(1, 1));
+        // Rows as the daily rollup has them, each counted by day and by unit.
+        let mut row = |day, unit, t| {
+            a.add_day_totals(day, t);
+            a.add_unit_totals(unit, t);
+        };
+        row("2026-03-02", "B", totals(2, 1));
+        row("2026-03-01", "A", totals(3, 0));
+        row("2026-03-02", "A", totals(1, 0));
+        let mut row = |day, unit, version, key, t| {
+            a.add_day_indicator(day, key, t);
+            a.add_unit_indicator(unit, ("s", version), key, t);
+        };
+        row("2026-03-02", "B", 2, "k", tally(2, 1));
+        row("2026-03-01", "A", 1, "k", tally(3, 3));
+        row("2026-03-02", "A", 2, "k", tally(1, 0));
+        row("2026-03-02", "A", 1, "k", tally(1, 1));
+        row("2026-03-02", "A", 2, "j", tally(1, 1));
         let s = a.finish().unwrap();
         let d = |x: &str| NaiveDate::parse_from_str(x, "%Y-%m-%d").unwrap();
         assert_eq!(
@@ -247,18 +266,38 @@ mod tests {
     #[test]
     fn a_day_with_indicator_rows_only_has_no_totals_row() {
         let mut a = FigureAdder::default();
-        a.add_indicator("2026-03-01", "A", ("s", 1), "k", Tally::default());
+        a.add_day_indicator("2026-03-01", "k", Tally::default());
+        a.add_unit_indicator("A", ("s", 1), "k", Tally::default());
         let s = a.finish().unwrap();
         assert!(s.days.is_empty() && s.units.is_empty());
-        // A row of zeros is still a row, as a GROUP BY would give it.
+        // A row of zeros is still a row, as a GROUP BY would give it...
         assert_eq!(s.day_indicators.len(), 1);
         assert_eq!(s.unit_indicators.len(), 1);
+        // ...which the store then leaves out.
+        let s = s.without_zeros();
+        assert!(s.day_indicators.is_empty() && s.unit_indicators.is_empty());
+    }
+
+    #[test]
+    fn a_month_less_its_days_outside_adds_up_to_the_days_inside() {
+        let mut a = FigureAdder::default();
+        a.add_unit_totals("A", totals(10, 2));
+        a.add_unit_totals("A", totals(-4, -1));
+        a.add_unit_totals("B", totals(3, 0));
+        a.add_unit_totals("B", totals(-3, 0));
+        a.add_unit_indicator("A", ("s", 1), "k", tally(9, 5));
+        a.add_unit_indicator("A", ("s", 1), "k", tally(-4, -1));
+        let s = a.finish().unwrap().without_zeros();
+        assert_eq!(s.units, vec![("A".into(), totals(6, 1))]);
+        assert_eq!(s.unit_indicators.len(), 1);
+        assert_eq!(s.unit_indicators[0].sum.tally, tally(5, 4));
+        assert_eq!(s.totals(), totals(6, 1));
     }
 
     #[test]
     fn a_day_that_is_not_a_date_is_an_error_not_a_panic() {
         let mut a = FigureAdder::default();
-        a.add_totals("someday", "A", totals(1, 0));
+        a.add_day_totals("someday", totals(1, 0));
         assert!(a.finish().is_err());
     }
 }

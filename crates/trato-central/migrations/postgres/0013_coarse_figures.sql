@@ -1,0 +1,142 @@
+-- Coarser figures for the page over many units: per unit and month, and per
+-- day over every unit. The institute's page over a bimester then reads a few
+-- thousand rows instead of every (day, unit) row (docs/PERFORMANCE.md).
+-- They are kept from the per-unit daily rollups by triggers, so ingest and
+-- `rollup rebuild` (which deletes and rewrites days) cannot forget them. A
+-- row may fall to zero after a rebuild; readers leave zero sums out.
+-- The institute's rows are split in 16 shards by unit, so batches from
+-- different units seldom wait for each other's lock on the same day; a
+-- batch comes from one unit's kiosk, so it locks one shard per day.
+CREATE TABLE monthly_unit_figures (
+    month        DATE NOT NULL,
+    unit_clues   TEXT NOT NULL,
+    responses    BIGINT NOT NULL,
+    alerts       BIGINT NOT NULL,
+    PRIMARY KEY (month, unit_clues)
+);
+
+CREATE TABLE monthly_indicator_unit_figures (
+    month          DATE NOT NULL,
+    unit_clues     TEXT NOT NULL,
+    survey_id      TEXT NOT NULL,
+    survey_version BIGINT NOT NULL,
+    indicator      TEXT NOT NULL,
+    answered       BIGINT NOT NULL,
+    positive       BIGINT NOT NULL,
+    neutral        BIGINT NOT NULL,
+    negative       BIGINT NOT NULL,
+    PRIMARY KEY (month, unit_clues, survey_id, survey_version, indicator)
+);
+
+CREATE TABLE institute_daily_figures (
+    day          DATE NOT NULL,
+    shard        SMALLINT NOT NULL,
+    responses    BIGINT NOT NULL,
+    alerts       BIGINT NOT NULL,
+    PRIMARY KEY (day, shard)
+);
+
+-- Summed over survey versions too: the chart shows an indicator per day.
+CREATE TABLE institute_indicator_figures (
+    day          DATE NOT NULL,
+    shard        SMALLINT NOT NULL,
+    indicator    TEXT NOT NULL,
+    answered     BIGINT NOT NULL,
+    positive     BIGINT NOT NULL,
+    neutral      BIGINT NOT NULL,
+    negative     BIGINT NOT NULL,
+    PRIMARY KEY (day, shard, indicator)
+);
+
+-- A unit's shard: any fixed spread will do, readers add every shard up.
+CREATE FUNCTION figures_shard(unit_clues TEXT) RETURNS SMALLINT
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT (ascii(right(unit_clues, 1)) % 16)::smallint $$;
+
+INSERT INTO monthly_unit_figures (month, unit_clues, responses, alerts)
+SELECT date_trunc('month', day)::date, unit_clues, SUM(responses), SUM(alerts)
+FROM daily_unit_figures GROUP BY 1, 2;
+
+INSERT INTO monthly_indicator_unit_figures (month, unit_clues, survey_id, survey_version,
+    indicator, answered, positive, neutral, negative)
+SELECT date_trunc('month', day)::date, unit_clues, survey_id, survey_version, indicator,
+    SUM(answered), SUM(positive), SUM(neutral), SUM(negative)
+FROM indicator_unit_figures GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO institute_daily_figures (day, shard, responses, alerts)
+SELECT day, figures_shard(unit_clues), SUM(responses), SUM(alerts)
+FROM daily_unit_figures GROUP BY 1, 2;
+
+INSERT INTO institute_indicator_figures (day, shard, indicator, answered, positive,
+    neutral, negative)
+SELECT day, figures_shard(unit_clues), indicator, SUM(answered), SUM(positive),
+    SUM(neutral), SUM(negative)
+FROM indicator_unit_figures GROUP BY 1, 2, 3;
+
+-- An update is a removal of the old row and an addition of the new one.
+CREATE FUNCTION unit_figures_rolled_up() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE monthly_unit_figures
+        SET responses = responses - OLD.responses, alerts = alerts - OLD.alerts
+        WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues;
+        UPDATE institute_daily_figures
+        SET responses = responses - OLD.responses, alerts = alerts - OLD.alerts
+        WHERE day = OLD.day AND shard = figures_shard(OLD.unit_clues);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO monthly_unit_figures AS m (month, unit_clues, responses, alerts)
+        VALUES (date_trunc('month', NEW.day)::date, NEW.unit_clues, NEW.responses, NEW.alerts)
+        ON CONFLICT (month, unit_clues) DO UPDATE
+        SET responses = m.responses + EXCLUDED.responses, alerts = m.alerts + EXCLUDED.alerts;
+        INSERT INTO institute_daily_figures AS i (day, shard, responses, alerts)
+        VALUES (NEW.day, figures_shard(NEW.unit_clues), NEW.responses, NEW.alerts)
+        ON CONFLICT (day, shard) DO UPDATE
+        SET responses = i.responses + EXCLUDED.responses, alerts = i.alerts + EXCLUDED.alerts;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER unit_figures_rolled_up AFTER INSERT OR UPDATE OR DELETE ON daily_unit_figures
+FOR EACH ROW EXECUTE FUNCTION unit_figures_rolled_up();
+
+CREATE FUNCTION indicator_figures_rolled_up() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE monthly_indicator_unit_figures
+        SET answered = answered - OLD.answered, positive = positive - OLD.positive,
+            neutral = neutral - OLD.neutral, negative = negative - OLD.negative
+        WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues
+          AND survey_id = OLD.survey_id AND survey_version = OLD.survey_version
+          AND indicator = OLD.indicator;
+        UPDATE institute_indicator_figures
+        SET answered = answered - OLD.answered, positive = positive - OLD.positive,
+            neutral = neutral - OLD.neutral, negative = negative - OLD.negative
+        WHERE day = OLD.day AND shard = figures_shard(OLD.unit_clues)
+          AND indicator = OLD.indicator;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO monthly_indicator_unit_figures AS m (month, unit_clues, survey_id,
+            survey_version, indicator, answered, positive, neutral, negative)
+        VALUES (date_trunc('month', NEW.day)::date, NEW.unit_clues, NEW.survey_id,
+            NEW.survey_version, NEW.indicator, NEW.answered, NEW.positive, NEW.neutral,
+            NEW.negative)
+        ON CONFLICT (month, unit_clues, survey_id, survey_version, indicator) DO UPDATE
+        SET answered = m.answered + EXCLUDED.answered, positive = m.positive + EXCLUDED.positive,
+            neutral = m.neutral + EXCLUDED.neutral, negative = m.negative + EXCLUDED.negative;
+        INSERT INTO institute_indicator_figures AS i (day, shard, indicator, answered,
+            positive, neutral, negative)
+        VALUES (NEW.day, figures_shard(NEW.unit_clues), NEW.indicator, NEW.answered,
+            NEW.positive, NEW.neutral, NEW.negative)
+        ON CONFLICT (day, shard, indicator) DO UPDATE
+        SET answered = i.answered + EXCLUDED.answered, positive = i.positive + EXCLUDED.positive,
+            neutral = i.neutral + EXCLUDED.neutral, negative = i.negative + EXCLUDED.negative;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER indicator_figures_rolled_up
+AFTER INSERT OR UPDATE OR DELETE ON indicator_unit_figures
+FOR EACH ROW EXECUTE FUNCTION indicator_figures_rolled_up();
