@@ -26,6 +26,11 @@ CREATE TABLE monthly_indicator_unit_figures (
     PRIMARY KEY (month, unit_clues, survey_id, survey_version, indicator)
 ) WITHOUT ROWID;
 
+-- A unit's or an OOAD's page reads its units' months.
+CREATE INDEX monthly_unit_figures_unit ON monthly_unit_figures (unit_clues, month);
+CREATE INDEX monthly_indicator_unit_figures_unit
+    ON monthly_indicator_unit_figures (unit_clues, month);
+
 CREATE TABLE institute_daily_figures (
     day          TEXT NOT NULL PRIMARY KEY,
     responses    INTEGER NOT NULL,

@@ -275,6 +275,14 @@ pub(crate) fn figure_rows(q: &FigureQuery, horizon: NaiveDate, pg: bool) -> Figu
     for days in plan.removed {
         b.unit_parts(daily, "day", days, -1, &f);
     }
+    if b.parts.is_empty() {
+        // A period that ends before it starts: a statement with no rows.
+        let none = Days {
+            from: q.from,
+            to: q.to,
+        };
+        b.unit_parts(daily, "day", none, 1, &f);
+    }
     FigureSql {
         sql: b.parts.join("\nUNION ALL\n"),
         params: b.params,
@@ -386,6 +394,15 @@ mod tests {
             area: area.map(String::from),
             by_day,
         }
+    }
+
+    #[test]
+    fn a_period_that_ends_before_it_starts_is_still_a_statement() {
+        let mut q = query(None, None, false);
+        (q.from, q.to) = (q.to, q.from);
+        assert_eq!(FigurePlan::new(q.from, q.to, q.to), FigurePlan::default());
+        let s = figure_rows(&q, q.to, false);
+        assert!(s.sql.starts_with("SELECT 1,"), "{}", s.sql);
     }
 
     #[test]
