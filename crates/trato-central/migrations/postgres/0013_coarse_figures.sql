@@ -78,18 +78,11 @@ SELECT day, figures_shard(unit_clues), indicator, SUM(answered), SUM(positive),
     SUM(neutral), SUM(negative)
 FROM indicator_unit_figures GROUP BY 1, 2, 3;
 
--- An update is a removal of the old row and an addition of the new one.
+-- Ingest adds to a daily row in place (its month and day rows exist since
+-- the row was inserted or the tables were filled); a row never moves.
 CREATE FUNCTION unit_figures_rolled_up() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE monthly_unit_figures
-        SET responses = responses - OLD.responses, alerts = alerts - OLD.alerts
-        WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues;
-        UPDATE institute_daily_figures
-        SET responses = responses - OLD.responses, alerts = alerts - OLD.alerts
-        WHERE day = OLD.day AND shard = figures_shard(OLD.unit_clues);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO monthly_unit_figures AS m (month, unit_clues, responses, alerts)
         VALUES (date_trunc('month', NEW.day)::date, NEW.unit_clues, NEW.responses, NEW.alerts)
         ON CONFLICT (month, unit_clues) DO UPDATE
@@ -98,7 +91,25 @@ BEGIN
         VALUES (NEW.day, figures_shard(NEW.unit_clues), NEW.responses, NEW.alerts)
         ON CONFLICT (day, shard) DO UPDATE
         SET responses = i.responses + EXCLUDED.responses, alerts = i.alerts + EXCLUDED.alerts;
+        RETURN NULL;
     END IF;
+    IF TG_OP = 'UPDATE' AND (NEW.day <> OLD.day OR NEW.unit_clues <> OLD.unit_clues) THEN
+        RAISE EXCEPTION 'a daily figures row never moves to another day or unit';
+    END IF;
+    -- An update adds the difference; a deletion takes the row away.
+    IF TG_OP = 'DELETE' THEN
+        NEW := OLD;
+        NEW.responses := 0;
+        NEW.alerts := 0;
+    END IF;
+    UPDATE monthly_unit_figures
+    SET responses = responses + NEW.responses - OLD.responses,
+        alerts = alerts + NEW.alerts - OLD.alerts
+    WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues;
+    UPDATE institute_daily_figures
+    SET responses = responses + NEW.responses - OLD.responses,
+        alerts = alerts + NEW.alerts - OLD.alerts
+    WHERE day = OLD.day AND shard = figures_shard(OLD.unit_clues);
     RETURN NULL;
 END
 $$;
@@ -108,20 +119,7 @@ FOR EACH ROW EXECUTE FUNCTION unit_figures_rolled_up();
 
 CREATE FUNCTION indicator_figures_rolled_up() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE monthly_indicator_unit_figures
-        SET answered = answered - OLD.answered, positive = positive - OLD.positive,
-            neutral = neutral - OLD.neutral, negative = negative - OLD.negative
-        WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues
-          AND survey_id = OLD.survey_id AND survey_version = OLD.survey_version
-          AND indicator = OLD.indicator;
-        UPDATE institute_indicator_figures
-        SET answered = answered - OLD.answered, positive = positive - OLD.positive,
-            neutral = neutral - OLD.neutral, negative = negative - OLD.negative
-        WHERE day = OLD.day AND shard = figures_shard(OLD.unit_clues)
-          AND indicator = OLD.indicator;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO monthly_indicator_unit_figures AS m (month, unit_clues, survey_id,
             survey_version, indicator, answered, positive, neutral, negative)
         VALUES (date_trunc('month', NEW.day)::date, NEW.unit_clues, NEW.survey_id,
@@ -137,7 +135,36 @@ BEGIN
         ON CONFLICT (day, shard, indicator) DO UPDATE
         SET answered = i.answered + EXCLUDED.answered, positive = i.positive + EXCLUDED.positive,
             neutral = i.neutral + EXCLUDED.neutral, negative = i.negative + EXCLUDED.negative;
+        RETURN NULL;
     END IF;
+    IF TG_OP = 'UPDATE' AND (NEW.day, NEW.unit_clues, NEW.survey_id, NEW.survey_version,
+            NEW.indicator) IS DISTINCT FROM (OLD.day, OLD.unit_clues, OLD.survey_id,
+            OLD.survey_version, OLD.indicator) THEN
+        RAISE EXCEPTION 'an indicator figures row never moves to another key';
+    END IF;
+    -- An update adds the difference; a deletion takes the row away.
+    IF TG_OP = 'DELETE' THEN
+        NEW := OLD;
+        NEW.answered := 0;
+        NEW.positive := 0;
+        NEW.neutral := 0;
+        NEW.negative := 0;
+    END IF;
+    UPDATE monthly_indicator_unit_figures
+    SET answered = answered + NEW.answered - OLD.answered,
+        positive = positive + NEW.positive - OLD.positive,
+        neutral = neutral + NEW.neutral - OLD.neutral,
+        negative = negative + NEW.negative - OLD.negative
+    WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues
+      AND survey_id = OLD.survey_id AND survey_version = OLD.survey_version
+      AND indicator = OLD.indicator;
+    UPDATE institute_indicator_figures
+    SET answered = answered + NEW.answered - OLD.answered,
+        positive = positive + NEW.positive - OLD.positive,
+        neutral = neutral + NEW.neutral - OLD.neutral,
+        negative = negative + NEW.negative - OLD.negative
+    WHERE day = OLD.day AND shard = figures_shard(OLD.unit_clues)
+      AND indicator = OLD.indicator;
     RETURN NULL;
 END
 $$;

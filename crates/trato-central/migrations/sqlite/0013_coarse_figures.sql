@@ -65,7 +65,8 @@ INSERT INTO institute_indicator_figures (day, indicator, answered, positive, neu
 SELECT day, indicator, SUM(answered), SUM(positive), SUM(neutral), SUM(negative)
 FROM indicator_unit_figures GROUP BY day, indicator;
 
--- An update is a removal of the old row and an addition of the new one.
+-- Ingest adds to a daily row in place (its month and day rows exist since
+-- the row was inserted or the tables were filled); a row never moves.
 CREATE TRIGGER unit_figures_added AFTER INSERT ON daily_unit_figures
 BEGIN
     INSERT INTO monthly_unit_figures (month, unit_clues, responses, alerts)
@@ -90,20 +91,16 @@ END;
 
 CREATE TRIGGER unit_figures_changed AFTER UPDATE ON daily_unit_figures
 BEGIN
+    SELECT RAISE(ABORT, 'a daily figures row never moves to another day or unit')
+    WHERE NEW.day <> OLD.day OR NEW.unit_clues <> OLD.unit_clues;
     UPDATE monthly_unit_figures
-    SET responses = responses - OLD.responses, alerts = alerts - OLD.alerts
-    WHERE month = substr(OLD.day, 1, 8) || '01' AND unit_clues = OLD.unit_clues;
+    SET responses = responses + NEW.responses - OLD.responses,
+        alerts = alerts + NEW.alerts - OLD.alerts
+    WHERE month = substr(NEW.day, 1, 8) || '01' AND unit_clues = NEW.unit_clues;
     UPDATE institute_daily_figures
-    SET responses = responses - OLD.responses, alerts = alerts - OLD.alerts
-    WHERE day = OLD.day;
-    INSERT INTO monthly_unit_figures (month, unit_clues, responses, alerts)
-    VALUES (substr(NEW.day, 1, 8) || '01', NEW.unit_clues, NEW.responses, NEW.alerts)
-    ON CONFLICT (month, unit_clues) DO UPDATE
-    SET responses = responses + excluded.responses, alerts = alerts + excluded.alerts;
-    INSERT INTO institute_daily_figures (day, responses, alerts)
-    VALUES (NEW.day, NEW.responses, NEW.alerts)
-    ON CONFLICT (day) DO UPDATE
-    SET responses = responses + excluded.responses, alerts = alerts + excluded.alerts;
+    SET responses = responses + NEW.responses - OLD.responses,
+        alerts = alerts + NEW.alerts - OLD.alerts
+    WHERE day = NEW.day;
 END;
 
 CREATE TRIGGER indicator_figures_added AFTER INSERT ON indicator_unit_figures
@@ -139,27 +136,22 @@ END;
 
 CREATE TRIGGER indicator_figures_changed AFTER UPDATE ON indicator_unit_figures
 BEGIN
+    SELECT RAISE(ABORT, 'an indicator figures row never moves to another key')
+    WHERE NEW.day <> OLD.day OR NEW.unit_clues <> OLD.unit_clues
+       OR NEW.survey_id <> OLD.survey_id OR NEW.survey_version <> OLD.survey_version
+       OR NEW.indicator <> OLD.indicator;
     UPDATE monthly_indicator_unit_figures
-    SET answered = answered - OLD.answered, positive = positive - OLD.positive,
-        neutral = neutral - OLD.neutral, negative = negative - OLD.negative
-    WHERE month = substr(OLD.day, 1, 8) || '01' AND unit_clues = OLD.unit_clues
-      AND survey_id = OLD.survey_id AND survey_version = OLD.survey_version
-      AND indicator = OLD.indicator;
+    SET answered = answered + NEW.answered - OLD.answered,
+        positive = positive + NEW.positive - OLD.positive,
+        neutral = neutral + NEW.neutral - OLD.neutral,
+        negative = negative + NEW.negative - OLD.negative
+    WHERE month = substr(NEW.day, 1, 8) || '01' AND unit_clues = NEW.unit_clues
+      AND survey_id = NEW.survey_id AND survey_version = NEW.survey_version
+      AND indicator = NEW.indicator;
     UPDATE institute_indicator_figures
-    SET answered = answered - OLD.answered, positive = positive - OLD.positive,
-        neutral = neutral - OLD.neutral, negative = negative - OLD.negative
-    WHERE day = OLD.day AND indicator = OLD.indicator;
-    INSERT INTO monthly_indicator_unit_figures (month, unit_clues, survey_id,
-        survey_version, indicator, answered, positive, neutral, negative)
-    VALUES (substr(NEW.day, 1, 8) || '01', NEW.unit_clues, NEW.survey_id, NEW.survey_version,
-        NEW.indicator, NEW.answered, NEW.positive, NEW.neutral, NEW.negative)
-    ON CONFLICT (month, unit_clues, survey_id, survey_version, indicator) DO UPDATE
-    SET answered = answered + excluded.answered, positive = positive + excluded.positive,
-        neutral = neutral + excluded.neutral, negative = negative + excluded.negative;
-    INSERT INTO institute_indicator_figures (day, indicator, answered, positive,
-        neutral, negative)
-    VALUES (NEW.day, NEW.indicator, NEW.answered, NEW.positive, NEW.neutral, NEW.negative)
-    ON CONFLICT (day, indicator) DO UPDATE
-    SET answered = answered + excluded.answered, positive = positive + excluded.positive,
-        neutral = neutral + excluded.neutral, negative = negative + excluded.negative;
+    SET answered = answered + NEW.answered - OLD.answered,
+        positive = positive + NEW.positive - OLD.positive,
+        neutral = neutral + NEW.neutral - OLD.neutral,
+        negative = negative + NEW.negative - OLD.negative
+    WHERE day = NEW.day AND indicator = NEW.indicator;
 END;
