@@ -181,7 +181,7 @@ pub struct FigureQuery {
 pub struct FigureSums {
     /// Days with responses, in order (none unless asked `by_day`).
     pub days: Vec<(NaiveDate, Totals)>,
-    /// Units with responses, in CLUES order.
+    /// Units with responses, in CLUES order (as bytes).
     pub units: Vec<(String, Totals)>,
     /// Each indicator per day, over every survey version (a key measures the
     /// same thing in every version that declares it).
@@ -206,6 +206,20 @@ impl FigureSums {
             t.add(c);
         }
         t
+    }
+
+    /// Puts every list in the order promised above (the database's text
+    /// order may differ: CLUES and keys are compared as bytes here).
+    pub(crate) fn sort(&mut self) {
+        self.days.sort_by_key(|(d, _)| *d);
+        self.units.sort_by(|a, b| a.0.cmp(&b.0));
+        self.day_indicators
+            .sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        fn key(u: &UnitIndicatorSum) -> (&str, &str, u32, &str) {
+            let s = &u.sum;
+            (&u.unit, &s.survey_id, s.survey_version, &s.indicator)
+        }
+        self.unit_indicators.sort_by(|a, b| key(a).cmp(&key(b)));
     }
 
     /// Leaves out the sums that are zero: the coarser rollups may keep rows

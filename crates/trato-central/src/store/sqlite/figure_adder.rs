@@ -155,24 +155,7 @@ impl FigureAdder {
                 });
             }
         }
-        out.days.sort_by_key(|(d, _)| *d);
-        out.units.sort_by(|a, b| a.0.cmp(&b.0));
-        out.day_indicators
-            .sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        out.unit_indicators.sort_by(|a, b| {
-            (
-                &a.unit,
-                &a.sum.survey_id,
-                a.sum.survey_version,
-                &a.sum.indicator,
-            )
-                .cmp(&(
-                    &b.unit,
-                    &b.sum.survey_id,
-                    b.sum.survey_version,
-                    &b.sum.indicator,
-                ))
-        });
+        out.sort();
         Ok(out)
     }
 }
