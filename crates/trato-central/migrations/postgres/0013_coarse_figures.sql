@@ -1,6 +1,10 @@
--- Coarser figures for the page over many units: per unit and month, and per
--- day over every unit. The institute's page over a bimester then reads a few
--- thousand rows instead of every (day, unit) row (docs/PERFORMANCE.md).
+-- Coarser figures for the page over many units: per unit and month, per
+-- unit and decade (days 1-10, 11-20, 21 to the month's end), and per day
+-- over every unit (survey versions summed too: the chart shows an
+-- indicator per day). The institute's page over a bimester then reads a
+-- few thousand rows instead of every (day, unit) row, and a period that
+-- cuts a month reads decades and at most a few days at each end
+-- (store/figure_plan.rs, docs/PERFORMANCE.md).
 -- They are kept from the per-unit daily rollups by triggers, so ingest and
 -- `rollup rebuild` (which deletes and rewrites days) cannot forget them. A
 -- row may fall to zero after a rebuild; readers leave zero sums out.
@@ -33,6 +37,31 @@ CREATE INDEX monthly_unit_figures_unit ON monthly_unit_figures (unit_clues, mont
 CREATE INDEX monthly_indicator_unit_figures_unit
     ON monthly_indicator_unit_figures (unit_clues, month);
 
+CREATE TABLE decade_unit_figures (
+    decade       DATE NOT NULL,
+    unit_clues   TEXT NOT NULL,
+    responses    BIGINT NOT NULL,
+    alerts       BIGINT NOT NULL,
+    PRIMARY KEY (decade, unit_clues)
+);
+
+CREATE TABLE decade_indicator_unit_figures (
+    decade         DATE NOT NULL,
+    unit_clues     TEXT NOT NULL,
+    survey_id      TEXT NOT NULL,
+    survey_version BIGINT NOT NULL,
+    indicator      TEXT NOT NULL,
+    answered       BIGINT NOT NULL,
+    positive       BIGINT NOT NULL,
+    neutral        BIGINT NOT NULL,
+    negative       BIGINT NOT NULL,
+    PRIMARY KEY (decade, unit_clues, survey_id, survey_version, indicator)
+);
+
+CREATE INDEX decade_unit_figures_unit ON decade_unit_figures (unit_clues, decade);
+CREATE INDEX decade_indicator_unit_figures_unit
+    ON decade_indicator_unit_figures (unit_clues, decade);
+
 CREATE TABLE institute_daily_figures (
     day          DATE NOT NULL,
     shard        SMALLINT NOT NULL,
@@ -57,6 +86,22 @@ CREATE TABLE institute_indicator_figures (
 CREATE FUNCTION figures_shard(unit_clues TEXT) RETURNS SMALLINT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT (ascii(right(unit_clues, 1)) % 16)::smallint $$;
+
+-- The first day of a day's decade: the 1st, 11th or 21st.
+CREATE FUNCTION figures_decade(day DATE) RETURNS DATE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT date_trunc('month', day)::date
+    + (LEAST((extract(day FROM day)::int - 1) / 10, 2) * 10) $$;
+
+INSERT INTO decade_unit_figures (decade, unit_clues, responses, alerts)
+SELECT figures_decade(day), unit_clues, SUM(responses), SUM(alerts)
+FROM daily_unit_figures GROUP BY 1, 2;
+
+INSERT INTO decade_indicator_unit_figures (decade, unit_clues, survey_id, survey_version,
+    indicator, answered, positive, neutral, negative)
+SELECT figures_decade(day), unit_clues, survey_id, survey_version, indicator,
+    SUM(answered), SUM(positive), SUM(neutral), SUM(negative)
+FROM indicator_unit_figures GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO monthly_unit_figures (month, unit_clues, responses, alerts)
 SELECT date_trunc('month', day)::date, unit_clues, SUM(responses), SUM(alerts)
@@ -87,6 +132,10 @@ BEGIN
         VALUES (date_trunc('month', NEW.day)::date, NEW.unit_clues, NEW.responses, NEW.alerts)
         ON CONFLICT (month, unit_clues) DO UPDATE
         SET responses = m.responses + EXCLUDED.responses, alerts = m.alerts + EXCLUDED.alerts;
+        INSERT INTO decade_unit_figures AS m (decade, unit_clues, responses, alerts)
+        VALUES (figures_decade(NEW.day), NEW.unit_clues, NEW.responses, NEW.alerts)
+        ON CONFLICT (decade, unit_clues) DO UPDATE
+        SET responses = m.responses + EXCLUDED.responses, alerts = m.alerts + EXCLUDED.alerts;
         INSERT INTO institute_daily_figures AS i (day, shard, responses, alerts)
         VALUES (NEW.day, figures_shard(NEW.unit_clues), NEW.responses, NEW.alerts)
         ON CONFLICT (day, shard) DO UPDATE
@@ -106,6 +155,10 @@ BEGIN
     SET responses = responses + NEW.responses - OLD.responses,
         alerts = alerts + NEW.alerts - OLD.alerts
     WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues;
+    UPDATE decade_unit_figures
+    SET responses = responses + NEW.responses - OLD.responses,
+        alerts = alerts + NEW.alerts - OLD.alerts
+    WHERE decade = figures_decade(OLD.day) AND unit_clues = OLD.unit_clues;
     UPDATE institute_daily_figures
     SET responses = responses + NEW.responses - OLD.responses,
         alerts = alerts + NEW.alerts - OLD.alerts
@@ -126,6 +179,14 @@ BEGIN
             NEW.survey_version, NEW.indicator, NEW.answered, NEW.positive, NEW.neutral,
             NEW.negative)
         ON CONFLICT (month, unit_clues, survey_id, survey_version, indicator) DO UPDATE
+        SET answered = m.answered + EXCLUDED.answered, positive = m.positive + EXCLUDED.positive,
+            neutral = m.neutral + EXCLUDED.neutral, negative = m.negative + EXCLUDED.negative;
+        INSERT INTO decade_indicator_unit_figures AS m (decade, unit_clues, survey_id,
+            survey_version, indicator, answered, positive, neutral, negative)
+        VALUES (figures_decade(NEW.day), NEW.unit_clues, NEW.survey_id,
+            NEW.survey_version, NEW.indicator, NEW.answered, NEW.positive, NEW.neutral,
+            NEW.negative)
+        ON CONFLICT (decade, unit_clues, survey_id, survey_version, indicator) DO UPDATE
         SET answered = m.answered + EXCLUDED.answered, positive = m.positive + EXCLUDED.positive,
             neutral = m.neutral + EXCLUDED.neutral, negative = m.negative + EXCLUDED.negative;
         INSERT INTO institute_indicator_figures AS i (day, shard, indicator, answered,
@@ -156,6 +217,14 @@ BEGIN
         neutral = neutral + NEW.neutral - OLD.neutral,
         negative = negative + NEW.negative - OLD.negative
     WHERE month = date_trunc('month', OLD.day)::date AND unit_clues = OLD.unit_clues
+      AND survey_id = OLD.survey_id AND survey_version = OLD.survey_version
+      AND indicator = OLD.indicator;
+    UPDATE decade_indicator_unit_figures
+    SET answered = answered + NEW.answered - OLD.answered,
+        positive = positive + NEW.positive - OLD.positive,
+        neutral = neutral + NEW.neutral - OLD.neutral,
+        negative = negative + NEW.negative - OLD.negative
+    WHERE decade = figures_decade(OLD.day) AND unit_clues = OLD.unit_clues
       AND survey_id = OLD.survey_id AND survey_version = OLD.survey_version
       AND indicator = OLD.indicator;
     UPDATE institute_indicator_figures

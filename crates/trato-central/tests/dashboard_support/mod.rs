@@ -453,6 +453,7 @@ pub fn undo_coarse_figures(backend: Backend) -> &'static str {
              DROP TRIGGER unit_figures_changed; DROP TRIGGER indicator_figures_added;
              DROP TRIGGER indicator_figures_removed; DROP TRIGGER indicator_figures_changed;
              DROP TABLE monthly_unit_figures; DROP TABLE monthly_indicator_unit_figures;
+             DROP TABLE decade_unit_figures; DROP TABLE decade_indicator_unit_figures;
              DROP TABLE institute_daily_figures; DROP TABLE institute_indicator_figures;
              PRAGMA user_version = 12;"
         }
@@ -461,8 +462,9 @@ pub fn undo_coarse_figures(backend: Backend) -> &'static str {
              DROP TRIGGER indicator_figures_rolled_up ON indicator_unit_figures;
              DROP FUNCTION unit_figures_rolled_up(); DROP FUNCTION indicator_figures_rolled_up();
              DROP TABLE monthly_unit_figures; DROP TABLE monthly_indicator_unit_figures;
+             DROP TABLE decade_unit_figures; DROP TABLE decade_indicator_unit_figures;
              DROP TABLE institute_daily_figures; DROP TABLE institute_indicator_figures;
-             DROP FUNCTION figures_shard(TEXT);
+             DROP FUNCTION figures_shard(TEXT); DROP FUNCTION figures_decade(DATE);
              UPDATE schema_version SET version = 12;"
         }
     }
