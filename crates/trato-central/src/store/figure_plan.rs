@@ -14,7 +14,7 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
-use super::dash::{row_kind, FigureQuery, Tally, Totals};
+use super::dash::{placeholders, row_kind, FigureQuery, Tally, Totals};
 
 /// What one row of a per-unit rollup covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,11 +252,10 @@ impl Builder {
                 let p = self.param(SqlParam::Texts(units.clone()));
                 sql.push_str(&format!(" AND unit_clues = ANY({p})"));
             } else {
-                let list: Vec<String> = units
-                    .iter()
-                    .map(|u| self.param(SqlParam::Text(u.clone())))
-                    .collect();
-                sql.push_str(&format!(" AND unit_clues IN ({})", list.join(",")));
+                let list = placeholders(units.len(), self.params.len() + 1, false);
+                self.params
+                    .extend(units.iter().cloned().map(SqlParam::Text));
+                sql.push_str(&format!(" AND unit_clues IN ({list})"));
             }
         }
         if let Some(area) = &q.area {
